@@ -1,0 +1,78 @@
+"""The use-case layer: one eventsourcing Application holding every aggregate.
+
+One application means one events table and one notification log, so a multi-aggregate save
+(an order and the stock it reserves) is atomic. The cost is that PostgreSQL serialises inserts
+into that table (the library's table lock); `make bench` measures it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+
+from farmgate.core.domain.aggregate import FarmAggregate
+from farmgate.core.domain.errors import Conflict, NotFound
+from farmgate.core.households import HouseholdCommands
+
+T = TypeVar("T")
+A = TypeVar("A", bound=FarmAggregate)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Farmgate(HouseholdCommands, Application[UUID]):
+    name = "farmgate"
+    #: how many times a command that lost an optimistic-concurrency race is retried
+    retry_attempts = 8
+
+    def __init__(self, env: dict[str, str] | None = None, *, pii_pepper: str = "", clock: Clock = utc_now):
+        super().__init__(env)
+        self.pii_pepper = pii_pepper.encode()
+        self.clock = clock
+        self._saved = threading.local()
+
+    # -- persistence helpers -------------------------------------------------------------------
+
+    def save(self, *aggregates: Any, **kwargs: Any) -> Any:
+        recordings = super().save(*aggregates, **kwargs)
+        if recordings:
+            self._saved.position = max(r.notification.id for r in recordings)
+        return recordings
+
+    def last_saved_position(self) -> int:
+        """Notification id of the newest event saved by this thread (read-your-writes)."""
+        return int(getattr(self._saved, "position", 0))
+
+    def load(self, cls: type[A], aggregate_id: UUID, field: list[str] | None = None) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"No {cls.__name__.lower()} with this id", field) from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"No {cls.__name__.lower()} with this id", field)
+        return aggregate
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        return aggregate_id in self.repository
+
+    def retrying(self, command: Callable[[], T], what: str = "this change") -> T:
+        """Run a load-decide-save command, again on a lost version race, a bounded number of times."""
+        for _ in range(self.retry_attempts):
+            try:
+                return command()
+            except IntegrityError:
+                continue
+        raise Conflict(f"Too many concurrent changes to {what}; try again")
+
+    def stored_events(self, aggregate_id: UUID) -> Iterable[Any]:
+        return self.events.get(aggregate_id)

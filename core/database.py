@@ -1,0 +1,90 @@
+"""The read store: SQL over the same database (and connection pool) as the event store.
+
+Projections, the idempotency table and other read models write here. SQL is written once with
+``%s`` placeholders and portable types; on SQLite the placeholders become ``?``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.sqlite import SQLiteDatastore
+
+
+class Cursor:
+    """A thin cursor that returns rows as dicts on both dialects."""
+
+    def __init__(self, raw: Any, dialect: str):
+        self._raw = raw
+        self.dialect = dialect
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        if self.dialect == "sqlite":
+            sql = sql.replace("%s", "?")
+            self._raw.execute(sql, tuple(params))
+        else:
+            self._raw.execute(sql, tuple(params), prepare=False)
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if self.dialect == "sqlite":
+            self._raw.executemany(sql.replace("%s", "?"), [tuple(r) for r in rows])
+        else:
+            self._raw.executemany(sql, [tuple(r) for r in rows])
+
+    def _sqlite_dicts(self, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+        names = [d[0] for d in self._raw.sqlite_cursor.description or ()]
+        return [dict(zip(names, row)) for row in rows]
+
+    def fetchall(self) -> list[dict[str, Any]]:
+        rows = self._raw.fetchall()
+        return self._sqlite_dicts(rows) if self.dialect == "sqlite" else list(rows)
+
+    def fetchone(self) -> dict[str, Any] | None:
+        row = self._raw.fetchone()
+        if row is None:
+            return None
+        return self._sqlite_dicts([row])[0] if self.dialect == "sqlite" else row
+
+    @property
+    def rowcount(self) -> int:
+        raw = self._raw.sqlite_cursor if self.dialect == "sqlite" else self._raw
+        return int(raw.rowcount)
+
+
+class ReadStore:
+    def __init__(self, app: Application[Any]):
+        module = app.env.get("PERSISTENCE_MODULE", "eventsourcing.popo")
+        if module.endswith("postgres"):
+            self.dialect = "postgres"
+            self._datastore: Any = app.factory.datastore  # type: ignore[attr-defined]
+        elif module.endswith("sqlite"):
+            self.dialect = "sqlite"
+            self._datastore = app.factory.datastore  # type: ignore[attr-defined]
+        else:
+            # Events in memory: read models in an in-memory SQLite database of their own.
+            self.dialect = "sqlite"
+            self._datastore = SQLiteDatastore(":memory:")
+
+    @contextmanager
+    def transaction(self, commit: bool = True) -> Iterator[Cursor]:
+        with self._datastore.transaction(commit=commit) as raw:
+            yield Cursor(raw, self.dialect)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        with self.transaction(commit=False) as cur:
+            return cur.execute(sql, params).fetchall()
+
+    def query_one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        with self.transaction(commit=False) as cur:
+            return cur.execute(sql, params).fetchone()
+
+    def lock_clause(self) -> str:
+        """Row lock for a read-then-write in one transaction (SQLite's writer lock already serialises)."""
+        return " FOR UPDATE" if self.dialect == "postgres" else ""
+
+    def ping(self) -> bool:
+        return self.query_one("SELECT 1 AS ok") is not None

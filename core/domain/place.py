@@ -1,0 +1,65 @@
+"""Where things are: addresses by administrative codes, and points on the globe."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from farmgate.core.domain.errors import InvalidInput
+from farmgate.core.domain.provinces import CURRENT_SCHEME, province
+
+
+@dataclass(frozen=True)
+class Address:
+    scheme: int
+    province_code: str
+    district_code: str | None = None
+    ward_code: str | None = None
+    street: str | None = None
+
+    @classmethod
+    def checked(
+        cls,
+        province_code: str,
+        scheme: int | None = None,
+        district_code: str | None = None,
+        ward_code: str | None = None,
+        street: str | None = None,
+        field: list[str] | None = None,
+    ) -> Address:
+        path = field or ["address"]
+        scheme = CURRENT_SCHEME if scheme is None else scheme
+        province(scheme, province_code.strip(), path + ["provinceCode"])
+        if scheme == 2025 and district_code:
+            raise InvalidInput("The 2025 scheme has no district level", path + ["districtCode"])
+        for name, code in (("districtCode", district_code), ("wardCode", ward_code)):
+            if code is not None and not (code.isdigit() and 1 <= len(code) <= 5):
+                raise InvalidInput(f"{name} must be a numeric GSO code", path + [name])
+        if street is not None and len(street) > 300:
+            raise InvalidInput("street is longer than 300 characters", path + ["street"])
+        return cls(scheme, province_code.strip(), district_code, ward_code, street)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Address:
+        return cls(**data)
+
+    @property
+    def province_name(self) -> str:
+        return province(self.scheme, self.province_code).name
+
+
+@dataclass(frozen=True)
+class GeoPoint:
+    latitude: float
+    longitude: float
+
+    @classmethod
+    def checked(cls, latitude: float, longitude: float, field: list[str]) -> GeoPoint:
+        if not -90 <= latitude <= 90:
+            raise InvalidInput("latitude must be between -90 and 90", field + ["latitude"])
+        if not -180 <= longitude <= 180:
+            raise InvalidInput("longitude must be between -180 and 180", field + ["longitude"])
+        return cls(latitude, longitude)

@@ -1,0 +1,156 @@
+"""Household directory: one row per household, searchable by accent-folded name."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from farmgate.core.database import Cursor, ReadStore
+from farmgate.core.domain.folding import fold
+from farmgate.core.projections.base import Projection
+
+TABLE = "household_directory_v1"
+
+
+def iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+class HouseholdDirectory(Projection):
+    name = "household_directory"
+    version = 1
+    tables = (TABLE,)
+
+    def ddl(self, dialect: str) -> list[str]:
+        return [
+            f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+                id TEXT PRIMARY KEY,
+                code TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                name_folded TEXT NOT NULL,
+                status TEXT NOT NULL,
+                scheme INTEGER NOT NULL,
+                province_code TEXT NOT NULL,
+                district_code TEXT,
+                ward_code TEXT,
+                street TEXT,
+                phone TEXT NOT NULL,
+                latitude DOUBLE PRECISION,
+                longitude DOUBLE PRECISION,
+                registered_at TEXT NOT NULL,
+                verified_at TEXT,
+                payment_accounts TEXT NOT NULL,
+                certifications TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                position BIGINT NOT NULL
+            )""",
+            f"CREATE INDEX IF NOT EXISTS {TABLE}_province ON {TABLE} (scheme, province_code, position)",
+            f"CREATE INDEX IF NOT EXISTS {TABLE}_position ON {TABLE} (position)",
+        ]
+
+    def handlers(self) -> dict[str, Callable[[Cursor, Any, int], None]]:
+        return {
+            "Household.Registered": self.registered,
+            "Household.Verified": self.verified,
+            "Household.PaymentAccountLinked": self.payment_account_linked,
+            "Household.CertificationAdded": self.certification_added,
+        }
+
+    def registered(self, cur: Cursor, e: Any, position: int) -> None:
+        a = e.address
+        loc = e.location or {}
+        cur.execute(
+            f"""INSERT INTO {TABLE} (id, code, name, name_folded, status, scheme, province_code,
+                district_code, ward_code, street, phone, latitude, longitude, registered_at,
+                verified_at, payment_accounts, certifications, version, position)
+                VALUES (%s, %s, %s, %s, 'REGISTERED', %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, '[]', '[]', %s, %s)""",
+            (
+                str(e.originator_id), e.code, e.name, fold(e.name), a["scheme"], a["province_code"],
+                a.get("district_code"), a.get("ward_code"), a.get("street"), e.phone,
+                loc.get("latitude"), loc.get("longitude"), iso(e.occurred_at), e.originator_version, position,
+            ),
+        )
+
+    def verified(self, cur: Cursor, e: Any, position: int) -> None:
+        cur.execute(
+            f"UPDATE {TABLE} SET status = 'VERIFIED', verified_at = %s, version = %s WHERE id = %s",
+            (iso(e.occurred_at), e.originator_version, str(e.originator_id)),
+        )
+
+    def _append(self, cur: Cursor, e: Any, column: str, item: dict[str, Any]) -> None:
+        row = cur.execute(f"SELECT {column} FROM {TABLE} WHERE id = %s", (str(e.originator_id),)).fetchone()
+        items = json.loads(row[column]) if row else []
+        items.append(item)
+        cur.execute(
+            f"UPDATE {TABLE} SET {column} = %s, version = %s WHERE id = %s",
+            (json.dumps(items), e.originator_version, str(e.originator_id)),
+        )
+
+    def payment_account_linked(self, cur: Cursor, e: Any, position: int) -> None:
+        self._append(cur, e, "payment_accounts", {
+            "kind": e.kind, "provider": e.provider, "reference_masked": e.reference_masked,
+            "linked_at": iso(e.occurred_at),
+        })
+
+    def certification_added(self, cur: Cursor, e: Any, position: int) -> None:
+        self._append(cur, e, "certifications", {
+            "id": str(e.certification_id), "scheme": e.scheme, "number": e.number, "issuer": e.issuer,
+            "valid_until": iso(e.valid_until),
+        })
+
+
+class HouseholdQueries:
+    """Queries the household directory answers. Scope filters come in as plain arguments."""
+
+    def __init__(self, store: ReadStore):
+        self.store = store
+
+    @staticmethod
+    def _decode(row: dict[str, Any] | None) -> dict[str, Any] | None:
+        if row is None:
+            return None
+        row = dict(row)
+        row["payment_accounts"] = json.loads(row["payment_accounts"])
+        row["certifications"] = json.loads(row["certifications"])
+        return row
+
+    def by_ids(self, ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+        if not ids:
+            return {}
+        marks = ", ".join(["%s"] * len(ids))
+        rows = self.store.query(f"SELECT * FROM {TABLE} WHERE id IN ({marks})", [str(i) for i in ids])
+        return {UUID(r["id"]): self._decode(r) for r in rows}  # type: ignore[misc]
+
+    def by_code(self, code: str) -> dict[str, Any] | None:
+        return self._decode(self.store.query_one(f"SELECT * FROM {TABLE} WHERE code = %s", (code.strip(),)))
+
+    def page(
+        self,
+        *,
+        after_position: int,
+        limit: int,
+        province_code: str | None = None,
+        status: str | None = None,
+        search: str | None = None,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Rows after a position, oldest registration first, and the total matching the filters."""
+        where, params = ["1 = 1"], []
+        if province_code:
+            where.append("province_code = %s")
+            params.append(province_code)
+        if status:
+            where.append("status = %s")
+            params.append(status)
+        if search and fold(search):
+            where.append("name_folded LIKE %s")
+            params.append("%" + fold(search).replace("%", "").replace("_", "") + "%")
+        clause = " AND ".join(where)
+        total = self.store.query_one(f"SELECT COUNT(*) AS n FROM {TABLE} WHERE {clause}", params)
+        rows = self.store.query(
+            f"SELECT * FROM {TABLE} WHERE {clause} AND position > %s ORDER BY position LIMIT %s",
+            [*params, after_position, limit],
+        )
+        return [self._decode(r) for r in rows], int(total["n"]) if total else 0  # type: ignore[misc]

@@ -1,0 +1,18 @@
+"""Every read model farmgate keeps, in the order the projector runs them."""
+
+from __future__ import annotations
+
+from farmgate.core.projections.base import Projection
+from farmgate.core.projections.households import HouseholdDirectory
+
+
+def all_projections() -> list[Projection]:
+    return [HouseholdDirectory()]
+
+
+def projection_named(name: str) -> Projection:
+    for projection in all_projections():
+        if projection.name == name:
+            return projection
+    known = ", ".join(p.name for p in all_projections())
+    raise KeyError(f"No projection named {name!r}; known: {known}")

@@ -1,0 +1,1 @@
+"""Composition root and process types: settings, logging, CLI, server, demo data."""

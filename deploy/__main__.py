@@ -1,0 +1,3 @@
+from farmgate.deploy.cli import main
+
+main()

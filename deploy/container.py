@@ -1,0 +1,51 @@
+"""The composition root: the application, the read store, the projector, the query objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from farmgate.core.application import Clock, Farmgate, utc_now
+from farmgate.core.database import ReadStore
+from farmgate.core.idempotency import IdempotencyStore
+from farmgate.core.projections.households import HouseholdQueries
+from farmgate.core.projections.registry import all_projections
+from farmgate.core.projections.runner import Projector
+from farmgate.deploy.settings import Settings
+
+
+@dataclass
+class System:
+    settings: Settings
+    app: Farmgate
+    store: ReadStore
+    projector: Projector
+    idempotency: IdempotencyStore
+    households: HouseholdQueries
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def catch_up(self) -> None:
+        """Apply every recorded event to every read model (tests, CLI)."""
+        self.projector.catch_up()
+
+    def close(self) -> None:
+        self.projector.stop()
+        self.app.close()
+
+
+def build_system(settings: Settings, *, clock: Clock = utc_now, create_tables: bool = True) -> System:
+    app = Farmgate(settings.persistence_env(), pii_pepper=settings.pii_pepper, clock=clock)
+    store = ReadStore(app)
+    projector = Projector(app, store, all_projections())
+    idempotency = IdempotencyStore(store, clock=clock)
+    if create_tables:
+        projector.create_tables()
+        idempotency.create_table()
+    return System(
+        settings=settings,
+        app=app,
+        store=store,
+        projector=projector,
+        idempotency=idempotency,
+        households=HouseholdQueries(store),
+    )

@@ -1,0 +1,106 @@
+"""Settings from FARMGATE_* environment variables, with development defaults (12-factor)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+DEVELOPMENT_JWT_SECRET = "farmgate-development-secret-do-not-use-in-production"
+DEFAULT_DATABASE_URL = "sqlite:///var/farmgate.db"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the process must not start."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    broker_url: str = "memory://"
+    jwt_secret: str = DEVELOPMENT_JWT_SECRET
+    env: str = "development"
+    # Keyed digest of national IDs: without it the digests cannot be recomputed from a leaked table.
+    pii_pepper: str = "farmgate-development-pepper"
+    projection_wait_seconds: float = 5.0
+    readiness_max_lag: int = 1000
+    log_format: str = "auto"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        e = os.environ if environ is None else environ
+        settings = cls(
+            database_url=e.get("FARMGATE_DATABASE_URL", DEFAULT_DATABASE_URL),
+            broker_url=e.get("FARMGATE_BROKER_URL", "memory://"),
+            jwt_secret=e.get("FARMGATE_JWT_SECRET", DEVELOPMENT_JWT_SECRET),
+            env=e.get("FARMGATE_ENV", "development"),
+            pii_pepper=e.get("FARMGATE_PII_PEPPER", "farmgate-development-pepper"),
+            projection_wait_seconds=float(e.get("FARMGATE_PROJECTION_WAIT_SECONDS", "5")),
+            readiness_max_lag=int(e.get("FARMGATE_READINESS_MAX_LAG", "1000")),
+            log_format=e.get("FARMGATE_LOG_FORMAT", "auto"),
+        )
+        settings.check()
+        return settings
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_embedded(self) -> bool:
+        """SQLite or in-memory events, or an in-memory broker: projectors and workers run in the API process."""
+        return self.database_url.startswith(("sqlite", "memory")) or self.broker_url.startswith("memory")
+
+    def check(self) -> None:
+        if self.env not in ("development", "production", "test"):
+            raise SettingsError(f"FARMGATE_ENV must be development, production or test, not {self.env!r}")
+        if self.is_production:
+            if self.jwt_secret == DEVELOPMENT_JWT_SECRET or len(self.jwt_secret) < 32:
+                raise SettingsError(
+                    "FARMGATE_JWT_SECRET is the development secret or shorter than 32 characters; "
+                    "production refuses to start with it"
+                )
+            if self.pii_pepper == "farmgate-development-pepper":
+                raise SettingsError("FARMGATE_PII_PEPPER must be set in production")
+        persistence_env(self.database_url)  # raises on a malformed URL
+
+    def persistence_env(self) -> dict[str, str]:
+        return persistence_env(self.database_url)
+
+
+def persistence_env(database_url: str) -> dict[str, str]:
+    """Map FARMGATE_DATABASE_URL onto the eventsourcing library's own persistence settings."""
+    parts = urlsplit(database_url)
+    if parts.scheme == "memory":
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    if parts.scheme == "sqlite":
+        # sqlite:///relative/path, sqlite:////absolute/path (as SQLAlchemy writes them)
+        path = database_url[len("sqlite:///"):]
+        if not path:
+            raise SettingsError("FARMGATE_DATABASE_URL sqlite:/// needs a file path")
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path, "SQLITE_LOCK_TIMEOUT": "10"}
+    if parts.scheme in ("postgresql", "postgres"):
+        dbname = parts.path.lstrip("/")
+        if not dbname:
+            raise SettingsError("FARMGATE_DATABASE_URL needs a database name")
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(dbname),
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_LOCK_TIMEOUT": "5",
+            "POSTGRES_POOL_SIZE": "10",
+            "POSTGRES_MAX_OVERFLOW": "10",
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_PRE_PING": "y",
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "30",
+        }
+    raise SettingsError(
+        f"FARMGATE_DATABASE_URL scheme {parts.scheme!r} is not one of memory, sqlite, postgresql"
+    )

@@ -1,0 +1,62 @@
+"""Fixtures: a farmgate system on each real backend, tokens, and personal-data bookkeeping."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from farmgate.deploy.container import System, build_system
+from farmgate.deploy.settings import Settings
+from tests.personal_data import PersonalData
+from tests.services import fresh_postgres_database, postgres_admin_url
+
+
+@pytest.fixture(scope="session")
+def personal_data() -> PersonalData:
+    return PersonalData.shared()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path}/farmgate.db"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    with fresh_postgres_database(postgres_admin_url()) as url:
+        yield url
+
+
+def _settings(url: str) -> Settings:
+    return Settings(database_url=url, env="test", projection_wait_seconds=10)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend_url(request: pytest.FixtureRequest) -> str:
+    """The same test on SQLite and on PostgreSQL."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+def system(backend_url: str) -> Iterator[System]:
+    built = build_system(_settings(backend_url))
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def sqlite_system(sqlite_url: str) -> Iterator[System]:
+    built = build_system(_settings(sqlite_url))
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def postgres_system(postgres_url: str) -> Iterator[System]:
+    built = build_system(_settings(postgres_url))
+    yield built
+    built.close()
