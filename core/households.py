@@ -33,6 +33,7 @@ class HouseholdCommands:
         phone: str,
         address: dict[str, Any],
         location: dict[str, float] | None = None,
+        channel: str | None = None,
     ) -> UUID:
         national_id = check_national_id(national_id, ["input", "nationalId"])
         phone_e164 = normalise_phone(phone, ["input", "phone"])
@@ -58,6 +59,7 @@ class HouseholdCommands:
                 phone=phone_e164,
                 address=place.as_dict(),
                 location=None if point is None else {"latitude": point.latitude, "longitude": point.longitude},
+                channel=channel,
             )
             self.save(sequence, household)
             return household.id

@@ -73,6 +73,8 @@ class Household(FarmAggregate):
         phone: str
         address: dict[str, Any]
         location: dict[str, float] | None
+        #: the marketplace it was registered through, if any
+        channel: str | None
 
     class Verified(FarmAggregate.Event):
         method: str
@@ -114,8 +116,10 @@ class Household(FarmAggregate):
         phone: str,
         address: dict[str, Any],
         location: dict[str, float] | None,
+        channel: str | None = None,
     ) -> None:
         self.code = code
+        self.channel = channel
         self.name = name
         self.national_id_digest = national_id_digest
         self.phone = phone
@@ -136,6 +140,7 @@ class Household(FarmAggregate):
         phone: str,
         address: dict[str, Any],
         location: dict[str, float] | None = None,
+        channel: str | None = None,
     ) -> Household:
         return cls._start(
             cls.Registered,
@@ -146,6 +151,7 @@ class Household(FarmAggregate):
             phone=phone,
             address=address,
             location=location,
+            channel=channel,
         )
 
     @property

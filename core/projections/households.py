@@ -38,6 +38,7 @@ class HouseholdDirectory(Projection):
                 ward_code TEXT,
                 street TEXT,
                 phone TEXT NOT NULL,
+                channel TEXT,
                 latitude DOUBLE PRECISION,
                 longitude DOUBLE PRECISION,
                 registered_at TEXT NOT NULL,
@@ -64,12 +65,12 @@ class HouseholdDirectory(Projection):
         loc = e.location or {}
         cur.execute(
             f"""INSERT INTO {TABLE} (id, code, name, name_folded, status, scheme, province_code,
-                district_code, ward_code, street, phone, latitude, longitude, registered_at,
+                district_code, ward_code, street, phone, channel, latitude, longitude, registered_at,
                 verified_at, payment_accounts, certifications, version, position)
-                VALUES (%s, %s, %s, %s, 'REGISTERED', %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, '[]', '[]', %s, %s)""",
+                VALUES (%s, %s, %s, %s, 'REGISTERED', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, '[]', '[]', %s, %s)""",
             (
                 str(e.originator_id), e.code, e.name, fold(e.name), a["scheme"], a["province_code"],
-                a.get("district_code"), a.get("ward_code"), a.get("street"), e.phone,
+                a.get("district_code"), a.get("ward_code"), a.get("street"), e.phone, e.channel,
                 loc.get("latitude"), loc.get("longitude"), iso(e.occurred_at), e.originator_version, position,
             ),
         )
@@ -135,6 +136,8 @@ class HouseholdQueries:
         province_code: str | None = None,
         status: str | None = None,
         search: str | None = None,
+        channel: str | None = None,
+        only_id: UUID | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
         """Rows after a position, oldest registration first, and the total matching the filters."""
         where, params = ["1 = 1"], []
@@ -144,6 +147,12 @@ class HouseholdQueries:
         if status:
             where.append("status = %s")
             params.append(status)
+        if channel:
+            where.append("channel = %s")
+            params.append(channel)
+        if only_id:
+            where.append("id = %s")
+            params.append(str(only_id))
         if search and fold(search):
             where.append("name_folded LIKE %s")
             params.append("%" + fold(search).replace("%", "").replace("_", "") + "%")

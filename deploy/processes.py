@@ -1,0 +1,97 @@
+"""Process types: the API server, the projector, the worker. Each builds the system it needs."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import dramatiq
+import structlog
+
+from farmgate.deploy.container import System, build_system
+from farmgate.deploy.logging import configure_logging
+from farmgate.deploy.settings import Settings
+from farmgate.workers.broker import make_broker
+from farmgate.workers.jobs import PERIODIC, import_actors
+from farmgate.workers.runtime import bind_system
+from farmgate.workers.scheduler import Scheduler
+
+log = structlog.get_logger("farmgate.deploy")
+
+
+@dataclass
+class Workers:
+    broker: dramatiq.Broker
+    worker: dramatiq.Worker
+    scheduler: Scheduler
+    extra: list[Any] = field(default_factory=list)
+
+    def stop(self) -> None:
+        self.scheduler.stop()
+        self.worker.stop(timeout=5000)
+
+
+def start_workers(system: System, threads: int = 4) -> Workers:
+    """Bind the system, make the broker, import actors, start consuming and scheduling."""
+    bind_system(system)
+    broker = make_broker(system.settings.broker_url)
+    import_actors()
+    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=200)
+    worker.start()
+    scheduler = Scheduler(broker, PERIODIC)
+    scheduler.start()
+    log.info("workers_started", broker=system.settings.broker_url.split("://")[0], threads=threads)
+    return Workers(broker, worker, scheduler)
+
+
+def boot(settings: Settings) -> System:
+    configure_logging(settings.log_format, settings.is_production)
+    return build_system(settings)
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from farmgate.graphql.app import create_app
+
+    system = boot(settings)
+    workers = None
+    if settings.is_embedded:
+        system.projector.start()
+        workers = start_workers(system)
+    app = create_app(system)
+    where = f"http://{host}:{port}/graphql"
+    print(f"\n  farmgate is serving GraphQL at {where}" + (" (GraphiQL: open it in a browser)" if not settings.is_production else ""),
+          flush=True)
+    print("  get a token:  .venv/bin/farmgate token --role ADMIN --subject you\n", flush=True)
+    log.info("serving", url=where, embedded=settings.is_embedded, database=settings.database_url.split(":")[0])
+    try:
+        uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, ws="websockets-sansio")
+    finally:
+        if workers:
+            workers.stop()
+        system.close()
+
+
+def run_projector(settings: Settings) -> None:
+    system = boot(settings)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    system.projector.start()
+    log.info("projector_running", projections=[p.tracking_name for p in system.projector.projections])
+    stop.wait()
+    system.close()
+
+
+def run_worker(settings: Settings, threads: int) -> None:
+    system = boot(settings)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    workers = start_workers(system, threads)
+    stop.wait()
+    workers.stop()
+    system.close()

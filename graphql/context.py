@@ -1,0 +1,36 @@
+"""Per-request context: the caller, the system, request-scoped DataLoaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+
+from farmgate.graphql.auth import Principal
+from farmgate.graphql.errors import CodedError, unauthenticated
+
+if TYPE_CHECKING:
+    from farmgate.deploy.container import System
+
+
+@dataclass
+class Context:
+    system: System
+    request_id: str
+    principal: Principal | None
+    auth_error: str | None = None
+    loaders: dict[str, Any] = field(default_factory=dict)
+
+    def require_principal(self) -> Principal:
+        if self.principal is None:
+            raise unauthenticated(self.auth_error or "Authentication required: send Authorization: Bearer <token>")
+        return self.principal
+
+    def loader(self, name: str, factory: Any) -> Any:
+        """A DataLoader made once per request, never shared between requests."""
+        if name not in self.loaders:
+            self.loaders[name] = factory(self)
+        return self.loaders[name]
+
+
+__all__ = ["Context", "CodedError"]

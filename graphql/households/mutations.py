@@ -1,0 +1,206 @@
+"""Household mutations: register, verify, link a payment account, add a certification."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import strawberry
+
+from farmgate.core.domain.errors import NotFound
+from farmgate.graphql.commands import Outcome, execute
+from farmgate.graphql.context import Context
+from farmgate.graphql.errors import forbidden
+from farmgate.graphql.households.loaders import household_by_id, household_row
+from farmgate.graphql.households.types import (
+    Certification,
+    CertificationScheme,
+    Household,
+    PaymentAccountKind,
+)
+from farmgate.graphql.ids import to_global_id, uuid_of
+from farmgate.graphql.inputs import aware, given, plain
+from farmgate.graphql.permissions import allow
+from farmgate.graphql.scope import household_global_id
+from farmgate.graphql.types import AddressInput, GeoPointInput, UserError
+
+
+@strawberry.input
+class RegisterHouseholdInput:
+    name: str
+    national_id: str = strawberry.field(
+        description="Citizen identity card number (CCCD, 12 digits). Personal data: never returned, never logged."
+    )
+    phone: str = strawberry.field(description="Vietnamese mobile number, e.g. 0912345678 or +84912345678.")
+    address: AddressInput
+    location: GeoPointInput | None = strawberry.UNSET
+
+
+@strawberry.type
+class RegisterHouseholdPayload:
+    household: Household | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class VerifyHouseholdInput:
+    household_id: strawberry.ID
+    method: str = strawberry.field(
+        description="How identity was checked, e.g. 'commune post office', 'province officer visit'."
+    )
+
+
+@strawberry.type
+class VerifyHouseholdPayload:
+    household: Household | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class LinkPaymentAccountInput:
+    household_id: strawberry.ID
+    kind: PaymentAccountKind
+    provider: str
+    reference: str
+
+
+@strawberry.type
+class LinkPaymentAccountPayload:
+    household: Household | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class AddCertificationInput:
+    household_id: strawberry.ID
+    scheme: CertificationScheme
+    number: str
+    issuer: str
+    valid_until: datetime
+
+
+@strawberry.type
+class AddCertificationPayload:
+    household: Household | None
+    certification: Certification | None
+    user_errors: list[UserError]
+
+
+async def _household_in_scope(ctx: Context, global_id: str, may: str) -> UUID:
+    """The household a mutation acts on, if the caller may act on it; else NOT_FOUND (as if absent)."""
+    field = ["input", "householdId"]
+    household_id = uuid_of(global_id, "Household")
+    row = None if household_id is None else await household_row(ctx, household_id)
+    principal = ctx.require_principal()
+    if row is None or household_id is None:
+        raise NotFound("No household with this id", field)
+    allowed = principal.is_("ADMIN") or (
+        principal.is_("PROVINCE_OFFICER") and row["province_code"] == principal.province
+    ) or (may == "self" and principal.is_("HOUSEHOLD") and principal.household == household_global_id(row["id"]))
+    if not allowed:
+        raise NotFound("No household with this id", field)
+    return household_id
+
+
+async def _scoped(ctx: Context, global_id: str, may: str = "officer") -> UUID | Outcome:
+    try:
+        return await _household_in_scope(ctx, global_id, may)
+    except NotFound as error:
+        return Outcome(user_errors=[UserError.of(error)])
+
+
+@strawberry.type
+class HouseholdMutation:
+    @strawberry.mutation(extensions=allow("MARKETPLACE", "PROVINCE_OFFICER"))
+    async def register_household(
+        self, info: strawberry.Info, input: RegisterHouseholdInput, idempotency_key: str | None = strawberry.UNSET
+    ) -> RegisterHouseholdPayload:
+        ctx: Context = info.context
+        principal = ctx.require_principal()
+        if principal.is_("PROVINCE_OFFICER") and input.address.province_code.strip() != principal.province:
+            raise forbidden("A province officer registers households of their own province only")
+        request: dict[str, Any] = plain(input)
+        location = given(input.location)
+
+        def command() -> dict[str, Any]:
+            household_id = ctx.system.app.register_household(
+                name=input.name,
+                national_id=input.national_id,
+                phone=input.phone,
+                address={k: v for k, v in request["address"].items() if v is not None},
+                location=None if location is None else {"latitude": location.latitude, "longitude": location.longitude},
+                channel=principal.marketplace if principal.is_("MARKETPLACE") else None,
+            )
+            return {"householdId": str(household_id)}
+
+        outcome = await execute(ctx, "registerHousehold", request, given(idempotency_key), command)
+        return RegisterHouseholdPayload(
+            household=await _payload_household(ctx, outcome), user_errors=outcome.user_errors
+        )
+
+    @strawberry.mutation(extensions=allow("PROVINCE_OFFICER"))
+    async def verify_household(
+        self, info: strawberry.Info, input: VerifyHouseholdInput, idempotency_key: str | None = strawberry.UNSET
+    ) -> VerifyHouseholdPayload:
+        ctx: Context = info.context
+        target = await _scoped(ctx, input.household_id)
+        if isinstance(target, Outcome):
+            return VerifyHouseholdPayload(household=None, user_errors=target.user_errors)
+
+        def command() -> dict[str, Any]:
+            return {"householdId": str(ctx.system.app.verify_household(target, input.method))}
+
+        outcome = await execute(ctx, "verifyHousehold", plain(input), given(idempotency_key), command)
+        return VerifyHouseholdPayload(household=await _payload_household(ctx, outcome), user_errors=outcome.user_errors)
+
+    @strawberry.mutation(extensions=allow("HOUSEHOLD", "PROVINCE_OFFICER"))
+    async def link_payment_account(
+        self, info: strawberry.Info, input: LinkPaymentAccountInput, idempotency_key: str | None = strawberry.UNSET
+    ) -> LinkPaymentAccountPayload:
+        ctx: Context = info.context
+        target = await _scoped(ctx, input.household_id, may="self")
+        if isinstance(target, Outcome):
+            return LinkPaymentAccountPayload(household=None, user_errors=target.user_errors)
+
+        def command() -> dict[str, Any]:
+            ctx.system.app.link_payment_account(target, input.kind.value, input.provider, input.reference)
+            return {"householdId": str(target)}
+
+        outcome = await execute(ctx, "linkPaymentAccount", plain(input), given(idempotency_key), command)
+        return LinkPaymentAccountPayload(
+            household=await _payload_household(ctx, outcome), user_errors=outcome.user_errors
+        )
+
+    @strawberry.mutation(extensions=allow("PROVINCE_OFFICER"))
+    async def add_certification(
+        self, info: strawberry.Info, input: AddCertificationInput, idempotency_key: str | None = strawberry.UNSET
+    ) -> AddCertificationPayload:
+        ctx: Context = info.context
+        target = await _scoped(ctx, input.household_id)
+        if isinstance(target, Outcome):
+            return AddCertificationPayload(household=None, certification=None, user_errors=target.user_errors)
+
+        def command() -> dict[str, Any]:
+            valid_until = aware(input.valid_until, ["input", "validUntil"])
+            _, certification_id = ctx.system.app.add_certification(
+                target, input.scheme.value, input.number, input.issuer, valid_until
+            )
+            return {"householdId": str(target), "certificationId": str(certification_id)}
+
+        outcome = await execute(ctx, "addCertification", plain(input), given(idempotency_key), command)
+        household = await _payload_household(ctx, outcome)
+        certification = None
+        if household is not None and outcome.get("certificationId"):
+            wanted = to_global_id("Certification", outcome.get("certificationId"))
+            certification = next((c for c in household.certifications() if c.id == wanted), None)
+        return AddCertificationPayload(household=household, certification=certification, user_errors=outcome.user_errors)
+
+
+async def _payload_household(ctx: Context, outcome: Outcome) -> Household | None:
+    value = outcome.get("householdId")
+    if value is None:
+        return None
+    # A fresh read: the request's loader may hold the row from before the write.
+    ctx.loaders.pop("household_rows", None)
+    return await household_by_id(ctx, UUID(value))

@@ -1,0 +1,71 @@
+"""Household queries: by id, by the shared code, and the filtered list."""
+
+from __future__ import annotations
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+
+from farmgate.graphql.households.loaders import household_by_global_id
+from farmgate.graphql.households.types import Household, HouseholdConnection, HouseholdEdge, HouseholdStatus
+from farmgate.graphql.inputs import given
+from farmgate.graphql.pagination import window
+from farmgate.graphql.permissions import allow, authenticated
+from farmgate.graphql.scope import household_list_filter, household_visible
+from farmgate.graphql.types import PageInfo
+
+
+@strawberry.type
+class HouseholdQuery:
+    @strawberry.field(extensions=authenticated())
+    async def household(self, info: strawberry.Info, id: strawberry.ID) -> Household | None:
+        return await household_by_global_id(info.context, id)
+
+    @strawberry.field(extensions=allow("MARKETPLACE", "HOUSEHOLD", "PROVINCE_OFFICER", "DISPUTE_STAFF"))
+    async def household_by_code(self, info: strawberry.Info, code: str) -> Household | None:
+        ctx = info.context
+        row = await run_in_threadpool(ctx.system.households.by_code, code)
+        if row is None or not household_visible(ctx.principal, row, by_code=True):
+            return None
+        return Household(row=row)
+
+    @strawberry.field(extensions=allow("MARKETPLACE", "HOUSEHOLD", "PROVINCE_OFFICER", "DISPUTE_STAFF"))
+    async def households(
+        self,
+        info: strawberry.Info,
+        first: int | None = strawberry.UNSET,
+        after: str | None = strawberry.UNSET,
+        province_code: str | None = strawberry.UNSET,
+        status: HouseholdStatus | None = strawberry.UNSET,
+        search: str | None = strawberry.UNSET,
+    ) -> HouseholdConnection:
+        ctx = info.context
+        page = window("households", first, after)
+        scope = household_list_filter(ctx.require_principal())
+        empty = HouseholdConnection(edges=[], page_info=PageInfo(has_next_page=False, has_previous_page=False,
+                                                                 start_cursor=None, end_cursor=None), total_count=0)
+        if scope is None:
+            return empty
+        wanted_province = given(province_code)
+        if "province_code" in scope and wanted_province not in (None, scope["province_code"]):
+            return empty
+        filters = dict(scope)
+        if wanted_province:
+            filters["province_code"] = wanted_province
+        status_value = given(status)
+        rows, total = await run_in_threadpool(
+            lambda: ctx.system.households.page(
+                after_position=int(page.after or 0),
+                limit=page.limit + 1,
+                status=status_value.value if status_value else None,
+                search=given(search),
+                **filters,
+            )
+        )
+        has_next = len(rows) > page.limit
+        rows = rows[: page.limit]
+        cursors = [page.cursor(r["position"]) for r in rows]
+        return HouseholdConnection(
+            edges=[HouseholdEdge(cursor=c, node=Household(row=r)) for c, r in zip(cursors, rows)],
+            page_info=page.page_info(cursors, has_next),
+            total_count=total,
+        )

@@ -1,0 +1,47 @@
+"""Relay connection arguments: default 20, at most 100 (more is a GraphQL error), opaque cursors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from farmgate.graphql.errors import CodedError
+from farmgate.graphql.ids import decode_cursor, encode_cursor
+from farmgate.graphql.inputs import given
+from farmgate.graphql.types import PageInfo
+
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Window:
+    kind: str
+    limit: int
+    after: str | None
+
+    def page_info(self, cursors: list[str], has_next: bool) -> PageInfo:
+        return PageInfo(
+            has_next_page=has_next,
+            has_previous_page=self.after is not None,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        )
+
+    def cursor(self, position: int | str) -> str:
+        return encode_cursor(self.kind, position)
+
+
+def window(kind: str, first: int | None, after: str | None) -> Window:
+    first, after = given(first), given(after)
+    if first is None:
+        first = DEFAULT_PAGE
+    if first < 0:
+        raise CodedError("first must not be negative", "BAD_USER_INPUT")
+    if first > MAX_PAGE:
+        raise CodedError(f"first must be at most {MAX_PAGE}", "LIMIT_EXCEEDED")
+    position = None
+    if after is not None:
+        position = decode_cursor(after, kind)
+        if position is None:
+            raise CodedError("after is not a cursor of this list", "BAD_USER_INPUT")
+    return Window(kind, first, position)

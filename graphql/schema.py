@@ -1,0 +1,47 @@
+"""The served schema: composes each bounded context's queries and mutations. Nothing else."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+
+from farmgate.graphql.errors import MaskInternalErrors
+from farmgate.graphql.households.loaders import household_by_global_id
+from farmgate.graphql.households.mutations import HouseholdMutation
+from farmgate.graphql.households.queries import HouseholdQuery
+from farmgate.graphql.households.types import Household
+from farmgate.graphql.nodes import NodeQuery, register_node
+from farmgate.graphql.reference import ReferenceQuery
+
+register_node("Household", household_by_global_id)
+
+Query = merge_types("Query", (NodeQuery, ReferenceQuery, HouseholdQuery))
+Mutation = merge_types("Mutation", (HouseholdMutation,))
+
+NODE_TYPES: list[type] = [Household]
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=NODE_TYPES,
+        extensions=[
+            MaskInternalErrors(),
+            QueryDepthLimiter(max_depth=12),
+            MaxAliasesLimiter(max_alias_count=30),
+            MaxTokensLimiter(max_token_count=4000),
+            ParserCache(maxsize=256),
+            ValidationCache(maxsize=256),
+        ],
+    )
+
+
+schema = build_schema()

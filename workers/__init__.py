@@ -1,0 +1,1 @@
+"""dramatiq actors and the periodic scheduler: deadlines, webhooks, bulk imports."""
