@@ -25,6 +25,9 @@ class Settings:
     pii_pepper: str = "farmgate-development-pepper"
     projection_wait_seconds: float = 5.0
     readiness_max_lag: int = 1000
+    projector_batch_size: int = 500
+    #: pause between projector batches, to shed load on the database during a large backfill
+    projector_throttle_ms: int = 0
     log_format: str = "auto"
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -39,6 +42,8 @@ class Settings:
             pii_pepper=e.get("FARMGATE_PII_PEPPER", "farmgate-development-pepper"),
             projection_wait_seconds=float(e.get("FARMGATE_PROJECTION_WAIT_SECONDS", "5")),
             readiness_max_lag=int(e.get("FARMGATE_READINESS_MAX_LAG", "1000")),
+            projector_batch_size=int(e.get("FARMGATE_PROJECTOR_BATCH_SIZE", "500")),
+            projector_throttle_ms=int(e.get("FARMGATE_PROJECTOR_THROTTLE_MS", "0")),
             log_format=e.get("FARMGATE_LOG_FORMAT", "auto"),
         )
         settings.check()

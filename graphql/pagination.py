@@ -27,6 +27,14 @@ class Window:
             end_cursor=cursors[-1] if cursors else None,
         )
 
+    def after_position(self) -> int:
+        """The numeric position a cursor stands for (0 before the first page)."""
+        if self.after is None:
+            return 0
+        if not self.after.isdigit():
+            raise CodedError("after is not a cursor of this list", "BAD_USER_INPUT")
+        return int(self.after)
+
     def cursor(self, position: int | str) -> str:
         return encode_cursor(self.kind, position)
 

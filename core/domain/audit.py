@@ -19,7 +19,7 @@ def canonical(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+        return format(value.normalize(), "f")
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, Enum):

@@ -40,8 +40,16 @@ class Lag:
 
 
 class Projector:
-    def __init__(self, app: Farmgate, store: ReadStore, projections: Sequence[Projection], batch_size: int = 500):
+    def __init__(
+        self,
+        app: Farmgate,
+        store: ReadStore,
+        projections: Sequence[Projection],
+        batch_size: int = 500,
+        throttle_seconds: float = 0.0,
+    ):
         self.app = app
+        self.throttle_seconds = throttle_seconds
         self.store = store
         self.projections = list(projections)
         self.batch_size = batch_size
@@ -165,6 +173,8 @@ class Projector:
         while not self._stop.is_set():
             try:
                 if self.run_once():
+                    if self.throttle_seconds:
+                        self._stop.wait(self.throttle_seconds)
                     continue
             except Exception:  # keep projecting after a transient fault; it is logged, not lost
                 log.exception("projector_batch_failed")

@@ -54,7 +54,7 @@ class HouseholdQuery:
         status_value = given(status)
         rows, total = await run_in_threadpool(
             lambda: ctx.system.households.page(
-                after_position=int(page.after or 0),
+                after_position=page.after_position(),
                 limit=page.limit + 1,
                 status=status_value.value if status_value else None,
                 search=given(search),

@@ -1,0 +1,96 @@
+"""A real farmgate API over HTTP for end-to-end tests: `farmgate serve` in a subprocess (with a
+`farmgate projector` beside it on PostgreSQL), its log lines kept for the personal-data check."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from farmgate.graphql.auth import issue_token
+from tests.personal_data import LOG_DIR
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "end-to-end-test-secret-that-is-long-enough"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Api:
+    url: str
+    client: httpx.Client
+
+    def token(self, role: str, subject: str = "tester", **scope: str | None) -> str:
+        return issue_token(SECRET, role, subject, 3600, **scope)
+
+    def post(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None,
+             headers: dict[str, str] | None = None) -> dict[str, Any]:
+        all_headers = dict(headers or {})
+        if token:
+            all_headers["Authorization"] = f"Bearer {token}"
+        response = self.client.post(self.url + "/graphql", json={"query": query, "variables": variables or {}},
+                                    headers=all_headers)
+        assert response.status_code in (200, 400), response.text
+        return response.json()
+
+    def data(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict[str, Any]:
+        body = self.post(query, variables, token)
+        assert not body.get("errors"), body["errors"]
+        return body["data"]
+
+
+def _start(args: list[str], env: dict[str, str], log_name: str) -> subprocess.Popen[bytes]:
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = open(LOG_DIR / log_name, "ab")  # noqa: SIM115 - lives as long as the process
+    return subprocess.Popen([sys.executable, "-m", "farmgate.deploy", *args], cwd=ROOT, env=env,
+                            stdout=log, stderr=log)
+
+
+@contextmanager
+def running_api(database_url: str, broker_url: str = "memory://", name: str = "api") -> Iterator[Api]:
+    port = free_port()
+    env = {**os.environ, "FARMGATE_DATABASE_URL": database_url, "FARMGATE_BROKER_URL": broker_url,
+           "FARMGATE_JWT_SECRET": SECRET, "FARMGATE_ENV": "test", "FARMGATE_LOG_FORMAT": "json"}
+    processes = [_start(["serve", "--host", "127.0.0.1", "--port", str(port)], env, f"{name}-serve.log")]
+    embedded = database_url.startswith("sqlite") or broker_url.startswith("memory")
+    if not embedded:
+        processes.append(_start(["projector"], env, f"{name}-projector.log"))
+    url = f"http://127.0.0.1:{port}"
+    client = httpx.Client(timeout=30)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if processes[0].poll() is not None:
+                raise RuntimeError(f"farmgate serve exited with {processes[0].returncode}; see {LOG_DIR}")
+            try:
+                if client.get(url + "/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("farmgate serve did not become healthy in 60 s")
+            time.sleep(0.05)  # polling the health endpoint, with a deadline
+        yield Api(url, client)
+    finally:
+        client.close()
+        for p in processes:
+            p.terminate()
+        for p in processes:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()

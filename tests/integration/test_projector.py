@@ -1,0 +1,134 @@
+"""Projections apply each event exactly once: a failed batch leaves nothing behind, a killed
+projector resumes where it stopped, and two projector processes never double-apply."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from farmgate.core.projections.households import HouseholdDirectory
+from farmgate.deploy.container import System, build_system
+from farmgate.deploy.settings import Settings
+from tests.personal_data import LOG_DIR, PersonalData
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def populate(system: System, pd: PersonalData, households: int) -> None:
+    """Households with one payment account each: a double-applied event would show as two."""
+    for n in range(households):
+        household_id = system.app.register_household(
+            name=f"Hộ số {n}", national_id=pd.national_id(), phone=pd.phone(),
+            address={"scheme": 2021, "province_code": "24"},
+        )
+        system.app.link_payment_account(household_id, "POST_OFFICE", "VNPost", f"BDVH{n:06d}")
+
+
+def assert_applied_exactly_once(system: System, households: int) -> None:
+    rows, total = system.households.page(after_position=0, limit=households + 10)
+    assert total == households
+    assert all(len(r["payment_accounts"]) == 1 for r in rows)
+    assert sorted(r["code"] for r in rows) == [f"HH-24-{n:06d}" for n in range(1, households + 1)]
+    assert all(lag.events == 0 for lag in system.projector.lags())
+
+
+class FailsAt(HouseholdDirectory):
+    """The household directory, with a fault injected at one event."""
+
+    def __init__(self, fail_at: int):
+        self.fail_at = fail_at
+
+    def handlers(self) -> dict[str, Any]:
+        real = super().handlers()
+
+        def linked(cur: Any, event: Any, position: int) -> None:
+            if position >= self.fail_at:
+                raise RuntimeError("injected fault")
+            real["Household.PaymentAccountLinked"](cur, event, position)
+
+        return {**real, "Household.PaymentAccountLinked": linked}
+
+
+def test_a_failed_batch_leaves_no_trace_and_is_applied_once_later(system: System, personal_data) -> None:
+    populate(system, personal_data, 20)
+    projector = system.projector
+    directory = projector.projections[0]
+    head = projector.head()
+    faulty = FailsAt(fail_at=head - 5)
+    projector.projections[0] = faulty
+    with pytest.raises(RuntimeError):
+        while projector.run_projection_once(faulty):
+            pass
+    stuck = projector.position(faulty)
+    assert 0 <= stuck < head - 5
+    # Check the failing batch's rows were rolled back with its tracking position.
+    rows, total = system.households.page(after_position=0, limit=100)
+    assert all(r["position"] <= stuck for r in rows)
+    projector.projections[0] = directory
+    system.catch_up()
+    assert_applied_exactly_once(system, 20)
+
+
+def _projector_process(url: str, log_name: str) -> subprocess.Popen[bytes]:
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "FARMGATE_DATABASE_URL": url, "FARMGATE_PROJECTOR_BATCH_SIZE": "7",
+           "FARMGATE_PROJECTOR_THROTTLE_MS": "15", "FARMGATE_LOG_FORMAT": "json", "FARMGATE_ENV": "test"}
+    log = open(LOG_DIR / log_name, "ab")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen([sys.executable, "-m", "farmgate.deploy", "projector"], cwd=ROOT, env=env,
+                            stdout=log, stderr=log)
+
+
+def _wait_until(condition: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)  # polling a condition, with a deadline
+
+
+def test_a_killed_projector_resumes_without_losing_or_double_applying(backend_url: str, personal_data) -> None:
+    writer = build_system(Settings(database_url=backend_url, env="test"))
+    populate(writer, personal_data, 150)
+    head = writer.projector.head()
+    directory = writer.projector.projections[0]
+    process = _projector_process(backend_url, "projector-killed.log")
+    try:
+        _wait_until(lambda: writer.projector.position(directory) > 0, 60, "the projector to start applying")
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+        killed_at = writer.projector.position(directory)
+        assert 0 < killed_at < head, "the kill should land mid-stream"
+        resumed = _projector_process(backend_url, "projector-resumed.log")
+        try:
+            _wait_until(lambda: writer.projector.position(directory) >= head, 120, "the projector to catch up")
+        finally:
+            resumed.terminate()
+            resumed.wait(timeout=10)
+        assert_applied_exactly_once(writer, 150)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        writer.close()
+
+
+def test_two_projector_processes_never_double_apply(backend_url: str, personal_data) -> None:
+    writer = build_system(Settings(database_url=backend_url, env="test"))
+    populate(writer, personal_data, 100)
+    head = writer.projector.head()
+    directory = writer.projector.projections[0]
+    processes = [_projector_process(backend_url, f"projector-pair-{n}.log") for n in range(2)]
+    try:
+        _wait_until(lambda: writer.projector.position(directory) >= head, 120, "the projectors to catch up")
+    finally:
+        for p in processes:
+            p.terminate()
+            p.wait(timeout=10)
+        assert_applied_exactly_once(writer, 100)
+        writer.close()
