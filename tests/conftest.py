@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
-import random
+import logging
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,8 +11,21 @@ import pytest
 
 from farmgate.deploy.container import System, build_system
 from farmgate.deploy.settings import Settings
-from tests.personal_data import PersonalData
+from farmgate.deploy.logging import configure_logging
+from tests.personal_data import LOG_DIR, PersonalData
 from tests.services import fresh_postgres_database, postgres_admin_url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def log_lines_kept_for_inspection() -> Iterator[None]:
+    """Every log line of this run (ours and the servers' we start) lands in var/test-logs, so the
+    last test can read them all for personal data."""
+    shutil.rmtree(LOG_DIR, ignore_errors=True)
+    LOG_DIR.mkdir(parents=True)
+    with (LOG_DIR / "pytest.log").open("a", encoding="utf-8") as stream:
+        configure_logging("json", stream=stream, level=logging.DEBUG)
+        yield
+        logging.getLogger().handlers = []
 
 
 @pytest.fixture(scope="session")
