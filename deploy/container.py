@@ -36,7 +36,8 @@ class System:
 def build_system(settings: Settings, *, clock: Clock = utc_now, create_tables: bool = True) -> System:
     app = Farmgate(settings.persistence_env(), pii_pepper=settings.pii_pepper, clock=clock)
     store = ReadStore(app)
-    projector = Projector(app, store, all_projections())
+    projector = Projector(app, store, all_projections(), batch_size=settings.projector_batch_size,
+                          throttle_seconds=settings.projector_throttle_ms / 1000)
     idempotency = IdempotencyStore(store, clock=clock)
     if create_tables:
         projector.create_tables()

@@ -1,0 +1,91 @@
+"""The `farmgate` command as operators use it: token, demo, rebuild, import, schema."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jwt
+
+from farmgate.deploy.container import build_system
+from farmgate.deploy.settings import DEVELOPMENT_JWT_SECRET, Settings
+from tests.personal_data import LOG_DIR, PersonalData
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def farmgate(*args: str, url: str = "memory://", check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "FARMGATE_DATABASE_URL": url, "FARMGATE_LOG_FORMAT": "json", "FARMGATE_ENV": "test",
+           "COLUMNS": "200"}
+    result = subprocess.run([sys.executable, "-m", "farmgate.deploy", *args], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    with (LOG_DIR / "cli.log").open("a", encoding="utf-8") as log:
+        log.write(result.stdout + result.stderr)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_token_prints_a_verifiable_jwt_with_the_scope_claims() -> None:
+    token = farmgate("token", "--role", "PROVINCE_OFFICER", "--subject", "lan", "--province", "20").stdout.strip()
+    claims = jwt.decode(token, DEVELOPMENT_JWT_SECRET, algorithms=["HS256"])
+    assert (claims["role"], claims["sub"], claims["province"]) == ("PROVINCE_OFFICER", "lan", "20")
+    refused = farmgate("token", "--role", "MARKETPLACE", "--subject", "x", check=False)
+    assert refused.returncode == 2 and "--marketplace" in refused.stderr
+
+
+def test_production_refuses_to_start_with_the_development_secret() -> None:
+    env = {**os.environ, "FARMGATE_ENV": "production", "FARMGATE_JWT_SECRET": DEVELOPMENT_JWT_SECRET}
+    result = subprocess.run([sys.executable, "-m", "farmgate.deploy", "serve", "--port", "1"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "FARMGATE_JWT_SECRET" in result.stderr
+
+
+def test_demo_twice_adds_nothing_and_rebuild_restores_the_read_model(backend_url: str) -> None:
+    farmgate("demo", url=backend_url)
+    again = farmgate("demo", url=backend_url)
+    assert "already loaded" in again.stderr
+    system = build_system(Settings(database_url=backend_url, env="test"))
+    try:
+        before, total = system.households.page(after_position=0, limit=100)
+        assert total == 6 and {r["province_code"] for r in before} == {"20", "24"}
+        with system.store.transaction() as cur:  # damage the read model
+            cur.execute("DELETE FROM household_directory_v1 WHERE province_code = '24'")
+        rebuilt = farmgate("projections", "rebuild", "--all", url=backend_url)
+        assert "rebuilding household_directory_v1" in rebuilt.stderr
+        after, total = system.households.page(after_position=0, limit=100)
+        assert total == 6 and after == before
+        unknown = farmgate("projections", "rebuild", "nonsense", url=backend_url, check=False)
+        assert unknown.returncode == 2 and "household_directory" in unknown.stderr
+    finally:
+        system.close()
+
+
+def test_import_households_reports_each_bad_row_and_imports_the_rest(tmp_path: Path, personal_data: PersonalData) -> None:
+    url = f"sqlite:///{tmp_path}/import.db"
+    good = [personal_data.national_id() for _ in range(3)]
+    rows = ["name,national_id,phone,scheme,province_code,district_code,ward_code,street,latitude,longitude"]
+    rows += [f"Hộ số {n},{nid},{personal_data.phone()},2021,20,187,,,21.6,106.6" for n, nid in enumerate(good)]
+    rows.append(f"Hộ sai tỉnh,{personal_data.national_id()},{personal_data.phone()},2021,99,,,,,")
+    rows.append(f"Hộ trùng,{good[0]},{personal_data.phone()},2021,20,,,,,")
+    rows.append(f"Hộ sai số,{personal_data.national_id()},12345,2021,20,,,,,")
+    csv_file = tmp_path / "lang-son.csv"
+    csv_file.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = farmgate("import-households", str(csv_file), url=url, check=False)
+    assert result.returncode == 1
+    assert "imported 3, failed 3" in result.stderr
+    assert "line 5: provinceCode" in result.stderr and "line 6: nationalId" in result.stderr
+    assert "line 7: phone" in result.stderr
+    assert not any(nid in result.stderr + result.stdout for nid in personal_data.national_ids)
+    system = build_system(Settings(database_url=url, env="test"))
+    try:
+        assert system.households.page(after_position=0, limit=10)[1] == 3
+    finally:
+        system.close()
+
+
+def test_schema_prints_the_served_sdl() -> None:
+    assert "type Household implements Node" in farmgate("schema").stdout
