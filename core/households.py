@@ -47,11 +47,11 @@ class HouseholdCommands:
         def command() -> UUID:
             if self.exists(household_id):
                 raise AlreadyExists("A household with this national ID is already registered", ["input", "nationalId"])
-            sequence_id = HouseholdCodeSequence.id_for(place.province_code)
-            if self.exists(sequence_id):
-                sequence = self.load(HouseholdCodeSequence, sequence_id)
-            else:
-                sequence = HouseholdCodeSequence.start(place.province_code)
+            sequence = self.load_or_start(
+                HouseholdCodeSequence,
+                HouseholdCodeSequence.id_for(place.province_code),
+                lambda: HouseholdCodeSequence.start(place.province_code),
+            )
             household = Household.register(
                 code=sequence.issue(),
                 name=name,

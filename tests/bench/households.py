@@ -1,0 +1,41 @@
+"""Household registration throughput on PostgreSQL, against the raw insert ceiling."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+
+from farmgate.core.domain.errors import Conflict
+from farmgate.deploy.container import build_system
+from farmgate.deploy.settings import Settings
+from tests.bench.pg import raw_insert_ceiling, scratch_database, throughput
+
+
+def run(report: Callable[[str, float, str], None]) -> None:
+    with scratch_database() as url:
+        system = build_system(Settings(database_url=url, env="test"))
+        counter = itertools.count(1)
+        lock = threading.Lock()
+        conflicts: list[int] = []
+
+        def register(_: int) -> None:
+            with lock:
+                n = next(counter)
+            try:
+                system.app.register_household(
+                name=f"Hộ số {n}", national_id=f"020{n:09d}", phone=f"09{n % 100_000_000:08d}",
+                    address={"scheme": 2021, "province_code": ["20", "24", "66", "77"][n % 4]},
+                )
+            except Conflict:
+                conflicts.append(n)
+
+        for clients in (1, 8):
+            raw = raw_insert_ceiling(url, clients)
+            ops = throughput(register, clients, 4.0)
+            report(f"raw PostgreSQL INSERT+COMMIT, {clients} client(s)", raw, "tx/s")
+            report(f"registerHousehold (3 events, 2 aggregates), {clients} client(s)", ops, "households/s")
+            report(f"registerHousehold / raw ceiling, {clients} client(s)", ops / raw, "ratio")
+            report(f"registrations refused as CONFLICT after retries, {clients} client(s)", len(conflicts), "")
+            conflicts.clear()
+        system.close()

@@ -1,0 +1,60 @@
+"""Benchmark plumbing: a scratch PostgreSQL database, latency percentiles, the raw insert ceiling."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import psycopg
+
+from tests.services import fresh_postgres_database
+
+ADMIN_URL = os.environ.get("FARMGATE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@contextmanager
+def scratch_database() -> Iterator[str]:
+    with fresh_postgres_database(ADMIN_URL) as url:
+        yield url
+
+
+def percentiles(samples_ms: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples_ms)
+    p50 = statistics.median(ordered)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return p50, p99
+
+
+def throughput(work: Callable[[int], None], clients: int, seconds: float) -> float:
+    """Operations per second of ``work(client_number)`` run in a loop by ``clients`` threads."""
+    stop = time.perf_counter() + seconds
+    counts = [0] * clients
+
+    def loop(n: int) -> None:
+        while time.perf_counter() < stop:
+            work(n)
+            counts[n] += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=loop, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / (time.perf_counter() - started)
+
+
+def raw_insert_ceiling(url: str, clients: int, seconds: float = 3.0) -> float:
+    """1-row INSERT + COMMIT per operation, one connection per client (what pgbench measures)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_raw (id BIGSERIAL PRIMARY KEY, body TEXT)")
+    connections = [psycopg.connect(url, autocommit=True) for _ in range(clients)]
+    try:
+        return throughput(lambda n: connections[n].execute("INSERT INTO bench_raw (body) VALUES ('x')"), clients, seconds)
+    finally:
+        for c in connections:
+            c.close()
