@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
+import structlog
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -12,13 +15,15 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
-from farmgate.graphql.errors import MaskInternalErrors
+from farmgate.graphql.errors import MaskInternalErrors, is_client_error
 from farmgate.graphql.households.loaders import household_by_global_id
 from farmgate.graphql.households.mutations import HouseholdMutation
 from farmgate.graphql.households.queries import HouseholdQuery
 from farmgate.graphql.households.types import Household
 from farmgate.graphql.nodes import NodeQuery, register_node
 from farmgate.graphql.reference import ReferenceQuery
+
+log = structlog.get_logger("farmgate.graphql")
 
 register_node("Household", household_by_global_id)
 
@@ -28,8 +33,17 @@ Mutation = merge_types("Mutation", (HouseholdMutation,))
 NODE_TYPES: list[type] = [Household]
 
 
+class FarmgateSchema(strawberry.Schema):
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        """Client errors are answers, not faults: logged at debug without the query text (which may
+        carry personal data). Internal faults are logged by MaskInternalErrors with the request id."""
+        for error in errors:
+            if is_client_error(error):
+                log.debug("graphql_client_error", code=(error.extensions or {}).get("code"), path=error.path)
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return FarmgateSchema(
         query=Query,
         mutation=Mutation,
         types=NODE_TYPES,

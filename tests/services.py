@@ -40,7 +40,7 @@ def fresh_postgres_database(admin_url: str) -> Iterator[str]:
 
     name = "fg_test_" + uuid.uuid4().hex[:12]
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
     parts = urlsplit(admin_url)
     try:
         yield urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
