@@ -47,6 +47,14 @@ def _stream_and_type(topic: str) -> tuple[str, str]:
     return (parts[-2] if len(parts) > 1 else qualname), parts[-1]
 
 
+def record_of(event: Any, position: int | None = None) -> EventRecord:
+    """The record of an event as decoded (for live feeds; the case file re-verifies from storage)."""
+    stream, event_type = _stream_and_type(type(event).__qualname__)
+    data = event_data(event)
+    return EventRecord(stream, event.originator_id, event.originator_version, event_type, event.occurred_at,
+                       event.timestamp, str(data.get("actor", "")), canonical(data), event.hash, position)
+
+
 def stream_records(app: Any, aggregate_id: UUID) -> list[EventRecord]:
     """Every event of one stream, oldest first, each checked against the chain."""
     records: list[EventRecord] = []

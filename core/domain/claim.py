@@ -1,0 +1,292 @@
+"""CompensationClaim: a buyer's or household's claim for money after spoilage, loss, damage or
+lateness; assessed by dispute staff with a liability split, decided, and paid per liable party.
+
+Lifecycle: OPEN → ASSESSED → APPROVED → PAID, or → REJECTED; OPEN/ASSESSED → WITHDRAWN.
+A party's payments never exceed its share of the payout; the shares are the payout split by basis
+points in whole minor units (Money.allocate), so they always add up to it exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from farmgate.core.domain.aggregate import FarmAggregate
+from farmgate.core.domain.errors import InvalidInput, InvalidTransition
+from farmgate.core.domain.money import Money
+
+KINDS = ("SPOILED", "LATE_DELIVERY", "DAMAGED", "LOST", "NOT_AS_DESCRIBED")
+CLAIMANTS = ("BUYER", "HOUSEHOLD")
+PARTIES = ("HOUSEHOLD", "CARRIER", "MARKETPLACE", "BUYER")
+WHOLE = 10_000  # basis points
+DEFAULT_RESPONSE_TIME = timedelta(hours=72)
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_URI = re.compile(r"^(https|s3|ipfs|gs)://\S{3,2000}$")
+
+
+def checked_evidence(sha256: str, uri: str, description: str | None, field: list[str]) -> dict[str, Any]:
+    digest = sha256.strip().lower()
+    if not _SHA256.match(digest):
+        raise InvalidInput("sha256 must be 64 hexadecimal characters", field + ["sha256"])
+    if not _URI.match(uri.strip()):
+        raise InvalidInput("uri must be an https://, s3://, gs:// or ipfs:// address", field + ["uri"])
+    if description is not None and len(description) > 1000:
+        raise InvalidInput("description is longer than 1000 characters", field + ["description"])
+    return {"sha256": digest, "uri": uri.strip(), "description": description}
+
+
+def _text(value: str, field: list[str], limit: int = 4000) -> str:
+    value = value.strip()
+    if not value:
+        raise InvalidInput(f"{field[-1]} must not be empty", field)
+    if len(value) > limit:
+        raise InvalidInput(f"{field[-1]} is longer than {limit} characters", field)
+    return value
+
+
+def liability_split(payout: Money, liability: list[dict[str, Any]]) -> dict[str, Money]:
+    """Each liable party's share of the payout, exactly, summing to the payout."""
+    parts = payout.allocate([int(s["basis_points"]) for s in liability])
+    return {s["party"]: part for s, part in zip(liability, parts)}
+
+
+class CompensationClaim(FarmAggregate):
+    class Filed(FarmAggregate.Created):
+        order_id: UUID
+        kind: str
+        claimant: str
+        amount_claimed: dict[str, str]
+        description: str
+        respond_by: datetime
+
+    class EvidenceAdded(FarmAggregate.Event):
+        evidence: dict[str, Any]
+
+        def apply(self, claim: CompensationClaim) -> None:
+            claim.evidence.append({**self.evidence, "added_by": self.actor, "added_at": self.occurred_at})
+
+    class Assessed(FarmAggregate.Event):
+        findings: str
+        liability: list[dict[str, Any]]
+        recommended_payout: dict[str, str]
+
+        def apply(self, claim: CompensationClaim) -> None:
+            claim.status = "ASSESSED"
+            claim.assessment = {"assessor": self.actor, "findings": self.findings, "liability": self.liability,
+                                "recommended_payout": self.recommended_payout, "assessed_at": self.occurred_at}
+
+    class Decided(FarmAggregate.Event):
+        outcome: str
+        payout: dict[str, str] | None
+        reason: str
+
+        def apply(self, claim: CompensationClaim) -> None:
+            claim.status = self.outcome
+            claim.decision = {"outcome": self.outcome, "payout": self.payout, "reason": self.reason,
+                              "decided_by": self.actor, "decided_at": self.occurred_at}
+
+    class CompensationPaid(FarmAggregate.Event):
+        payer: str
+        amount: dict[str, str]
+        reference: str
+        settled: bool
+
+        def apply(self, claim: CompensationClaim) -> None:
+            claim.payments.append({"payer": self.payer, "amount": self.amount, "reference": self.reference,
+                                   "paid_at": self.occurred_at})
+            if self.settled:
+                claim.status = "PAID"
+
+    class Withdrawn(FarmAggregate.Event):
+        reason: str
+
+        def apply(self, claim: CompensationClaim) -> None:
+            claim.status = "WITHDRAWN"
+
+    class ResponseDeadlineMissed(FarmAggregate.Event):
+        """A worker saw the claim still undecided after respond_by: an SLA breach on record."""
+
+        respond_by: datetime
+
+        def apply(self, claim: CompensationClaim) -> None:
+            claim.breached_at = self.occurred_at
+
+    def __init__(self, order_id: UUID, kind: str, claimant: str, amount_claimed: dict[str, str], description: str,
+                 respond_by: datetime) -> None:
+        self.order_id = order_id
+        self.kind = kind
+        self.claimant = claimant
+        self.amount_claimed = amount_claimed
+        self.description = description
+        self.evidence: list[dict[str, Any]] = []
+        self.respond_by = respond_by
+        self.status = "OPEN"
+        self.assessment: dict[str, Any] | None = None
+        self.decision: dict[str, Any] | None = None
+        self.payments: list[dict[str, Any]] = []
+        self.breached_at: datetime | None = None
+
+    @classmethod
+    def file(
+        cls,
+        *,
+        order_id: UUID,
+        kind: str,
+        claimant: str,
+        amount_claimed: Money,
+        paid_for_order: Money,
+        description: str,
+        evidence: list[dict[str, Any]],
+        now: datetime,
+        response_time: timedelta = DEFAULT_RESPONSE_TIME,
+    ) -> CompensationClaim:
+        if kind not in KINDS:
+            raise InvalidInput(f"Unknown claim kind {kind}", ["input", "kind"])
+        if claimant not in CLAIMANTS:
+            raise InvalidInput(f"Unknown claimant {claimant}", ["input", "claimant"])
+        field = ["input", "amountClaimed"]
+        if amount_claimed.currency != paid_for_order.currency:
+            raise InvalidInput(f"The order was paid in {paid_for_order.currency}", field + ["currency"])
+        if not amount_claimed.is_positive:
+            raise InvalidInput("amountClaimed must be more than zero", field + ["amount"])
+        if amount_claimed > paid_for_order:
+            raise InvalidInput(f"amountClaimed is more than was paid for the order ({paid_for_order})",
+                               field + ["amount"])
+        claim = cls._start(
+            cls.Filed,
+            uuid4(),
+            order_id=order_id,
+            kind=kind,
+            claimant=claimant,
+            amount_claimed=amount_claimed.to_primitive(),
+            description=_text(description, ["input", "description"]),
+            respond_by=now + response_time,
+        )
+        for item in evidence:
+            claim._record(claim.EvidenceAdded, evidence=item)
+        return claim
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    @property
+    def claimed(self) -> Money:
+        return Money.from_primitive(self.amount_claimed)
+
+    @property
+    def payout(self) -> Money | None:
+        if self.decision and self.decision["payout"]:
+            return Money.from_primitive(self.decision["payout"])
+        return None
+
+    def paid_by(self, party: str) -> Money:
+        total = Money.zero(self.claimed.currency)
+        for payment in self.payments:
+            if payment["payer"] == party:
+                total = total + Money.from_primitive(payment["amount"])
+        return total
+
+    @property
+    def paid_total(self) -> Money:
+        total = Money.zero(self.claimed.currency)
+        for payment in self.payments:
+            total = total + Money.from_primitive(payment["amount"])
+        return total
+
+    def shares(self) -> dict[str, Money]:
+        payout = self.payout
+        if payout is None or self.assessment is None:
+            return {}
+        return liability_split(payout, self.assessment["liability"])
+
+    # -- commands ------------------------------------------------------------------------------------
+
+    def _require(self, statuses: tuple[str, ...], what: str) -> None:
+        if self.status not in statuses:
+            raise InvalidTransition(f"A {self.status} claim cannot be {what}", ["input", "claimId"])
+
+    def add_evidence(self, evidence: dict[str, Any]) -> None:
+        self._require(("OPEN", "ASSESSED"), "given more evidence")
+        if any(e["sha256"] == evidence["sha256"] for e in self.evidence):
+            raise InvalidInput("This evidence is already on the claim", ["input", "evidence", "sha256"],
+                               code="ALREADY_EXISTS")
+        self._record(self.EvidenceAdded, evidence=evidence)
+
+    def assess(self, findings: str, liability: list[dict[str, Any]], recommended_payout: Money) -> None:
+        self._require(("OPEN", "ASSESSED"), "assessed")
+        field = ["input", "liability"]
+        if not liability:
+            raise InvalidInput("liability must name at least one party", field)
+        parties = [s["party"] for s in liability]
+        for i, share in enumerate(liability):
+            if share["party"] not in PARTIES:
+                raise InvalidInput(f"Unknown party {share['party']}", field + [str(i), "party"])
+            if not 0 <= share["basis_points"] <= WHOLE:
+                raise InvalidInput("basisPoints must be between 0 and 10000", field + [str(i), "basisPoints"])
+        if len(set(parties)) != len(parties):
+            raise InvalidInput("Each party appears once in the liability split", field)
+        if sum(s["basis_points"] for s in liability) != WHOLE:
+            raise InvalidInput("The liability shares must sum to exactly 10000 basis points", field)
+        payout_field = ["input", "recommendedPayout"]
+        if recommended_payout.currency != self.claimed.currency:
+            raise InvalidInput(f"The claim is in {self.claimed.currency}", payout_field + ["currency"])
+        if recommended_payout.amount < 0 or recommended_payout > self.claimed:
+            raise InvalidInput("recommendedPayout must be between zero and the amount claimed", payout_field + ["amount"])
+        self._record(
+            self.Assessed,
+            findings=_text(findings, ["input", "findings"]),
+            liability=[{"party": s["party"], "basis_points": int(s["basis_points"])} for s in liability],
+            recommended_payout=recommended_payout.to_primitive(),
+        )
+
+    def decide(self, outcome: str, payout: Money | None, reason: str) -> None:
+        self._require(("ASSESSED",), "decided before it is assessed" if self.status == "OPEN" else "decided")
+        reason = _text(reason, ["input", "reason"])
+        if outcome == "APPROVED":
+            field = ["input", "payout"]
+            if payout is None:
+                raise InvalidInput("An approved claim needs a payout", field)
+            if payout.currency != self.claimed.currency:
+                raise InvalidInput(f"The claim is in {self.claimed.currency}", field + ["currency"])
+            if not payout.is_positive or payout > self.claimed:
+                raise InvalidInput("payout must be more than zero and not above the amount claimed", field + ["amount"])
+            self._record(self.Decided, outcome=outcome, payout=payout.to_primitive(), reason=reason)
+        elif outcome == "REJECTED":
+            if payout is not None:
+                raise InvalidInput("A rejected claim has no payout", ["input", "payout"])
+            self._record(self.Decided, outcome=outcome, payout=None, reason=reason)
+        else:
+            raise InvalidInput(f"Unknown outcome {outcome}", ["input", "outcome"])
+
+    def record_payment(self, payer: str, amount: Money, reference: str, occurred_at: datetime | None = None) -> None:
+        self._require(("APPROVED",), "paid")
+        field = ["input", "amount"]
+        shares = self.shares()
+        share = shares.get(payer)
+        if payer not in PARTIES:
+            raise InvalidInput(f"Unknown party {payer}", ["input", "payer"])
+        if share is None or share.is_zero:
+            raise InvalidInput(f"{payer} bears no share of this payout", ["input", "payer"])
+        if amount.currency != share.currency:
+            raise InvalidInput(f"The payout is in {share.currency}", field + ["currency"])
+        if not amount.is_positive:
+            raise InvalidInput("amount must be more than zero", field + ["amount"])
+        outstanding = share - self.paid_by(payer)
+        if amount > outstanding:
+            raise InvalidInput(f"{payer} owes {outstanding} of its share; {amount} is more", field + ["amount"])
+        settled = self.paid_total + amount == self.payout
+        self._record(self.CompensationPaid, occurred_at=occurred_at, payer=payer, amount=amount.to_primitive(),
+                     reference=_text(reference, ["input", "reference"], 200), settled=settled)
+
+    def withdraw(self, reason: str) -> None:
+        self._require(("OPEN", "ASSESSED"), "withdrawn")
+        self._record(self.Withdrawn, reason=_text(reason, ["input", "reason"]))
+
+    def note_missed_deadline(self, now: datetime) -> bool:
+        """Record the SLA breach once, if the claim is still undecided past respond_by."""
+        if self.breached_at is not None or self.status not in ("OPEN", "ASSESSED") or now <= self.respond_by:
+            return False
+        self._record(self.ResponseDeadlineMissed, respond_by=self.respond_by)
+        return True

@@ -1,0 +1,156 @@
+"""Compensation claims on POPO: filing limits, assessment, decision, payments per liable party."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from uuid import uuid4
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from farmgate.core.domain.claim import CompensationClaim, checked_evidence, liability_split
+from farmgate.core.domain.errors import InvalidInput, InvalidTransition
+from farmgate.core.domain.money import Money
+
+NOW = datetime(2021, 8, 5, 10, 0, tzinfo=timezone.utc)
+EVIDENCE = checked_evidence("a" * 64, "https://evidence.example/photo-1.jpg", "spoiled fruit", ["input", "evidence"])
+
+
+def vnd(amount: int) -> Money:
+    return Money(Decimal(amount), "VND")
+
+
+def a_claim(claimed: int = 300_000, paid: int = 350_000) -> CompensationClaim:
+    return CompensationClaim.file(order_id=uuid4(), kind="SPOILED", claimant="BUYER", amount_claimed=vnd(claimed),
+                                  paid_for_order=vnd(paid), description="Na đến Hà Nội bị hỏng", evidence=[EVIDENCE],
+                                  now=NOW)
+
+
+def test_a_claim_is_filed_with_its_evidence_and_a_response_deadline() -> None:
+    claim = a_claim()
+    assert claim.status == "OPEN" and claim.respond_by == NOW + timedelta(hours=72)
+    assert [e["sha256"] for e in claim.evidence] == ["a" * 64]
+    assert [type(e).__name__ for e in claim.pending_events] == ["Filed", "EvidenceAdded"]
+
+
+def test_claiming_more_than_was_paid_or_nothing_is_refused() -> None:
+    with pytest.raises(InvalidInput) as too_much:
+        a_claim(claimed=400_000, paid=350_000)
+    assert too_much.value.field == ["input", "amountClaimed", "amount"]
+    with pytest.raises(InvalidInput):
+        a_claim(claimed=0)
+    with pytest.raises(InvalidInput) as currency:
+        CompensationClaim.file(order_id=uuid4(), kind="SPOILED", claimant="BUYER",
+                               amount_claimed=Money(Decimal("10.00"), "EUR"), paid_for_order=vnd(10), description="x",
+                               evidence=[], now=NOW)
+    assert currency.value.field == ["input", "amountClaimed", "currency"]
+
+
+def test_evidence_must_be_a_sha256_and_a_real_address() -> None:
+    with pytest.raises(InvalidInput) as digest:
+        checked_evidence("xyz", "https://a.example/x", None, ["input", "evidence"])
+    assert digest.value.field == ["input", "evidence", "sha256"]
+    with pytest.raises(InvalidInput) as uri:
+        checked_evidence("b" * 64, "file:///etc/passwd", None, ["input", "evidence"])
+    assert uri.value.field == ["input", "evidence", "uri"]
+
+
+def test_liability_must_sum_to_exactly_ten_thousand_basis_points() -> None:
+    claim = a_claim()
+    for shares in ([{"party": "CARRIER", "basis_points": 6000}, {"party": "HOUSEHOLD", "basis_points": 3000}],
+                   [{"party": "CARRIER", "basis_points": 6000}, {"party": "CARRIER", "basis_points": 4000}],
+                   [{"party": "BANK", "basis_points": 10000}], []):
+        with pytest.raises(InvalidInput):
+            claim.assess("late", shares, vnd(300_000))
+    with pytest.raises(InvalidInput):  # above what was claimed
+        claim.assess("late", [{"party": "CARRIER", "basis_points": 10000}], vnd(300_001))
+    assert claim.status == "OPEN"
+
+
+def test_the_seed_incident_split_payout_is_paid_per_party_and_then_settled() -> None:
+    claim = a_claim()
+    with pytest.raises(InvalidTransition):
+        claim.decide("APPROVED", vnd(300_000), "not yet assessed")
+    claim.assess("Area restricted under Directive 16; carrier held the parcel past the promise",
+                 [{"party": "CARRIER", "basis_points": 6000}, {"party": "MARKETPLACE", "basis_points": 2500},
+                  {"party": "HOUSEHOLD", "basis_points": 1500}], vnd(300_000))
+    with pytest.raises(InvalidInput):
+        claim.decide("APPROVED", vnd(300_001), "more than claimed")
+    claim.decide("APPROVED", vnd(300_000), "Shared liability")
+    assert claim.shares() == {"CARRIER": vnd(180_000), "MARKETPLACE": vnd(75_000), "HOUSEHOLD": vnd(45_000)}
+    claim.record_payment("CARRIER", vnd(100_000), "VTP-1")
+    with pytest.raises(InvalidInput) as over:
+        claim.record_payment("CARRIER", vnd(80_001), "VTP-2")
+    assert "owes 80000 VND" in over.value.message
+    with pytest.raises(InvalidInput):
+        claim.record_payment("BUYER", vnd(1), "x")
+    claim.record_payment("CARRIER", vnd(80_000), "VTP-2")
+    claim.record_payment("MARKETPLACE", vnd(75_000), "PM-1")
+    assert claim.status == "APPROVED"
+    claim.record_payment("HOUSEHOLD", vnd(45_000), "HH-1")
+    assert claim.status == "PAID" and claim.paid_total == vnd(300_000)
+    with pytest.raises(InvalidTransition):
+        claim.record_payment("HOUSEHOLD", vnd(1), "HH-2")
+
+
+def test_rejection_withdrawal_and_the_missed_deadline() -> None:
+    claim = a_claim()
+    assert not claim.note_missed_deadline(NOW + timedelta(hours=71))
+    assert claim.note_missed_deadline(NOW + timedelta(hours=73))
+    assert not claim.note_missed_deadline(NOW + timedelta(hours=74))  # once only
+    claim.assess("no fault found", [{"party": "BUYER", "basis_points": 10000}], vnd(0))
+    with pytest.raises(InvalidInput):
+        claim.decide("REJECTED", vnd(1), "no payout on rejection")
+    claim.decide("REJECTED", None, "Delivered in time; photos show another product")
+    with pytest.raises(InvalidTransition):
+        claim.withdraw("too late")
+    other = a_claim()
+    other.withdraw("settled privately")
+    assert other.status == "WITHDRAWN"
+
+
+shares_strategy = st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=4).filter(
+    lambda ws: sum(ws) > 0
+)
+
+
+@given(payout=st.integers(min_value=1, max_value=10**12), weights=shares_strategy)
+def test_liability_splits_never_create_or_lose_a_dong(payout: int, weights: list[int]) -> None:
+    # Scale the weights to basis points summing to exactly 10000, the way staff enter them.
+    total = sum(weights)
+    points = [w * 10_000 // total for w in weights]
+    points[0] += 10_000 - sum(points)
+    parties = ["HOUSEHOLD", "CARRIER", "MARKETPLACE", "BUYER"][: len(points)]
+    split = liability_split(vnd(payout), [{"party": p, "basis_points": b} for p, b in zip(parties, points)])
+    assert sum((m.minor for m in split.values()), 0) == payout
+    assert all(m.minor >= 0 for m in split.values())
+
+
+@settings(max_examples=60)
+@given(payout=st.integers(min_value=1, max_value=5_000_000), carrier_points=st.integers(min_value=1, max_value=9_999),
+       instalments=st.lists(st.integers(min_value=1, max_value=2_000_000), min_size=1, max_size=8))
+def test_payments_never_exceed_a_share_and_settle_exactly(payout: int, carrier_points: int, instalments: list[int]) -> None:
+    claim = a_claim(claimed=5_000_000, paid=5_000_000)
+    claim.assess("split", [{"party": "CARRIER", "basis_points": carrier_points},
+                           {"party": "HOUSEHOLD", "basis_points": 10_000 - carrier_points}], vnd(payout))
+    claim.decide("APPROVED", vnd(payout), "approved")
+    shares = claim.shares()
+    for n, amount in enumerate(instalments):
+        party = "CARRIER" if n % 2 == 0 else "HOUSEHOLD"
+        outstanding = shares[party] - claim.paid_by(party)
+        if claim.status == "PAID":
+            break
+        if vnd(amount) > outstanding:
+            with pytest.raises(InvalidInput):
+                claim.record_payment(party, vnd(amount), f"r{n}")
+        else:
+            claim.record_payment(party, vnd(amount), f"r{n}")
+        for p in ("CARRIER", "HOUSEHOLD"):
+            assert claim.paid_by(p) <= shares[p]
+    for p in ("CARRIER", "HOUSEHOLD"):
+        rest = shares[p] - claim.paid_by(p)
+        if rest.is_positive:
+            claim.record_payment(p, rest, f"final-{p}")
+    assert claim.status == "PAID" and claim.paid_total == vnd(payout)
