@@ -15,6 +15,8 @@ PERSONAL_FIELDS: dict[str, Any] = {
     "buyer_phone": mask_phone,
     "buyer_name": lambda _: REDACTED,
     "buyer_address": lambda _: REDACTED,
+    # In the seed, consignees abroad were households (people), so treat them as personal data.
+    "consignee": lambda _: REDACTED,
 }
 
 

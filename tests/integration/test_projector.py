@@ -107,7 +107,8 @@ def test_a_killed_projector_resumes_without_losing_or_double_applying(backend_ur
         assert 0 < killed_at < head, "the kill should land mid-stream"
         resumed = _projector_process(backend_url, "projector-resumed.log")
         try:
-            _wait_until(lambda: writer.projector.position(directory) >= head, 120, "the projector to catch up")
+            _wait_until(lambda: all(writer.projector.position(p) >= head for p in writer.projector.projections),
+                        120, "the projector to catch up")
         finally:
             resumed.terminate()
             resumed.wait(timeout=10)
@@ -125,7 +126,8 @@ def test_two_projector_processes_never_double_apply(backend_url: str, personal_d
     directory = writer.projector.projections[0]
     processes = [_projector_process(backend_url, f"projector-pair-{n}.log") for n in range(2)]
     try:
-        _wait_until(lambda: writer.projector.position(directory) >= head, 120, "the projectors to catch up")
+        _wait_until(lambda: all(writer.projector.position(p) >= head for p in writer.projector.projections),
+                    120, "the projectors to catch up")
     finally:
         for p in processes:
             p.terminate()

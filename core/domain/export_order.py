@@ -1,0 +1,386 @@
+"""ExportOrder: a cross-border order for an export partner, filled from many households' lots.
+
+The rules it keeps, decided here once:
+- Lots are allocated only while the order is OPEN; the allocated total never exceeds the order's
+  quantity; a household may contribute more than once.
+- Milestones go forward only, in ``MILESTONES`` order, each kind at most once. HARVESTED must come
+  first, because the harvest-to-door clock starts there, and DEPARTED must come before any
+  import-side milestone (so no DELIVERED before DEPARTED). Every other step may be skipped: not
+  every packer, inspector or forwarder reports each step, and what the skipped export-side steps
+  prove is already demanded as documents before departure. A skipped step cannot be filled in
+  later, since that would go backwards.
+- A milestone's occurredAt is never in the future by the application's clock, never before the
+  previous milestone's.
+- DEPARTED is refused while a document in ``REQUIRED_DOCUMENTS`` is missing.
+- OPEN -> IN_TRANSIT (DEPARTED) -> DELIVERED (DELIVERED); CANCELLED only while OPEN, because a
+  record cannot recall goods that have left.
+- Which side may record what (the API decides who is who): ``milestone_side`` and ``document_side``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from farmgate.core.domain.aggregate import FarmAggregate
+from farmgate.core.domain.countries import check_country
+from farmgate.core.domain.errors import AlreadyExists, InvalidInput, InvalidTransition, LimitExceeded
+from farmgate.core.domain.money import Money
+from farmgate.core.domain.export_sla import ON_TRACK, SLA_STATES
+from farmgate.core.domain.household import _text as checked_text
+
+EXPORT_ORDER_NAMESPACE = uuid5(NAMESPACE_URL, "urn:farmgate:export-order")
+
+INCOTERMS = ("EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FOB", "CFR", "CIF")
+
+OPEN, IN_TRANSIT, DELIVERED, CANCELLED = "OPEN", "IN_TRANSIT", "DELIVERED", "CANCELLED"
+
+MILESTONES = (
+    "HARVESTED",
+    "PACKED",
+    "PHYTOSANITARY_INSPECTED",
+    "EXPORT_CLEARED",
+    "DEPARTED",
+    "ARRIVED",
+    "IMPORT_CLEARED",
+    "OUT_FOR_DELIVERY",
+    "DELIVERED",
+)
+#: milestones that may not be skipped (see the module docstring)
+MANDATORY_MILESTONES = ("HARVESTED", "DEPARTED")
+#: the first milestone recorded on the import side; it and everything after it are IMPORT
+FIRST_IMPORT_MILESTONE = "ARRIVED"
+
+REQUIRED_DOCUMENTS = (
+    "PHYTOSANITARY_CERTIFICATE",
+    "CERTIFICATE_OF_ORIGIN",
+    "COMMERCIAL_INVOICE",
+    "PACKING_LIST",
+    "AIR_WAYBILL",
+    "EXPORT_DECLARATION",
+)
+DOCUMENT_KINDS = (*REQUIRED_DOCUMENTS, "IMPORT_DECLARATION")
+IMPORT_DOCUMENTS = frozenset({"IMPORT_DECLARATION"})
+
+EXPORT, IMPORT = "EXPORT", "IMPORT"
+
+_HS_CODE = re.compile(r"^\d{6,10}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# GraphQL's Int is 32-bit: a quantity the API cannot show back is refused here.
+MAX_KG = 2**31 - 1
+# A year: a promise longer than that is not a perishable one, and is most likely a typo.
+MAX_HARVEST_TO_DOOR_HOURS = 24 * 365
+
+
+def export_order_id_for(created_by: str | None, partner_id: UUID, reference: str) -> UUID:
+    """One order per creator, partner and reference: a repeated create collides in the event store."""
+    return uuid5(EXPORT_ORDER_NAMESPACE, f"{created_by or ''}|{partner_id}|{reference}")
+
+
+def _known(value: str, known: tuple[str, ...], what: str, field: list[str]) -> str:
+    # The message names the choices rather than echoing the input back.
+    if value not in known:
+        raise InvalidInput(f"{what} must be one of {', '.join(known)}", field)
+    return value
+
+
+def milestone_side(kind: str) -> str:
+    """EXPORT for milestones the creating marketplace records, IMPORT for the partner's (ARRIVED on)."""
+    _known(kind, MILESTONES, "The milestone kind", ["input", "kind"])
+    return IMPORT if MILESTONES.index(kind) >= MILESTONES.index(FIRST_IMPORT_MILESTONE) else EXPORT
+
+
+def document_side(kind: str) -> str:
+    """IMPORT for the documents the partner files (IMPORT_DECLARATION), EXPORT for the rest."""
+    _known(kind, DOCUMENT_KINDS, "The document kind", ["input", "kind"])
+    return IMPORT if kind in IMPORT_DOCUMENTS else EXPORT
+
+
+def missing_documents(filed_kinds: Iterable[str]) -> list[str]:
+    """Documents required before DEPARTED that are not among ``filed_kinds``, in the contract's order."""
+    filed = set(filed_kinds)
+    return [kind for kind in REQUIRED_DOCUMENTS if kind not in filed]
+
+
+def _positive_int(value: int, field: list[str], limit: int) -> int:
+    # bool is an int in Python; True kilograms is not a quantity.
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise InvalidInput(f"{field[-1]} must be a positive whole number", field)
+    if value > limit:
+        raise InvalidInput(f"{field[-1]} must be at most {limit}", field)
+    return value
+
+
+def _moment(value: datetime, now: datetime, field: list[str]) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput(f"{field[-1]} must carry a UTC offset", field)
+    if value > now:
+        raise InvalidInput(f"{field[-1]} must not be in the future", field)
+    return value
+
+
+def _optional_text(value: str | None, field: list[str], limit: int) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return checked_text(value, field, limit)
+
+
+class ExportOrder(FarmAggregate):
+    class Opened(FarmAggregate.Created):
+        partner_id: UUID
+        created_by: str | None
+        reference: str
+        product: str
+        hs_code: str
+        destination_country: str
+        consignee: str
+        incoterm: str
+        quantity_kg: int
+        unit_price: Decimal
+        currency: str
+        harvest_to_door_hours: int
+
+    class LotAllocated(FarmAggregate.Event):
+        household_id: UUID
+        household_code: str
+        quantity_kg: int
+        #: the order's allocated total after this lot
+        allocated_kg: int
+
+        def apply(self, order: ExportOrder) -> None:
+            key = str(self.household_id)
+            order.lots[key] = order.lots.get(key, 0) + self.quantity_kg
+            order.allocated_kg = self.allocated_kg
+
+    class DocumentFiled(FarmAggregate.Event):
+        kind: str
+        number: str
+        issuer: str
+        issued_at: datetime
+        sha256: str | None
+
+        def apply(self, order: ExportOrder) -> None:
+            order.documents.setdefault(self.kind, []).append(self.number)
+
+    class MilestoneReached(FarmAggregate.Event):
+        kind: str
+        location: str | None
+        note: str | None
+
+        def apply(self, order: ExportOrder) -> None:
+            order.milestones[self.kind] = self.occurred_at
+            if self.kind == "DEPARTED":
+                order.status = IN_TRANSIT
+            elif self.kind == "DELIVERED":
+                order.status = DELIVERED
+
+    class Cancelled(FarmAggregate.Event):
+        reason: str
+
+        def apply(self, order: ExportOrder) -> None:
+            order.status = CANCELLED
+
+    class SlaStateChanged(FarmAggregate.Event):
+        """A watcher saw the harvest-to-door state change; occurred_at is when it looked."""
+
+        state: str
+        previous_state: str
+        due_by: datetime | None
+
+        def apply(self, order: ExportOrder) -> None:
+            order.sla_state = self.state
+            order.sla_observed_at = self.occurred_at
+
+    def __init__(
+        self,
+        partner_id: UUID,
+        created_by: str | None,
+        reference: str,
+        product: str,
+        hs_code: str,
+        destination_country: str,
+        consignee: str,
+        incoterm: str,
+        quantity_kg: int,
+        unit_price: Decimal,
+        currency: str,
+        harvest_to_door_hours: int,
+    ) -> None:
+        self.partner_id = partner_id
+        self.created_by = created_by
+        self.reference = reference
+        self.product = product
+        self.hs_code = hs_code
+        self.destination_country = destination_country
+        self.consignee = consignee
+        self.incoterm = incoterm
+        self.quantity_kg = quantity_kg
+        self.unit_price_amount = unit_price
+        self.currency = currency
+        self.harvest_to_door_hours = harvest_to_door_hours
+        self.status = OPEN
+        self.allocated_kg = 0
+        # State is kept in JSON-friendly shapes (str keys, no tuples) so snapshots round-trip.
+        self.lots: dict[str, int] = {}  # household id -> kilograms
+        self.documents: dict[str, list[str]] = {}  # kind -> numbers
+        self.milestones: dict[str, datetime] = {}
+        #: the last state a watcher recorded (the live state is ``assess_sla`` at a moment)
+        self.sla_state = ON_TRACK
+        self.sla_observed_at: datetime | None = None
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        partner_id: UUID,
+        created_by: str | None,
+        reference: str,
+        product: str,
+        hs_code: str,
+        destination_country: str,
+        consignee: str,
+        incoterm: str,
+        quantity_kg: int,
+        unit_price: str | Decimal,
+        currency: str,
+        harvest_to_door_hours: int,
+    ) -> ExportOrder:
+        reference = checked_text(reference, ["input", "reference"], 100)
+        hs_code = hs_code.strip()
+        if not _HS_CODE.match(hs_code):
+            raise InvalidInput("hsCode must be 6 to 10 digits, e.g. 081090", ["input", "hsCode"])
+        if isinstance(unit_price, Decimal):
+            unit_price = format(unit_price, "f")
+        price = Money.parse(unit_price, currency, ["input", "unitPrice"])
+        if not price.is_positive:
+            raise InvalidInput("The unit price must be above zero", ["input", "unitPrice", "amount"])
+        return cls._start(
+            cls.Opened,
+            export_order_id_for(created_by, partner_id, reference),
+            partner_id=partner_id,
+            created_by=created_by,
+            reference=reference,
+            product=checked_text(product, ["input", "product"]),
+            hs_code=hs_code,
+            destination_country=check_country(destination_country, ["input", "destinationCountry"]),
+            consignee=checked_text(consignee, ["input", "consignee"], 300),
+            incoterm=_known(incoterm, INCOTERMS, "The Incoterm", ["input", "incoterm"]),
+            quantity_kg=_positive_int(quantity_kg, ["input", "quantityKg"], MAX_KG),
+            unit_price=price.amount,
+            currency=price.currency,
+            harvest_to_door_hours=_positive_int(
+                harvest_to_door_hours, ["input", "harvestToDoorHours"], MAX_HARVEST_TO_DOOR_HOURS
+            ),
+        )
+
+    # -- what it is now ----------------------------------------------------------------------------
+
+    @property
+    def unit_price(self) -> Money:
+        return Money(self.unit_price_amount, self.currency)
+
+    @property
+    def total(self) -> Money:
+        return self.unit_price * self.quantity_kg
+
+    @property
+    def missing_documents(self) -> list[str]:
+        return missing_documents(self.documents)
+
+    @property
+    def last_milestone(self) -> str | None:
+        return next(reversed(self.milestones), None)
+
+    def _require_status(self, allowed: tuple[str, ...], doing: str) -> None:
+        if self.status not in allowed:
+            raise InvalidTransition(f"A {self.status} export order cannot {doing}", ["input", "exportOrderId"])
+
+    # -- commands ----------------------------------------------------------------------------------
+
+    def allocate_lot(self, household_id: UUID, household_code: str, quantity_kg: int) -> None:
+        self._require_status((OPEN,), "take more lots")
+        quantity_kg = _positive_int(quantity_kg, ["input", "quantityKg"], MAX_KG)
+        left = self.quantity_kg - self.allocated_kg
+        if quantity_kg > left:
+            raise LimitExceeded(
+                f"Only {left} kg of this export order are left to allocate", ["input", "quantityKg"]
+            )
+        self._record(
+            self.LotAllocated,
+            household_id=household_id,
+            household_code=household_code,
+            quantity_kg=quantity_kg,
+            allocated_kg=self.allocated_kg + quantity_kg,
+        )
+
+    def file_document(
+        self, kind: str, number: str, issuer: str, issued_at: datetime, sha256: str | None, now: datetime
+    ) -> None:
+        self._require_status((OPEN, IN_TRANSIT, DELIVERED), "take documents")
+        _known(kind, DOCUMENT_KINDS, "The document kind", ["input", "kind"])
+        number = checked_text(number, ["input", "number"], 100)
+        issuer = checked_text(issuer, ["input", "issuer"])
+        issued_at = _moment(issued_at, now, ["input", "issuedAt"])
+        digest = None
+        if sha256 is not None and sha256.strip():
+            digest = sha256.strip().lower()
+            if not _SHA256.match(digest):
+                raise InvalidInput("sha256 must be 64 hexadecimal characters", ["input", "sha256"])
+        if number in self.documents.get(kind, ()):
+            raise AlreadyExists(f"{kind} {number} is already filed on this export order", ["input", "number"])
+        self._record(self.DocumentFiled, kind=kind, number=number, issuer=issuer, issued_at=issued_at, sha256=digest)
+
+    def record_milestone(
+        self, kind: str, occurred_at: datetime, location: str | None, note: str | None, now: datetime
+    ) -> None:
+        _known(kind, MILESTONES, "The milestone kind", ["input", "kind"])
+        self._require_status((OPEN, IN_TRANSIT), "reach more milestones")
+        self._check_milestone_order(kind)
+        occurred_at = _moment(occurred_at, now, ["input", "occurredAt"])
+        last = self.last_milestone
+        if last is not None and occurred_at < self.milestones[last]:
+            raise InvalidInput(f"occurredAt must not be before the {last} milestone", ["input", "occurredAt"])
+        if kind == "DEPARTED" and self.missing_documents:
+            raise InvalidTransition(
+                "Cannot depart while documents are missing: " + ", ".join(self.missing_documents),
+                ["input", "kind"],
+            )
+        self._record(
+            self.MilestoneReached,
+            occurred_at=occurred_at,
+            kind=kind,
+            location=_optional_text(location, ["input", "location"], 100),
+            note=_optional_text(note, ["input", "note"], 1000),
+        )
+
+    def _check_milestone_order(self, kind: str) -> None:
+        rank = MILESTONES.index(kind)
+        last = self.last_milestone
+        if last is not None and rank <= MILESTONES.index(last):
+            raise InvalidTransition(f"{kind} cannot be recorded after {last}", ["input", "kind"])
+        # Every mandatory milestone ranked before this one must already be there.
+        for required in MANDATORY_MILESTONES:
+            if MILESTONES.index(required) < rank and required not in self.milestones:
+                raise InvalidTransition(f"{kind} cannot be recorded before {required}", ["input", "kind"])
+
+    def cancel(self, reason: str) -> None:
+        self._require_status((OPEN,), "be cancelled")
+        self._record(self.Cancelled, reason=checked_text(reason, ["input", "reason"], 500))
+
+    def observe_sla(self, state: str, due_by: datetime | None, observed_at: datetime) -> bool:
+        """Record a watcher's observation if the state changed; True if it did."""
+        if state not in SLA_STATES:
+            raise ValueError(f"Unknown SLA state {state!r}")
+        if state == self.sla_state:
+            return False
+        # Two watchers with different clocks must not flap the state back to an older one.
+        if self.sla_observed_at is not None and observed_at < self.sla_observed_at:
+            return False
+        self._record(
+            self.SlaStateChanged, occurred_at=observed_at, state=state, previous_state=self.sla_state, due_by=due_by
+        )
+        return True
+
