@@ -123,7 +123,6 @@ def test_two_projector_processes_never_double_apply(backend_url: str, personal_d
     writer = build_system(Settings(database_url=backend_url, env="test"))
     populate(writer, personal_data, 100)
     head = writer.projector.head()
-    directory = writer.projector.projections[0]
     processes = [_projector_process(backend_url, f"projector-pair-{n}.log") for n in range(2)]
     try:
         _wait_until(lambda: all(writer.projector.position(p) >= head for p in writer.projector.projections),
