@@ -8,6 +8,10 @@ from typing import Any
 from farmgate.core.application import Clock, Farmgate, utc_now
 from farmgate.core.database import ReadStore
 from farmgate.core.idempotency import IdempotencyStore
+from farmgate.core.policies import PolicyRunner
+from farmgate.core.policies_registry import all_policies
+from farmgate.core.projections.catalog import CatalogQueries
+from farmgate.core.projections.exports import ExportQueries
 from farmgate.core.projections.households import HouseholdQueries
 from farmgate.core.projections.registry import all_projections
 from farmgate.core.projections.runner import Projector
@@ -20,15 +24,20 @@ class System:
     app: Farmgate
     store: ReadStore
     projector: Projector
+    policies: PolicyRunner
     idempotency: IdempotencyStore
     households: HouseholdQueries
+    exports: ExportQueries
+    catalog: CatalogQueries
     extras: dict[str, Any] = field(default_factory=dict)
 
     def catch_up(self) -> None:
-        """Apply every recorded event to every read model (tests, CLI)."""
+        """Run every process step and apply every recorded event to every read model (tests, CLI)."""
+        self.policies.catch_up()
         self.projector.catch_up()
 
     def close(self) -> None:
+        self.policies.stop()
         self.projector.stop()
         self.app.close()
 
@@ -38,15 +47,20 @@ def build_system(settings: Settings, *, clock: Clock = utc_now, create_tables: b
     store = ReadStore(app)
     projector = Projector(app, store, all_projections(), batch_size=settings.projector_batch_size,
                           throttle_seconds=settings.projector_throttle_ms / 1000)
+    policies = PolicyRunner(app, store, all_policies())
     idempotency = IdempotencyStore(store, clock=clock)
     if create_tables:
         projector.create_tables()
+        policies.create_tables()
         idempotency.create_table()
     return System(
         settings=settings,
         app=app,
         store=store,
         projector=projector,
+        policies=policies,
         idempotency=idempotency,
         households=HouseholdQueries(store),
+        exports=ExportQueries(store),
+        catalog=CatalogQueries(store, clock=clock),
     )

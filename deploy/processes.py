@@ -60,6 +60,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
     workers = None
     if settings.is_embedded:
         system.projector.start()
+        system.policies.start()
         workers = start_workers(system)
     app = create_app(system)
     where = f"http://{host}:{port}/graphql"
@@ -81,6 +82,7 @@ def run_projector(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     system.projector.start()
+    system.policies.start()
     log.info("projector_running", projections=[p.tracking_name for p in system.projector.projections])
     stop.wait()
     system.close()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from farmgate.core.projections.base import Projection
+from farmgate.core.projections.catalog import ListingCatalog, StorefrontDirectory
+from farmgate.core.projections.exports import ExportTracking
 from farmgate.core.projections.households import HouseholdDirectory
 
 
 def all_projections() -> list[Projection]:
-    return [HouseholdDirectory()]
+    return [HouseholdDirectory(), ExportTracking(), StorefrontDirectory(), ListingCatalog()]
 
 
 def projection_named(name: str) -> Projection:

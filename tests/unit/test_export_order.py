@@ -478,7 +478,8 @@ def test_a_long_order_rebuilt_from_a_snapshot_equals_one_replayed_from_scratch(p
     app.allocate_export_lot(order_id, households[0], 20)
     version = app.repository.get(order_id).version
     # Check the rebuild really started from the snapshot, then compare it with a replay of every event.
-    assert app.snapshots is not None and [s.originator_version for s in app.snapshots.get(order_id)] == [version - 1]
+    # (Automatic snapshots every 100 events come first; the explicit one is the last.)
+    assert app.snapshots is not None and [s.originator_version for s in app.snapshots.get(order_id)][-1] == version - 1
     from_snapshot = app.repository.get(order_id, version=version)
     replayed = None
     for event in app.events.get(order_id):

@@ -1,0 +1,122 @@
+"""Catalog use cases: open a storefront, set its status, publish listings and keep them current."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from farmgate.core.domain.errors import AlreadyExists
+from farmgate.core.domain.household import Household
+from farmgate.core.domain.listing import Listing
+from farmgate.core.domain.money import Money
+from farmgate.core.domain.opening_hours import OpeningHours
+from farmgate.core.domain.place import GeoPoint
+from farmgate.core.domain.storefront import Storefront, check_marketplace, storefront_id_for
+
+if TYPE_CHECKING:
+    from farmgate.core.application import Farmgate
+
+
+def _price(unit_price: Mapping[str, Any]) -> Money:
+    return Money.parse(unit_price.get("amount", ""), unit_price.get("currency", ""), ["input", "unitPrice"])
+
+
+class CatalogCommands:
+    def open_storefront(
+        self: Farmgate,
+        *,
+        household_id: UUID,
+        marketplace: str,
+        name: str,
+        location: Mapping[str, float],
+        opening_hours: Sequence[Mapping[str, Any]],
+    ) -> UUID:
+        check_marketplace(marketplace, ["input", "marketplace"])
+        point = GeoPoint.checked(location["latitude"], location["longitude"], ["input", "location"])
+        hours = OpeningHours.checked(opening_hours, ["input", "openingHours"])
+
+        def command() -> UUID:
+            household = self.load(Household, household_id, ["input", "householdId"])
+            if self.exists(storefront_id_for(household.id, marketplace)):
+                raise AlreadyExists(f"This household already has a storefront on {marketplace}", ["input", "marketplace"])
+            storefront = Storefront.open(
+                household=household, marketplace=marketplace, name=name, location=point, opening_hours=hours
+            )
+            self.save(storefront)
+            return storefront.id
+
+        return self.retrying(command, "this storefront")
+
+    def set_storefront_status(self: Farmgate, storefront_id: UUID, status: str) -> UUID:
+        def command() -> UUID:
+            storefront = self.load(Storefront, storefront_id, ["input", "storefrontId"])
+            storefront.set_status(status)
+            self.save(storefront)
+            return storefront.id
+
+        return self.retrying(command, "this storefront")
+
+    def publish_listing(
+        self: Farmgate,
+        *,
+        storefront_id: UUID,
+        title: str,
+        description: str | None,
+        category: str,
+        unit: str,
+        unit_price: Mapping[str, Any],
+        stock_quantity: int,
+        shelf_life_hours: int,
+        certification_ids: Sequence[UUID] = (),
+        campaign_id: UUID | None = None,
+    ) -> UUID:
+        price = _price(unit_price)
+
+        def command() -> UUID:
+            storefront = self.load(Storefront, storefront_id, ["input", "storefrontId"])
+            household = self.load(Household, storefront.household_id, ["input", "storefrontId"])
+            listing = Listing.publish(
+                storefront=storefront,
+                household=household,
+                title=title,
+                description=description,
+                category=category,
+                unit=unit,
+                unit_price=price,
+                stock_quantity=stock_quantity,
+                shelf_life_hours=shelf_life_hours,
+                certification_ids=list(certification_ids),
+                campaign_id=campaign_id,
+                now=self.clock(),
+            )
+            self.save(listing)
+            return listing.id
+
+        return self.retrying(command, "this listing")
+
+    def _change_listing(self: Farmgate, listing_id: UUID, change: Callable[[Listing], None]) -> UUID:
+        # A popular listing is a hot aggregate: a lost version race is reloaded and retried.
+        def command() -> UUID:
+            listing = self.load(Listing, listing_id, ["input", "listingId"])
+            change(listing)
+            self.save(listing)
+            return listing.id
+
+        return self.retrying(command, "this listing")
+
+    def adjust_stock(self: Farmgate, listing_id: UUID, delta: int, reason: str) -> UUID:
+        return self._change_listing(listing_id, lambda listing: listing.adjust_stock(delta, reason))
+
+    def change_price(self: Farmgate, listing_id: UUID, unit_price: Mapping[str, Any]) -> UUID:
+        price = _price(unit_price)
+        return self._change_listing(listing_id, lambda listing: listing.change_price(price))
+
+    def pause_listing(self: Farmgate, listing_id: UUID) -> UUID:
+        return self._change_listing(listing_id, Listing.pause)
+
+    def resume_listing(self: Farmgate, listing_id: UUID) -> UUID:
+        return self._change_listing(listing_id, Listing.resume)
+
+    def delist_listing(self: Farmgate, listing_id: UUID) -> UUID:
+        return self._change_listing(listing_id, Listing.delist)

@@ -1,0 +1,308 @@
+"""Listing: a product a storefront offers — price per unit, stock, shelf life, certifications.
+
+Stock is the listing's own consistency boundary: orders ``reserve`` from it and ``release`` back
+into it, and it never goes negative. Status follows stock (ACTIVE ⇄ SOLD_OUT) unless the household
+paused or delisted the listing.
+
+The Published event carries the storefront's marketplace and the household's area, so read models
+(catalog filters, province rollouts) need no lookups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+from farmgate.core.domain.aggregate import FarmAggregate
+from farmgate.core.domain.errors import InvalidInput, InvalidTransition, OutOfStock
+from farmgate.core.domain.household import Household, _text
+from farmgate.core.domain.money import Money
+from farmgate.core.domain.storefront import Storefront
+
+CATEGORIES = (
+    "FRUIT", "VEGETABLE", "RICE_AND_GRAIN", "SEAFOOD", "LIVESTOCK", "PROCESSED_FOOD", "FARM_INPUT", "OTHER",
+)
+LISTING_STATUSES = ("ACTIVE", "SOLD_OUT", "PAUSED", "DELISTED")
+
+MAX_STOCK = 1_000_000
+# Two years: rice, processed food (OCOP products) and farm inputs keep that long; lychee 48 hours.
+MAX_SHELF_LIFE_HOURS = 17_520
+MAX_UNIT_PRICE = Decimal(10) ** 12
+MAX_CERTIFICATIONS = 10
+
+
+def _whole(value: Any, field: list[str], low: int, high: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"{what} must be a whole number", field)
+    if not low <= value <= high:
+        raise InvalidInput(f"{what} must be between {low} and {high:,}", field)
+    return value
+
+
+def _checked_price(price: Money, field: list[str]) -> Money:
+    if not price.is_positive:
+        raise InvalidInput("unitPrice must be more than zero", field + ["amount"])
+    if price.amount > MAX_UNIT_PRICE:
+        raise InvalidInput("unitPrice is implausibly high", field + ["amount"])
+    return price
+
+
+def _certifications(
+    household: Household, certification_ids: Sequence[UUID], now: datetime, field: list[str]
+) -> list[dict[str, Any]]:
+    """Snapshots of the household's valid certifications the listing claims."""
+    if len(certification_ids) > MAX_CERTIFICATIONS:
+        raise InvalidInput(f"At most {MAX_CERTIFICATIONS} certifications", field)
+    claimed: list[dict[str, Any]] = []
+    for index, certification_id in enumerate(certification_ids):
+        path = field + [str(index)]
+        found = household.certifications.get(certification_id)
+        # The same words for "another household's" and "no such": the message reveals nothing.
+        if found is None:
+            raise InvalidInput("Not a certification of this storefront's household", path)
+        if found["valid_until"] <= now:
+            raise InvalidInput(f"This {found['scheme']} certification has expired", path)
+        if any(c["certification_id"] == certification_id for c in claimed):
+            raise InvalidInput("This certification is listed twice", path)
+        claimed.append(
+            {"certification_id": certification_id, "scheme": found["scheme"], "valid_until": found["valid_until"]}
+        )
+    return claimed
+
+
+class Listing(FarmAggregate):
+    class Published(FarmAggregate.Created):
+        storefront_id: UUID
+        household_id: UUID
+        marketplace: str
+        address_scheme: int
+        province_code: str
+        district_code: str | None
+        title: str
+        description: str | None
+        category: str
+        unit: str
+        unit_price: dict[str, str]
+        stock_quantity: int
+        shelf_life_hours: int
+        certifications: list[dict[str, Any]]
+        campaign_id: UUID | None
+
+    class StockAdjusted(FarmAggregate.Event):
+        delta: int
+        reason: str
+        stock_quantity: int
+
+        def apply(self, listing: Listing) -> None:
+            listing.stock_quantity = self.stock_quantity
+
+    class StockReserved(FarmAggregate.Event):
+        quantity: int
+        order_id: UUID | None
+        stock_quantity: int
+
+        def apply(self, listing: Listing) -> None:
+            listing.stock_quantity = self.stock_quantity
+
+    class StockReleased(FarmAggregate.Event):
+        quantity: int
+        order_id: UUID | None
+        stock_quantity: int
+
+        def apply(self, listing: Listing) -> None:
+            listing.stock_quantity = self.stock_quantity
+
+    class SoldOut(FarmAggregate.Event):
+        def apply(self, listing: Listing) -> None:
+            listing.status = "SOLD_OUT"
+
+    class BackInStock(FarmAggregate.Event):
+        def apply(self, listing: Listing) -> None:
+            listing.status = "ACTIVE"
+
+    class PriceChanged(FarmAggregate.Event):
+        unit_price: dict[str, str]
+        previous_unit_price: dict[str, str]
+
+        def apply(self, listing: Listing) -> None:
+            listing._unit_price = self.unit_price
+
+    class Paused(FarmAggregate.Event):
+        def apply(self, listing: Listing) -> None:
+            listing.status = "PAUSED"
+
+    class Resumed(FarmAggregate.Event):
+        status: str  # ACTIVE, or SOLD_OUT if the stock ran out while paused
+
+        def apply(self, listing: Listing) -> None:
+            listing.status = self.status
+
+    class Delisted(FarmAggregate.Event):
+        def apply(self, listing: Listing) -> None:
+            listing.status = "DELISTED"
+
+    def __init__(
+        self,
+        storefront_id: UUID,
+        household_id: UUID,
+        marketplace: str,
+        address_scheme: int,
+        province_code: str,
+        district_code: str | None,
+        title: str,
+        description: str | None,
+        category: str,
+        unit: str,
+        unit_price: dict[str, str],
+        stock_quantity: int,
+        shelf_life_hours: int,
+        certifications: list[dict[str, Any]],
+        campaign_id: UUID | None,
+        occurred_at: datetime,
+    ) -> None:
+        self.storefront_id = storefront_id
+        self.household_id = household_id
+        self.marketplace = marketplace
+        self.address_scheme = address_scheme
+        self.province_code = province_code
+        self.district_code = district_code
+        self.title = title
+        self.description = description
+        self.category = category
+        self.unit = unit
+        # A primitive, so a snapshot of a long-lived listing needs no custom transcoding.
+        self._unit_price = unit_price
+        self.stock_quantity = stock_quantity
+        self.shelf_life_hours = shelf_life_hours
+        self.certifications = certifications
+        self.campaign_id = campaign_id
+        self.status = "ACTIVE"
+        self.published_at = occurred_at
+
+    @classmethod
+    def publish(
+        cls,
+        *,
+        storefront: Storefront,
+        household: Household,
+        title: str,
+        description: str | None,
+        category: str,
+        unit: str,
+        unit_price: Money,
+        stock_quantity: int,
+        shelf_life_hours: int,
+        certification_ids: Sequence[UUID] = (),
+        campaign_id: UUID | None = None,
+        now: datetime,
+    ) -> Listing:
+        if storefront.household_id != household.id:
+            raise ValueError("publish needs the storefront's own household")
+        if not storefront.takes_new_listings:
+            raise InvalidTransition("The storefront is closed and takes no new listings", ["input", "storefrontId"])
+        if category not in CATEGORIES:
+            raise InvalidInput(f"Unknown category; use one of {', '.join(CATEGORIES)}", ["input", "category"])
+        if description is not None:
+            description = description.strip() or None
+        if description is not None and len(description) > 5000:
+            raise InvalidInput("description is longer than 5000 characters", ["input", "description"])
+        address = household.address
+        return cls._start(
+            cls.Published,
+            uuid4(),
+            storefront_id=storefront.id,
+            household_id=household.id,
+            marketplace=storefront.marketplace,
+            address_scheme=int(address["scheme"]),
+            province_code=str(address["province_code"]),
+            district_code=address.get("district_code"),
+            title=_text(title, ["input", "title"], 200),
+            description=description,
+            category=category,
+            unit=_text(unit, ["input", "unit"], 50),
+            unit_price=_checked_price(unit_price, ["input", "unitPrice"]).to_primitive(),
+            stock_quantity=_whole(stock_quantity, ["input", "stockQuantity"], 1, MAX_STOCK, "stockQuantity"),
+            shelf_life_hours=_whole(
+                shelf_life_hours, ["input", "shelfLifeHours"], 1, MAX_SHELF_LIFE_HOURS, "shelfLifeHours"
+            ),
+            certifications=_certifications(household, certification_ids, now, ["input", "certificationIds"]),
+            campaign_id=campaign_id,
+        )
+
+    @property
+    def unit_price(self) -> Money:
+        return Money.from_primitive(self._unit_price)
+
+    def _check_not_delisted(self, field: list[str]) -> None:
+        if self.status == "DELISTED":
+            raise InvalidTransition("The listing is delisted", field)
+
+    def _follow_stock(self) -> None:
+        """Sold out at zero, back on sale with new stock; a paused listing stays paused."""
+        if self.status == "ACTIVE" and self.stock_quantity == 0:
+            self._record(self.SoldOut)
+        elif self.status == "SOLD_OUT" and self.stock_quantity > 0:
+            self._record(self.BackInStock)
+
+    # -- stock -----------------------------------------------------------------------------------
+
+    def adjust_stock(self, delta: int, reason: str) -> None:
+        """A new harvest (positive) or a loss (negative), with the household's reason."""
+        self._check_not_delisted(["input", "listingId"])
+        _whole(delta, ["input", "delta"], -MAX_STOCK, MAX_STOCK, "delta")
+        if delta == 0:
+            raise InvalidInput("delta must not be zero", ["input", "delta"])
+        reason = _text(reason, ["input", "reason"], 200)
+        after = self.stock_quantity + delta
+        if after < 0:
+            raise InvalidInput(f"Only {self.stock_quantity} in stock; the loss cannot exceed it", ["input", "delta"])
+        if after > MAX_STOCK:
+            raise InvalidInput(f"Stock cannot exceed {MAX_STOCK:,}", ["input", "delta"])
+        self._record(self.StockAdjusted, delta=delta, reason=reason, stock_quantity=after)
+        self._follow_stock()
+
+    def reserve(self, quantity: int, *, order_id: UUID | None = None, field: list[str] | None = None) -> None:
+        """Take ``quantity`` for an order, or refuse with OutOfStock; stock never goes negative."""
+        path = field or ["input", "quantity"]
+        _whole(quantity, path, 1, MAX_STOCK, "quantity")
+        if self.status in ("PAUSED", "DELISTED"):
+            raise InvalidTransition(f"The listing is {self.status.lower()} and takes no orders", path)
+        if quantity > self.stock_quantity:
+            raise OutOfStock(f"Only {self.stock_quantity} {self.unit} left", path)
+        self._record(self.StockReserved, quantity=quantity, order_id=order_id, stock_quantity=self.stock_quantity - quantity)
+        self._follow_stock()
+
+    def release(self, quantity: int, *, order_id: UUID | None = None, field: list[str] | None = None) -> None:
+        """Put back stock an order had reserved (cancelled, refused). Even a delisted listing keeps count."""
+        path = field or ["input", "quantity"]
+        _whole(quantity, path, 1, MAX_STOCK, "quantity")
+        if self.stock_quantity + quantity > MAX_STOCK:
+            raise InvalidInput(f"Stock cannot exceed {MAX_STOCK:,}", path)
+        self._record(self.StockReleased, quantity=quantity, order_id=order_id, stock_quantity=self.stock_quantity + quantity)
+        self._follow_stock()
+
+    # -- price and status ------------------------------------------------------------------------
+
+    def change_price(self, unit_price: Money) -> None:
+        self._check_not_delisted(["input", "listingId"])
+        price = _checked_price(unit_price, ["input", "unitPrice"])
+        if price == self.unit_price:
+            return  # the price it already has: nothing happened
+        self._record(self.PriceChanged, unit_price=price.to_primitive(), previous_unit_price=self._unit_price)
+
+    def pause(self) -> None:
+        if self.status not in ("ACTIVE", "SOLD_OUT"):
+            raise InvalidTransition(f"A {self.status} listing cannot be paused", ["input", "listingId"])
+        self._record(self.Paused)
+
+    def resume(self) -> None:
+        if self.status != "PAUSED":
+            raise InvalidTransition(f"A {self.status} listing cannot be resumed", ["input", "listingId"])
+        self._record(self.Resumed, status="ACTIVE" if self.stock_quantity > 0 else "SOLD_OUT")
+
+    def delist(self) -> None:
+        self._check_not_delisted(["input", "listingId"])
+        self._record(self.Delisted)

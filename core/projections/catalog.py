@@ -1,0 +1,635 @@
+"""Storefront directory (with the store locator) and listing catalog (with Vietnamese search).
+
+Search folds case and accents so "vai thieu", "VẢI THIỀU" and "Vải thiều" are one query, "đ"
+matches "d", and every query word must start a word of the title or description (prefixes, not
+fuzzy similarity: "vai thieu" must never find durian). On PostgreSQL the folding is SQL
+(``unaccent``) into stored folded columns with trigram GIN indexes; on SQLite it is the same
+folding in Python. Titles rank above description-only matches, and pages are keyset-paginated on
+(rank, publication position), both immutable per row, so inserts never shift a page.
+
+The locator range-scans an index on (latitude, longitude) for a box around the circle, then
+measures exact great-circle distances in Python — never a scan of every storefront.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID
+
+from farmgate.core.application import Clock, utc_now
+from farmgate.core.database import Cursor, ReadStore
+from farmgate.core.domain.errors import InvalidInput, LimitExceeded
+from farmgate.core.domain.folding import fold
+from farmgate.core.domain.geo import BoundingBox, distance_km
+from farmgate.core.domain.opening_hours import OpeningHours
+from farmgate.core.domain.place import GeoPoint
+from farmgate.core.domain.storefront import open_at
+from farmgate.core.projections.base import Projection
+from farmgate.core.projections.households import iso
+
+STOREFRONTS = "storefront_directory_v1"
+# Households' addresses as this projection saw them registered: a storefront's address is its
+# household's, and reading another projection's table would couple the two rebuilds.
+HOUSEHOLD_ADDRESSES = "storefront_household_address_v1"
+LISTINGS = "listing_catalog_v1"
+LISTING_CERTIFICATIONS = "listing_certification_v1"
+# Storefront status as the catalog saw it, so listings of a closed storefront drop out of search.
+LISTING_STOREFRONTS = "listing_storefront_status_v1"
+
+MAX_SEARCH_WORDS = 8
+MAX_SEARCH_LENGTH = 200
+MAX_RADIUS_KM = 1000.0
+# The locator's first ring; it grows fourfold until it holds enough storefronts or reaches the radius.
+FIRST_RING_KM = 2.0
+
+_WORD = re.compile(r"[^\W_]+")
+
+# The SQL twin of ``search_text``: unaccent does what NFD-and-strip does in Python (đ → d too).
+# Naming the dictionary removes the search_path dependence that makes unaccent only STABLE, so the
+# wrapper may be IMMUTABLE; should unaccent's rules file ever change, rebuild this projection.
+FOLD_FUNCTION = """CREATE OR REPLACE FUNCTION farmgate_fold(value TEXT) RETURNS TEXT
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
+    SELECT ' ' || btrim(regexp_replace(
+        lower(public.unaccent('public.unaccent'::regdictionary, value)), '[^[:alnum:]]+', ' ', 'g')) || ' '
+$$"""
+
+
+def search_words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+def search_text(text: str) -> str:
+    """Folded words between single spaces, with a space at each end so ' word' marks a word start."""
+    return " " + " ".join(search_words(text)) + " "
+
+
+def sortable_utc(value: datetime) -> str:
+    """One fixed-width UTC form, so text comparison in SQL is time comparison on both dialects."""
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _in(values: Sequence[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+# ---------------------------------------------------------------------------------------------
+# Storefront directory
+
+
+class StorefrontDirectory(Projection):
+    name = "storefront_directory"
+    version = 1
+    tables = (STOREFRONTS, HOUSEHOLD_ADDRESSES)
+
+    COLUMNS = (
+        "id", "household_id", "marketplace", "name", "status", "latitude", "longitude", "opening_hours",
+        "scheme", "province_code", "district_code", "ward_code", "street", "opened_at", "version", "position",
+    )
+
+    def ddl(self, dialect: str) -> list[str]:
+        return [
+            f"""CREATE TABLE IF NOT EXISTS {HOUSEHOLD_ADDRESSES} (
+                id TEXT PRIMARY KEY,
+                scheme INTEGER NOT NULL,
+                province_code TEXT NOT NULL,
+                district_code TEXT,
+                ward_code TEXT,
+                street TEXT
+            )""",
+            f"""CREATE TABLE IF NOT EXISTS {STOREFRONTS} (
+                id TEXT PRIMARY KEY,
+                household_id TEXT NOT NULL,
+                marketplace TEXT NOT NULL,
+                name TEXT NOT NULL,
+                status TEXT NOT NULL,
+                latitude DOUBLE PRECISION NOT NULL,
+                longitude DOUBLE PRECISION NOT NULL,
+                opening_hours TEXT NOT NULL,
+                scheme INTEGER,
+                province_code TEXT,
+                district_code TEXT,
+                ward_code TEXT,
+                street TEXT,
+                opened_at TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                position BIGINT NOT NULL
+            )""",
+            # The locator's box scan; only OPEN storefronts are ever located.
+            f"CREATE INDEX IF NOT EXISTS {STOREFRONTS}_located ON {STOREFRONTS} (latitude, longitude)"
+            " WHERE status = 'OPEN'",
+            f"CREATE INDEX IF NOT EXISTS {STOREFRONTS}_household ON {STOREFRONTS} (household_id)",
+            f"CREATE INDEX IF NOT EXISTS {STOREFRONTS}_area ON {STOREFRONTS}"
+            " (province_code, district_code, ward_code, position)",
+            f"CREATE INDEX IF NOT EXISTS {STOREFRONTS}_marketplace ON {STOREFRONTS} (marketplace, position)",
+            f"CREATE INDEX IF NOT EXISTS {STOREFRONTS}_position ON {STOREFRONTS} (position)",
+        ]
+
+    def handlers(self) -> dict[str, Callable[[Cursor, Any, int], None]]:
+        return {
+            "Household.Registered": self.household_registered,
+            "Storefront.Opened": self.opened,
+            "Storefront.ClosedTemporarily": self._status("TEMPORARILY_CLOSED"),
+            "Storefront.Closed": self._status("CLOSED"),
+            "Storefront.Reopened": self._status("OPEN"),
+        }
+
+    def household_registered(self, cur: Cursor, e: Any, position: int) -> None:
+        a = e.address
+        cur.execute(
+            f"INSERT INTO {HOUSEHOLD_ADDRESSES} (id, scheme, province_code, district_code, ward_code, street)"
+            " VALUES (%s, %s, %s, %s, %s, %s)",
+            (str(e.originator_id), a["scheme"], a["province_code"], a.get("district_code"), a.get("ward_code"),
+             a.get("street")),
+        )
+
+    @classmethod
+    def insert_sql(cls) -> str:
+        """The one INSERT of a storefront row (the benchmark bulk-loads through it too)."""
+        return f"INSERT INTO {STOREFRONTS} ({', '.join(cls.COLUMNS)}) VALUES ({_in(cls.COLUMNS)})"
+
+    @classmethod
+    def insert_params(cls, row: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(row.get(column) for column in cls.COLUMNS)
+
+    def opened(self, cur: Cursor, e: Any, position: int) -> None:
+        address = cur.execute(
+            f"SELECT scheme, province_code, district_code, ward_code, street FROM {HOUSEHOLD_ADDRESSES} WHERE id = %s",
+            (str(e.household_id),),
+        ).fetchone() or {}
+        row = dict(
+            address,
+            id=str(e.originator_id), household_id=str(e.household_id), marketplace=e.marketplace, name=e.name,
+            status="OPEN", latitude=e.location["latitude"], longitude=e.location["longitude"],
+            opening_hours=json.dumps(e.opening_hours), opened_at=iso(e.occurred_at),
+            version=e.originator_version, position=position,
+        )
+        cur.execute(self.insert_sql(), self.insert_params(row))
+
+    def _status(self, status: str) -> Callable[[Cursor, Any, int], None]:
+        def handler(cur: Cursor, e: Any, position: int) -> None:
+            cur.execute(
+                f"UPDATE {STOREFRONTS} SET status = %s, version = %s WHERE id = %s",
+                (status, e.originator_version, str(e.originator_id)),
+            )
+
+        return handler
+
+
+# ---------------------------------------------------------------------------------------------
+# Listing catalog
+
+
+class ListingCatalog(Projection):
+    name = "listing_catalog"
+    version = 1
+    tables = (LISTINGS, LISTING_CERTIFICATIONS, LISTING_STOREFRONTS)
+
+    COLUMNS = (
+        "id", "storefront_id", "household_id", "marketplace", "scheme", "province_code", "district_code",
+        "title", "description", "category", "unit", "price_amount", "price_currency", "stock_quantity",
+        "status", "storefront_status", "shelf_life_hours", "certifications", "campaign_id", "published_at",
+        "version", "position",
+    )
+
+    def ddl(self, dialect: str) -> list[str]:
+        statements = []
+        if dialect == "postgres":
+            statements += [
+                "CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public",
+                "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public",
+                FOLD_FUNCTION,
+            ]
+        statements += [
+            f"""CREATE TABLE IF NOT EXISTS {LISTING_STOREFRONTS} (
+                id TEXT PRIMARY KEY,
+                status TEXT NOT NULL
+            )""",
+            f"""CREATE TABLE IF NOT EXISTS {LISTINGS} (
+                id TEXT PRIMARY KEY,
+                storefront_id TEXT NOT NULL,
+                household_id TEXT NOT NULL,
+                marketplace TEXT NOT NULL,
+                scheme INTEGER NOT NULL,
+                province_code TEXT NOT NULL,
+                district_code TEXT,
+                title TEXT NOT NULL,
+                description TEXT,
+                category TEXT NOT NULL,
+                unit TEXT NOT NULL,
+                price_amount TEXT NOT NULL,
+                price_currency TEXT NOT NULL,
+                stock_quantity INTEGER NOT NULL,
+                status TEXT NOT NULL,
+                storefront_status TEXT NOT NULL,
+                shelf_life_hours INTEGER NOT NULL,
+                certifications TEXT NOT NULL,
+                campaign_id TEXT,
+                published_at TEXT NOT NULL,
+                title_search TEXT NOT NULL,
+                search_text TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                position BIGINT NOT NULL
+            )""",
+            f"""CREATE TABLE IF NOT EXISTS {LISTING_CERTIFICATIONS} (
+                listing_id TEXT NOT NULL,
+                certification_id TEXT NOT NULL,
+                scheme TEXT NOT NULL,
+                valid_until TEXT NOT NULL,
+                PRIMARY KEY (listing_id, certification_id)
+            )""",
+            f"CREATE INDEX IF NOT EXISTS {LISTINGS}_position ON {LISTINGS} (status, position)",
+            f"CREATE INDEX IF NOT EXISTS {LISTINGS}_category ON {LISTINGS} (category, position)",
+            f"CREATE INDEX IF NOT EXISTS {LISTINGS}_province ON {LISTINGS} (province_code, position)",
+            f"CREATE INDEX IF NOT EXISTS {LISTINGS}_marketplace ON {LISTINGS} (marketplace, position)",
+            f"CREATE INDEX IF NOT EXISTS {LISTINGS}_storefront ON {LISTINGS} (storefront_id, position)",
+            f"CREATE INDEX IF NOT EXISTS {LISTINGS}_household ON {LISTINGS} (household_id)",
+            f"CREATE INDEX IF NOT EXISTS {LISTING_CERTIFICATIONS}_scheme"
+            f" ON {LISTING_CERTIFICATIONS} (scheme, valid_until)",
+        ]
+        if dialect == "postgres":
+            statements.append(
+                f"CREATE INDEX IF NOT EXISTS {LISTINGS}_search ON {LISTINGS} USING gin (search_text gin_trgm_ops)"
+            )
+        return statements
+
+    def handlers(self) -> dict[str, Callable[[Cursor, Any, int], None]]:
+        return {
+            "Storefront.Opened": self.storefront_opened,
+            "Storefront.ClosedTemporarily": self._storefront_status("TEMPORARILY_CLOSED"),
+            "Storefront.Closed": self._storefront_status("CLOSED"),
+            "Storefront.Reopened": self._storefront_status("OPEN"),
+            "Listing.Published": self.published,
+            "Listing.StockAdjusted": self.stock_changed,
+            "Listing.StockReserved": self.stock_changed,
+            "Listing.StockReleased": self.stock_changed,
+            "Listing.SoldOut": self._status("SOLD_OUT"),
+            "Listing.BackInStock": self._status("ACTIVE"),
+            "Listing.Paused": self._status("PAUSED"),
+            "Listing.Resumed": self.resumed,
+            "Listing.Delisted": self._status("DELISTED"),
+            "Listing.PriceChanged": self.price_changed,
+        }
+
+    # -- storefront status -----------------------------------------------------------------------
+
+    def storefront_opened(self, cur: Cursor, e: Any, position: int) -> None:
+        cur.execute(f"INSERT INTO {LISTING_STOREFRONTS} (id, status) VALUES (%s, 'OPEN')", (str(e.originator_id),))
+
+    def _storefront_status(self, status: str) -> Callable[[Cursor, Any, int], None]:
+        def handler(cur: Cursor, e: Any, position: int) -> None:
+            storefront_id = str(e.originator_id)
+            cur.execute(f"UPDATE {LISTING_STOREFRONTS} SET status = %s WHERE id = %s", (status, storefront_id))
+            cur.execute(f"UPDATE {LISTINGS} SET storefront_status = %s WHERE storefront_id = %s", (status, storefront_id))
+
+        return handler
+
+    # -- listings --------------------------------------------------------------------------------
+
+    @classmethod
+    def insert_sql(cls, dialect: str) -> str:
+        """The one INSERT of a listing row (the benchmark bulk-loads through it too).
+
+        Parameters: the COLUMNS, then the title and the title with description to fold.
+        """
+        folded = "farmgate_fold(%s)" if dialect == "postgres" else "%s"
+        return (
+            f"INSERT INTO {LISTINGS} ({', '.join(cls.COLUMNS)}, title_search, search_text)"
+            f" VALUES ({_in(cls.COLUMNS)}, {folded}, {folded})"
+        )
+
+    @classmethod
+    def insert_params(cls, dialect: str, row: dict[str, Any]) -> tuple[Any, ...]:
+        title, whole = row["title"], f"{row['title']}\n{row.get('description') or ''}"
+        if dialect != "postgres":
+            title, whole = search_text(title), search_text(whole)
+        return (*(row.get(column) for column in cls.COLUMNS), title, whole)
+
+    @staticmethod
+    def certification_sql() -> str:
+        return (
+            f"INSERT INTO {LISTING_CERTIFICATIONS} (listing_id, certification_id, scheme, valid_until)"
+            " VALUES (%s, %s, %s, %s)"
+        )
+
+    def published(self, cur: Cursor, e: Any, position: int) -> None:
+        listing_id = str(e.originator_id)
+        storefront = cur.execute(
+            f"SELECT status FROM {LISTING_STOREFRONTS} WHERE id = %s", (str(e.storefront_id),)
+        ).fetchone()
+        certifications = [
+            {"id": str(c["certification_id"]), "scheme": c["scheme"], "valid_until": iso(c["valid_until"])}
+            for c in e.certifications
+        ]
+        row = {
+            "id": listing_id, "storefront_id": str(e.storefront_id), "household_id": str(e.household_id),
+            "marketplace": e.marketplace, "scheme": e.address_scheme, "province_code": e.province_code,
+            "district_code": e.district_code, "title": e.title, "description": e.description,
+            "category": e.category, "unit": e.unit, "price_amount": e.unit_price["amount"],
+            "price_currency": e.unit_price["currency"], "stock_quantity": e.stock_quantity, "status": "ACTIVE",
+            "storefront_status": storefront["status"] if storefront else "OPEN",
+            "shelf_life_hours": e.shelf_life_hours, "certifications": json.dumps(certifications),
+            "campaign_id": None if e.campaign_id is None else str(e.campaign_id),
+            "published_at": iso(e.occurred_at), "version": e.originator_version, "position": position,
+        }
+        cur.execute(self.insert_sql(cur.dialect), self.insert_params(cur.dialect, row))
+        for c in e.certifications:
+            cur.execute(
+                self.certification_sql(),
+                (listing_id, str(c["certification_id"]), c["scheme"], sortable_utc(c["valid_until"])),
+            )
+
+    def stock_changed(self, cur: Cursor, e: Any, position: int) -> None:
+        cur.execute(
+            f"UPDATE {LISTINGS} SET stock_quantity = %s, version = %s WHERE id = %s",
+            (e.stock_quantity, e.originator_version, str(e.originator_id)),
+        )
+
+    def _status(self, status: str) -> Callable[[Cursor, Any, int], None]:
+        def handler(cur: Cursor, e: Any, position: int) -> None:
+            cur.execute(
+                f"UPDATE {LISTINGS} SET status = %s, version = %s WHERE id = %s",
+                (status, e.originator_version, str(e.originator_id)),
+            )
+
+        return handler
+
+    def resumed(self, cur: Cursor, e: Any, position: int) -> None:
+        self._status(e.status)(cur, e, position)
+
+    def price_changed(self, cur: Cursor, e: Any, position: int) -> None:
+        cur.execute(
+            f"UPDATE {LISTINGS} SET price_amount = %s, price_currency = %s, version = %s WHERE id = %s",
+            (e.unit_price["amount"], e.unit_price["currency"], e.originator_version, str(e.originator_id)),
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Queries
+
+
+@dataclass(frozen=True)
+class NearbyStorefront:
+    storefront: dict[str, Any]
+    distance_km: float
+
+
+def _page_limit(limit: int) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise InvalidInput("first must not be negative", ["first"])
+    return limit
+
+
+class CatalogQueries:
+    """Queries the storefront directory and the listing catalog answer; scope filters come in as
+    plain arguments. ``now`` (for opening hours and certificate validity) defaults to the clock."""
+
+    def __init__(self, store: ReadStore, clock: Clock = utc_now):
+        self.store = store
+        self.clock = clock
+
+    # -- storefronts -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _storefront(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+        row = dict(row)
+        row["opening_hours"] = json.loads(row["opening_hours"])
+        row["is_open_now"] = open_at(row["status"], OpeningHours.from_primitive(row["opening_hours"]), now)
+        return row
+
+    def storefronts_by_ids(self, ids: Sequence[UUID], now: datetime | None = None) -> dict[UUID, dict[str, Any]]:
+        if not ids:
+            return {}
+        now = now or self.clock()
+        rows = self.store.query(f"SELECT * FROM {STOREFRONTS} WHERE id IN ({_in(ids)})", [str(i) for i in ids])
+        return {UUID(r["id"]): self._storefront(r, now) for r in rows}
+
+    def storefront(self, storefront_id: UUID, now: datetime | None = None) -> dict[str, Any] | None:
+        return self.storefronts_by_ids([storefront_id], now).get(storefront_id)
+
+    def storefronts_of_household(self, household_id: UUID, now: datetime | None = None) -> list[dict[str, Any]]:
+        now = now or self.clock()
+        rows = self.store.query(
+            f"SELECT * FROM {STOREFRONTS} WHERE household_id = %s ORDER BY position", (str(household_id),)
+        )
+        return [self._storefront(r, now) for r in rows]
+
+    def storefronts_page(
+        self,
+        *,
+        after_position: int,
+        limit: int,
+        marketplace: str | None = None,
+        province_code: str | None = None,
+        district_code: str | None = None,
+        ward_code: str | None = None,
+        statuses: Sequence[str] = ("OPEN", "TEMPORARILY_CLOSED"),
+        now: datetime | None = None,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Storefronts after a position, oldest first, and the total matching the filters.
+
+        Closed storefronts are left out unless ``statuses`` asks for them.
+        """
+        where, params = [f"status IN ({_in(statuses)})"], list(statuses)
+        for column, value in (
+            ("marketplace", marketplace), ("province_code", province_code),
+            ("district_code", district_code), ("ward_code", ward_code),
+        ):
+            if value:
+                where.append(f"{column} = %s")
+                params.append(value)
+        clause = " AND ".join(where)
+        total = self.store.query_one(f"SELECT COUNT(*) AS n FROM {STOREFRONTS} WHERE {clause}", params)
+        rows = self.store.query(
+            f"SELECT * FROM {STOREFRONTS} WHERE {clause} AND position > %s ORDER BY position LIMIT %s",
+            [*params, after_position, _page_limit(limit)],
+        )
+        now = now or self.clock()
+        return [self._storefront(r, now) for r in rows], int(total["n"]) if total else 0
+
+    def nearby(
+        self,
+        near: GeoPoint,
+        radius_km: float,
+        first: int = 20,
+        open_now: bool | None = None,
+        marketplace: str | None = None,
+        now: datetime | None = None,
+    ) -> list[NearbyStorefront]:
+        """OPEN storefronts within ``radius_km`` of ``near``, nearest first (ties by id).
+
+        ``open_now=True`` keeps only those open by their hours at ``now``; ``None``/``False`` filter
+        nothing. The search starts with a small ring and widens it: the nearest ``first`` inside a
+        ring are the nearest overall, so a dense district never loads the whole radius.
+        """
+        if not (isinstance(radius_km, (int, float)) and math.isfinite(radius_km) and radius_km > 0):
+            raise InvalidInput("radiusKm must be a positive number", ["radiusKm"])
+        if radius_km > MAX_RADIUS_KM:
+            raise LimitExceeded(f"radiusKm must be at most {MAX_RADIUS_KM:g}", ["radiusKm"])
+        first = _page_limit(first)
+        now = now or self.clock()
+        reach = min(radius_km, FIRST_RING_KM)
+        while True:
+            found = self._within(near, reach, bool(open_now), marketplace, now)
+            if len(found) >= first or reach >= radius_km:
+                break
+            reach = min(radius_km, reach * 4)
+        found.sort(key=lambda hit: (hit.distance_km, hit.storefront["id"]))
+        return found[:first]
+
+    def _within(
+        self, near: GeoPoint, radius_km: float, open_now: bool, marketplace: str | None, now: datetime
+    ) -> list[NearbyStorefront]:
+        box = BoundingBox.around(near, radius_km)
+        sql = (
+            f"SELECT * FROM {STOREFRONTS} WHERE status = 'OPEN'"
+            " AND latitude BETWEEN %s AND %s AND longitude BETWEEN %s AND %s"
+        )
+        params: list[Any] = [box.min_latitude, box.max_latitude, box.min_longitude, box.max_longitude]
+        if marketplace:
+            sql += " AND marketplace = %s"
+            params.append(marketplace)
+        hits = []
+        for row in self.store.query(sql, params):
+            distance = distance_km(near, GeoPoint(row["latitude"], row["longitude"]))
+            if distance > radius_km:
+                continue
+            storefront = self._storefront(row, now)
+            if open_now and not storefront["is_open_now"]:
+                continue
+            hits.append(NearbyStorefront(storefront, distance))
+        return hits
+
+    # -- listings --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _listing(row: dict[str, Any]) -> dict[str, Any]:
+        row = dict(row)
+        row["certifications"] = json.loads(row["certifications"])
+        row["unit_price"] = {"amount": row.pop("price_amount"), "currency": row.pop("price_currency")}
+        row.pop("title_search", None)
+        row.pop("search_text", None)
+        return row
+
+    def listings_by_ids(self, ids: Sequence[UUID]) -> dict[UUID, dict[str, Any]]:
+        if not ids:
+            return {}
+        rows = self.store.query(f"SELECT * FROM {LISTINGS} WHERE id IN ({_in(ids)})", [str(i) for i in ids])
+        return {UUID(r["id"]): self._listing(r) for r in rows}
+
+    def listing(self, listing_id: UUID) -> dict[str, Any] | None:
+        return self.listings_by_ids([listing_id]).get(listing_id)
+
+    def _word_pattern(self, words: str) -> tuple[str, str]:
+        """SQL for a LIKE pattern matching ``words`` at a word start, and its parameter."""
+        if self.store.dialect == "postgres":
+            # Fold the query with the same SQL that folded the rows, so the two always agree.
+            return "('%%' || rtrim(farmgate_fold(%s)) || '%%')", words
+        return "%s", f"% {words}%"
+
+    def listings_page(
+        self,
+        *,
+        after: str | None,
+        limit: int,
+        search: str | None = None,
+        category: str | None = None,
+        province_code: str | None = None,
+        certification: str | None = None,
+        marketplace: str | None = None,
+        storefront_id: UUID | None = None,
+        household_id: UUID | None = None,
+        statuses: Sequence[str] = ("ACTIVE",),
+        open_storefronts_only: bool = True,
+        now: datetime | None = None,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A page of listings after the cursor key ``after`` and the total matching the filters.
+
+        With ``search``: best rank first (the whole phrase in the title, then more query words in
+        the title), newest first within a rank. Each row's ``sort_key`` is the next page's
+        ``after``. By default the public catalog: ACTIVE listings of OPEN storefronts.
+        """
+        where: list[str] = [f"l.status IN ({_in(statuses)})"]
+        params: list[Any] = list(statuses)
+        if open_storefronts_only:
+            where.append("l.storefront_status = 'OPEN'")
+        for column, value in (
+            ("category", category), ("province_code", province_code), ("marketplace", marketplace),
+            ("storefront_id", storefront_id and str(storefront_id)),
+            ("household_id", household_id and str(household_id)),
+        ):
+            if value:
+                where.append(f"l.{column} = %s")
+                params.append(value)
+        if certification:
+            where.append(
+                f"EXISTS (SELECT 1 FROM {LISTING_CERTIFICATIONS} c WHERE c.listing_id = l.id"
+                " AND c.scheme = %s AND c.valid_until > %s)"
+            )
+            params += [certification, sortable_utc(now or self.clock())]
+
+        rank_sql, rank_params = "0", []
+        if search is not None and len(search) > MAX_SEARCH_LENGTH:
+            raise InvalidInput(f"search is longer than {MAX_SEARCH_LENGTH} characters", ["search"])
+        words = search_words(search or "")[:MAX_SEARCH_WORDS]
+        if words:
+            terms = []
+            for word in words:
+                pattern, value = self._word_pattern(word)
+                where.append(f"l.search_text LIKE {pattern}")
+                params.append(value)
+                terms.append(f"CASE WHEN l.title_search LIKE {pattern} THEN 1 ELSE 0 END")
+                rank_params.append(value)
+            if len(words) > 1:
+                # The words together, in order, in the title outrank them anywhere in it.
+                pattern, value = self._word_pattern(" ".join(words))
+                terms.append(f"CASE WHEN l.title_search LIKE {pattern} THEN {len(words) + 1} ELSE 0 END")
+                rank_params.append(value)
+            rank_sql = " + ".join(terms)
+
+        clause = " AND ".join(where)
+        after_sql, after_params = "1 = 1", []
+        if after is not None:
+            rank, position = self._decode_key(after)
+            after_sql = "(search_rank < %s OR (search_rank = %s AND position < %s))"
+            after_params = [rank, rank, position]
+        if words:
+            # Ranking must visit every match anyway, so the same pass counts them (a window over
+            # the matches before the cursor filter): one scan instead of two.
+            rows = self.store.query(
+                f"SELECT * FROM (SELECT l.*, {rank_sql} AS search_rank, COUNT(*) OVER () AS total_count"
+                f" FROM {LISTINGS} l WHERE {clause}) hits"
+                f" WHERE {after_sql} ORDER BY search_rank DESC, position DESC LIMIT %s",
+                [*rank_params, *params, *after_params, _page_limit(limit)],
+            )
+        else:
+            # Browsing walks an index in position order and stops at the page; counting is apart.
+            rows = self.store.query(
+                f"SELECT * FROM (SELECT l.*, 0 AS search_rank FROM {LISTINGS} l WHERE {clause}) hits"
+                f" WHERE {after_sql} ORDER BY position DESC LIMIT %s",
+                [*params, *after_params, _page_limit(limit)],
+            )
+        if rows and "total_count" in rows[0]:
+            total = int(rows[0]["total_count"])
+        else:
+            counted = self.store.query_one(f"SELECT COUNT(*) AS n FROM {LISTINGS} l WHERE {clause}", params)
+            total = int(counted["n"]) if counted else 0
+        page = []
+        for row in rows:
+            listing = self._listing(row)
+            listing.pop("total_count", None)
+            listing["sort_key"] = f"{listing.pop('search_rank')}:{listing['position']}"
+            page.append(listing)
+        return page, total
+
+    @staticmethod
+    def _decode_key(key: str) -> tuple[int, int]:
+        rank, _, position = key.partition(":")
+        if not (rank.isdigit() and position.isdigit()):
+            raise InvalidInput("after is not a cursor of this list", ["after"])
+        return int(rank), int(position)
