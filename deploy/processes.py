@@ -10,6 +10,7 @@ from typing import Any
 import dramatiq
 import structlog
 
+from farmgate.deploy.clock import clock_from
 from farmgate.deploy.container import System, build_system
 from farmgate.deploy.logging import configure_logging
 from farmgate.deploy.settings import Settings
@@ -48,7 +49,7 @@ def start_workers(system: System, threads: int = 4) -> Workers:
 
 def boot(settings: Settings) -> System:
     configure_logging(settings.log_format, settings.is_production)
-    return build_system(settings)
+    return build_system(settings, clock=clock_from(settings.test_clock_file))
 
 
 def serve(settings: Settings, host: str, port: int) -> None:

@@ -29,6 +29,13 @@ class Settings:
     #: pause between projector batches, to shed load on the database during a large backfill
     projector_throttle_ms: int = 0
     log_format: str = "auto"
+    #: tests only: a file holding the current time, shared by the API and worker processes
+    test_clock_file: str | None = None
+    #: partner webhooks: first retry delay (doubling per attempt, capped), attempts before FAILED, HTTP timeout
+    webhook_backoff_seconds: float = 1.0
+    webhook_max_backoff_seconds: float = 3600.0
+    webhook_max_attempts: int = 25
+    webhook_timeout_seconds: float = 10.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -45,6 +52,11 @@ class Settings:
             projector_batch_size=int(e.get("FARMGATE_PROJECTOR_BATCH_SIZE", "500")),
             projector_throttle_ms=int(e.get("FARMGATE_PROJECTOR_THROTTLE_MS", "0")),
             log_format=e.get("FARMGATE_LOG_FORMAT", "auto"),
+            test_clock_file=e.get("FARMGATE_TEST_CLOCK_FILE") or None,
+            webhook_backoff_seconds=float(e.get("FARMGATE_WEBHOOK_BACKOFF_SECONDS", "1")),
+            webhook_max_backoff_seconds=float(e.get("FARMGATE_WEBHOOK_MAX_BACKOFF_SECONDS", "3600")),
+            webhook_max_attempts=int(e.get("FARMGATE_WEBHOOK_MAX_ATTEMPTS", "25")),
+            webhook_timeout_seconds=float(e.get("FARMGATE_WEBHOOK_TIMEOUT_SECONDS", "10")),
         )
         settings.check()
         return settings
@@ -61,6 +73,8 @@ class Settings:
     def check(self) -> None:
         if self.env not in ("development", "production", "test"):
             raise SettingsError(f"FARMGATE_ENV must be development, production or test, not {self.env!r}")
+        if self.test_clock_file and self.env != "test":
+            raise SettingsError("FARMGATE_TEST_CLOCK_FILE is only allowed with FARMGATE_ENV=test")
         if self.is_production:
             if self.jwt_secret == DEVELOPMENT_JWT_SECRET or len(self.jwt_secret) < 32:
                 raise SettingsError(
