@@ -56,6 +56,9 @@ def liability_split(payout: Money, liability: list[dict[str, Any]]) -> dict[str,
 class CompensationClaim(FarmAggregate):
     class Filed(FarmAggregate.Created):
         order_id: UUID
+        #: the order's marketplace and household, so who may see the claim needs no lookup
+        marketplace: str
+        household_id: UUID
         kind: str
         claimant: str
         amount_claimed: dict[str, str]
@@ -114,9 +117,11 @@ class CompensationClaim(FarmAggregate):
         def apply(self, claim: CompensationClaim) -> None:
             claim.breached_at = self.occurred_at
 
-    def __init__(self, order_id: UUID, kind: str, claimant: str, amount_claimed: dict[str, str], description: str,
-                 respond_by: datetime) -> None:
+    def __init__(self, order_id: UUID, marketplace: str, household_id: UUID, kind: str, claimant: str,
+                 amount_claimed: dict[str, str], description: str, respond_by: datetime) -> None:
         self.order_id = order_id
+        self.marketplace = marketplace
+        self.household_id = household_id
         self.kind = kind
         self.claimant = claimant
         self.amount_claimed = amount_claimed
@@ -134,6 +139,8 @@ class CompensationClaim(FarmAggregate):
         cls,
         *,
         order_id: UUID,
+        marketplace: str,
+        household_id: UUID,
         kind: str,
         claimant: str,
         amount_claimed: Money,
@@ -159,6 +166,8 @@ class CompensationClaim(FarmAggregate):
             cls.Filed,
             uuid4(),
             order_id=order_id,
+            marketplace=marketplace,
+            household_id=household_id,
             kind=kind,
             claimant=claimant,
             amount_claimed=amount_claimed.to_primitive(),

@@ -23,7 +23,7 @@ def vnd(amount: int) -> Money:
 
 
 def a_claim(claimed: int = 300_000, paid: int = 350_000) -> CompensationClaim:
-    return CompensationClaim.file(order_id=uuid4(), kind="SPOILED", claimant="BUYER", amount_claimed=vnd(claimed),
+    return CompensationClaim.file(order_id=uuid4(), marketplace="POSTMART", household_id=uuid4(), kind="SPOILED", claimant="BUYER", amount_claimed=vnd(claimed),
                                   paid_for_order=vnd(paid), description="Na đến Hà Nội bị hỏng", evidence=[EVIDENCE],
                                   now=NOW)
 
@@ -42,7 +42,7 @@ def test_claiming_more_than_was_paid_or_nothing_is_refused() -> None:
     with pytest.raises(InvalidInput):
         a_claim(claimed=0)
     with pytest.raises(InvalidInput) as currency:
-        CompensationClaim.file(order_id=uuid4(), kind="SPOILED", claimant="BUYER",
+        CompensationClaim.file(order_id=uuid4(), marketplace="POSTMART", household_id=uuid4(), kind="SPOILED", claimant="BUYER",
                                amount_claimed=Money(Decimal("10.00"), "EUR"), paid_for_order=vnd(10), description="x",
                                evidence=[], now=NOW)
     assert currency.value.field == ["input", "amountClaimed", "currency"]
