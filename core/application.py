@@ -26,6 +26,7 @@ from farmgate.core.domain.household import HouseholdCodeSequence
 from farmgate.core.domain.listing import Listing
 from farmgate.core.exports import ExportCommands
 from farmgate.core.households import HouseholdCommands
+from farmgate.core.webhooks import WebhookCommands
 
 T = TypeVar("T")
 A = TypeVar("A", bound=FarmAggregate)
@@ -37,7 +38,7 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class Farmgate(HouseholdCommands, ExportCommands, CatalogCommands, Application[UUID]):
+class Farmgate(HouseholdCommands, ExportCommands, WebhookCommands, CatalogCommands, Application[UUID]):
     name = "farmgate"
     # Hot aggregates (code sequences, popular listings) are read far more than written: keep them
     # cached and fast-forwarded from the store, and snapshot the ever-growing sequences.

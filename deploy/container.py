@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +17,7 @@ from farmgate.core.projections.exports import ExportQueries
 from farmgate.core.projections.households import HouseholdQueries
 from farmgate.core.projections.registry import all_projections
 from farmgate.core.projections.runner import Projector
+from farmgate.core.projections.webhook_outbox import WebhookDeliveries
 from farmgate.deploy.settings import Settings
 
 
@@ -29,6 +32,7 @@ class System:
     households: HouseholdQueries
     exports: ExportQueries
     catalog: CatalogQueries
+    webhooks: WebhookDeliveries
     extras: dict[str, Any] = field(default_factory=dict)
 
     def catch_up(self) -> None:
@@ -42,7 +46,32 @@ class System:
         self.app.close()
 
 
+#: advisory lock key taken while tables are created, so processes starting together don't race
+SCHEMA_LOCK = 0x46475343  # "FGSC"
+
+
+@contextmanager
+def schema_lock(settings: Settings) -> Iterator[None]:
+    """Serialise table creation across processes (CREATE … IF NOT EXISTS is not race-free on PostgreSQL)."""
+    if not settings.database_url.startswith(("postgresql", "postgres")):
+        yield
+        return
+    import psycopg
+
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
+
+
 def build_system(settings: Settings, *, clock: Clock = utc_now, create_tables: bool = True) -> System:
+    with schema_lock(settings):
+        return _build_system(settings, clock, create_tables)
+
+
+def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> System:
     app = Farmgate(settings.persistence_env(), pii_pepper=settings.pii_pepper, clock=clock)
     store = ReadStore(app)
     projector = Projector(app, store, all_projections(), batch_size=settings.projector_batch_size,
@@ -63,4 +92,5 @@ def build_system(settings: Settings, *, clock: Clock = utc_now, create_tables: b
         households=HouseholdQueries(store),
         exports=ExportQueries(store),
         catalog=CatalogQueries(store, clock=clock),
+        webhooks=WebhookDeliveries(store),
     )

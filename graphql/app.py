@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 
-from farmgate.graphql.auth import AuthenticationError, decode_token
+from farmgate.graphql.auth import AuthenticationError, Principal, decode_token
 from farmgate.graphql.context import Context
 from farmgate.graphql.observability import Metrics, RequestIdMiddleware
 from farmgate.graphql.schema import schema
@@ -30,22 +30,32 @@ class FarmgateGraphQL(GraphQL):
         super().__init__(schema, **kwargs)
         self.system = system
 
+    def authenticate(self, header: str) -> tuple[Principal | None, str | None]:
+        """The principal of an 'Authorization: Bearer <token>' value, or why there is none."""
+        if not header:
+            return None, None
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None, "Authorization header must be 'Bearer <token>'"
+        try:
+            return decode_token(self.system.settings.jwt_secret, token.strip()), None
+        except AuthenticationError as error:
+            return None, str(error)
+
     async def get_context(self, request: Any, response: Any = None) -> Context:
         request_id = request.scope.get("state", {}).get("request_id", "-")
-        header = request.headers.get("authorization", "")
-        principal, auth_error = None, None
-        if header:
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                auth_error = "Authorization header must be 'Bearer <token>'"
-            else:
-                try:
-                    principal = decode_token(self.system.settings.jwt_secret, token.strip())
-                except AuthenticationError as error:
-                    auth_error = str(error)
+        principal, auth_error = self.authenticate(request.headers.get("authorization", ""))
         if principal is not None:
             structlog.contextvars.bind_contextvars(actor=principal.actor)
         return Context(system=self.system, request_id=request_id, principal=principal, auth_error=auth_error)
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        """A WebSocket client may send its token in connection_init: {"Authorization": "Bearer …"}."""
+        params = context.connection_params or {}
+        header = params.get("Authorization") or params.get("authorization") if isinstance(params, dict) else None
+        if context.principal is None and isinstance(header, str):
+            context.principal, context.auth_error = self.authenticate(header)
+        return await super().on_ws_connect(context)
 
 
 def create_app(system: System) -> Starlette:

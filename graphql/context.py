@@ -20,6 +20,8 @@ class Context:
     principal: Principal | None
     auth_error: str | None = None
     loaders: dict[str, Any] = field(default_factory=dict)
+    #: the graphql-transport-ws connection_init payload (browsers cannot set headers on a WebSocket)
+    connection_params: dict[str, Any] | None = None
 
     def require_principal(self) -> Principal:
         if self.principal is None:

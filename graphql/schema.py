@@ -15,22 +15,39 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from farmgate.graphql.catalog.mutations import CatalogMutation
+from farmgate.graphql.catalog.queries import CatalogQuery
+from farmgate.graphql.catalog.scoped import listing_by_global_id, storefront_by_global_id
+from farmgate.graphql.catalog.types import Listing, Storefront
 from farmgate.graphql.errors import MaskInternalErrors, is_client_error
+from farmgate.graphql.exports.mutations import ExportMutation
+from farmgate.graphql.exports.queries import ExportQuery
+from farmgate.graphql.exports.scoped import export_order_by_global_id, export_partner_by_global_id
+from farmgate.graphql.exports.types import ExportOrder, ExportPartner
+from farmgate.graphql.exports.webhooks import (WebhookDelivery, WebhookEndpoint, WebhookMutation, WebhookQuery,
+                                               webhook_delivery_by_global_id, webhook_endpoint_by_global_id)
 from farmgate.graphql.households.loaders import household_by_global_id
 from farmgate.graphql.households.mutations import HouseholdMutation
 from farmgate.graphql.households.queries import HouseholdQuery
 from farmgate.graphql.households.types import Household
 from farmgate.graphql.nodes import NodeQuery, register_node
 from farmgate.graphql.reference import ReferenceQuery
+from farmgate.graphql.subscriptions import Subscription
 
 log = structlog.get_logger("farmgate.graphql")
 
 register_node("Household", household_by_global_id)
+register_node("Storefront", storefront_by_global_id)
+register_node("Listing", listing_by_global_id)
+register_node("ExportPartner", export_partner_by_global_id)
+register_node("ExportOrder", export_order_by_global_id)
+register_node("WebhookEndpoint", webhook_endpoint_by_global_id)
+register_node("WebhookDelivery", webhook_delivery_by_global_id)
 
-Query = merge_types("Query", (NodeQuery, ReferenceQuery, HouseholdQuery))
-Mutation = merge_types("Mutation", (HouseholdMutation,))
+Query = merge_types("Query", (NodeQuery, ReferenceQuery, HouseholdQuery, CatalogQuery, ExportQuery, WebhookQuery))
+Mutation = merge_types("Mutation", (HouseholdMutation, CatalogMutation, ExportMutation, WebhookMutation))
 
-NODE_TYPES: list[type] = [Household]
+NODE_TYPES: list[type] = [Household, Storefront, Listing, ExportPartner, ExportOrder, WebhookEndpoint, WebhookDelivery]
 
 
 class FarmgateSchema(strawberry.Schema):
@@ -46,6 +63,7 @@ def build_schema() -> strawberry.Schema:
     return FarmgateSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=NODE_TYPES,
         extensions=[
             MaskInternalErrors(),

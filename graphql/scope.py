@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from farmgate.core.domain.contact import mask_phone
 from farmgate.graphql.auth import Principal
 from farmgate.graphql.ids import to_global_id
 
@@ -59,3 +60,217 @@ def sees_household_history(principal: Principal | None, row: dict[str, Any]) -> 
     if principal.is_("ADMIN", "DISPUTE_STAFF"):
         return True
     return principal.is_("PROVINCE_OFFICER") and row["province_code"] == principal.province
+
+
+# -- export partners and export orders --------------------------------------------------------
+# MARKETPLACE: the orders it created; EXPORT_PARTNER: its partner's orders; DISPUTE_STAFF reads all.
+
+EXPORT_SIDE, IMPORT_SIDE = "EXPORT", "IMPORT"
+
+
+def export_partner_global_id(partner_id: Any) -> str:
+    return to_global_id("ExportPartner", str(partner_id))
+
+
+def export_partner_visible(principal: Principal | None, partner_id: Any) -> bool:
+    """Partners are business records: marketplaces need them to create orders; a partner sees itself."""
+    if principal is None:
+        return False
+    if principal.is_("ADMIN", "DISPUTE_STAFF", "MARKETPLACE"):
+        return True
+    return principal.is_("EXPORT_PARTNER") and principal.partner == export_partner_global_id(partner_id)
+
+
+def _party_to_export_order(principal: Principal, row: dict[str, Any]) -> bool:
+    if principal.is_("MARKETPLACE"):
+        return row.get("created_by") is not None and row["created_by"] == principal.marketplace
+    if principal.is_("EXPORT_PARTNER"):
+        return principal.partner == export_partner_global_id(row["partner_id"])
+    return False
+
+
+def export_order_visible(principal: Principal | None, row: dict[str, Any]) -> bool:
+    if principal is None:
+        return False
+    return principal.is_("ADMIN", "DISPUTE_STAFF") or _party_to_export_order(principal, row)
+
+
+def export_order_list_filter(principal: Principal) -> dict[str, Any] | None:
+    """Filter arguments of ``ExportQueries.page`` that keep the list in scope; None: sees none."""
+    if principal.is_("ADMIN", "DISPUTE_STAFF"):
+        return {}
+    if principal.is_("MARKETPLACE"):
+        return {"created_by": principal.marketplace}
+    if principal.is_("EXPORT_PARTNER"):
+        from farmgate.graphql.ids import uuid_of
+
+        own = uuid_of(principal.partner or "", "ExportPartner")
+        return {"partner_id": own} if own else None
+    return None
+
+
+def may_record_on_export_order(principal: Principal, row: dict[str, Any], side: str) -> bool:
+    """Lots and export-side documents and milestones: the creating marketplace; import side: the partner."""
+    if principal.is_("ADMIN"):
+        return True
+    if side == EXPORT_SIDE:
+        return principal.is_("MARKETPLACE") and _party_to_export_order(principal, row)
+    return principal.is_("EXPORT_PARTNER") and _party_to_export_order(principal, row)
+
+
+def sees_consignee(principal: Principal | None, row: dict[str, Any]) -> bool:
+    """The consignee (personal data): ADMIN and the parties to the order; dispute staff see it masked."""
+    if principal is None:
+        return False
+    return principal.is_("ADMIN") or _party_to_export_order(principal, row)
+
+
+class _LotHouseholdRow(dict):  # type: ignore[type-arg]
+    """A lot's household as a viewer who may not read the household sees it: its id, code and name.
+    Any other field is refused, so no resolver can show more of it."""
+
+    def __missing__(self, key: str) -> Any:
+        from farmgate.graphql.errors import forbidden
+
+        raise forbidden("Of a lot's household only its code and name are shown to you")
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key]
+
+
+def lot_household_row(
+    principal: Principal | None, lot: dict[str, Any], directory_row: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The household row an export lot shows: the full one to a viewer who may read that household,
+    otherwise (export partners, always) code and name only."""
+    if directory_row is not None and household_visible(principal, directory_row):
+        return directory_row
+    return _LotHouseholdRow(
+        id=str(lot["household_id"]), code=lot["household_code"], name=lot.get("household_name") or lot["household_code"]
+    )
+
+
+def reads_household_directory(principal: Principal | None) -> bool:
+    """Whether any household's full record can be visible to this viewer (else lots skip that read)."""
+    return principal is not None and household_list_filter(principal) is not None
+
+
+# -- partner webhooks -------------------------------------------------------------------------
+
+
+def webhook_partner_of(principal: Principal, given_partner: str | None) -> str | None:
+    """The partner (global id) whose endpoint a caller manages: its own, or the one ADMIN names."""
+    if principal.is_("EXPORT_PARTNER"):
+        return principal.partner if given_partner in (None, principal.partner) else None
+    return given_partner if principal.is_("ADMIN") else None
+
+
+def webhook_delivery_visible(principal: Principal | None, row: dict[str, Any]) -> bool:
+    """Deliveries are read like the export orders they carry events of."""
+    return export_order_visible(principal, row)
+
+
+def webhook_delivery_list_filter(principal: Principal) -> dict[str, Any] | None:
+    return export_order_list_filter(principal)
+
+
+def may_redeliver_webhook(principal: Principal, row: dict[str, Any]) -> bool:
+    return principal.is_("ADMIN") or (
+        principal.is_("EXPORT_PARTNER") and principal.partner == export_partner_global_id(row["partner_id"])
+    )
+
+
+# -- storefronts and listings: the public catalog ----------------------------------------------
+# Anyone reads the catalog, with or without a token. A CLOSED storefront has left it: the storefront
+# and its listings are then read only by those who manage it and by DISPUTE_STAFF (orders name
+# listings). Rules take a storefront row or a listing row: both carry household_id and marketplace.
+
+PUBLIC_STOREFRONT_STATUSES = ("OPEN", "TEMPORARILY_CLOSED")
+PUBLIC_LISTING_STATUSES = ("ACTIVE", "SOLD_OUT")
+ALL_LISTING_STATUSES = ("ACTIVE", "SOLD_OUT", "PAUSED", "DELISTED")
+
+
+def manages_storefront(principal: Principal | None, row: dict[str, Any]) -> bool:
+    """Changes a storefront or its listings: ADMIN, the storefront's household, its marketplace."""
+    if principal is None:
+        return False
+    if principal.is_("ADMIN"):
+        return True
+    if principal.is_("HOUSEHOLD"):
+        return principal.household == household_global_id(row["household_id"])
+    return principal.is_("MARKETPLACE") and principal.marketplace == row["marketplace"]
+
+
+def opens_storefronts_on(principal: Principal, marketplace: str) -> bool:
+    """A marketplace opens storefronts on itself only; ADMIN and households on any marketplace."""
+    return not principal.is_("MARKETPLACE") or principal.marketplace == marketplace
+
+
+def opens_storefronts_for(principal: Principal, household_id: str) -> bool:
+    """A household opens its own storefronts; ADMIN and marketplaces (the shared registry) any household's."""
+    return not principal.is_("HOUSEHOLD") or principal.household == household_global_id(household_id)
+
+
+def _storefront_status(row: dict[str, Any]) -> str:
+    # A listing row carries its storefront's status beside its own.
+    return str(row["storefront_status"] if "storefront_status" in row else row["status"])
+
+
+def in_public_catalog(row: dict[str, Any]) -> bool:
+    return _storefront_status(row) in PUBLIC_STOREFRONT_STATUSES
+
+
+def catalog_entry_visible(principal: Principal | None, row: dict[str, Any]) -> bool:
+    """A storefront or listing by id: public unless its storefront is CLOSED."""
+    if in_public_catalog(row):
+        return True
+    return principal is not None and (principal.is_("DISPUTE_STAFF") or manages_storefront(principal, row))
+
+
+def storefront_listing_statuses(principal: Principal | None, storefront_row: dict[str, Any]) -> tuple[str, ...]:
+    """Which of a storefront's listings its page shows: all to those who manage it (and DISPUTE_STAFF),
+    the ones on sale or sold out to everyone else."""
+    if principal is not None and (principal.is_("DISPUTE_STAFF") or manages_storefront(principal, storefront_row)):
+        return ALL_LISTING_STATUSES
+    return PUBLIC_LISTING_STATUSES
+
+
+class _SellerRow(dict):  # type: ignore[type-arg]
+    """A seller as the public sees it. Any other field is refused, so no resolver can show more."""
+
+    def __missing__(self, key: str) -> Any:
+        from farmgate.graphql.errors import forbidden
+
+        raise forbidden("Of a seller only its code, name, status, address and certifications are shown to you")
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key]
+
+
+SELLER_FIELDS = (
+    "id", "code", "name", "status", "scheme", "province_code", "district_code", "ward_code", "street",
+    "registered_at", "verified_at", "certifications",
+)
+
+
+def seller_view(household_row: dict[str, Any]) -> dict[str, Any]:
+    """A household that sells in the public catalog, as anyone may see it: no payment accounts, no
+    history, and the phone masked already (so no path can unmask it)."""
+    seller = _SellerRow({key: household_row.get(key) for key in SELLER_FIELDS})
+    seller["phone"] = mask_phone(household_row["phone"])
+    return seller
+
+
+def catalog_household_row(
+    principal: Principal | None, household_row: dict[str, Any], via: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The household a storefront or listing (``via``, already visible to the caller) shows.
+
+    Who may read the household sees all of it (PII masked by the usual rules), as does the marketplace
+    the storefront sells on (DESIGN: a marketplace reads its own storefronts' households). Anyone else
+    sees the seller view while the storefront is in the public catalog."""
+    if household_visible(principal, household_row):
+        return household_row
+    if principal is not None and principal.is_("MARKETPLACE") and principal.marketplace == via["marketplace"]:
+        return household_row
+    return seller_view(household_row) if in_public_catalog(via) else None

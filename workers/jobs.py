@@ -6,9 +6,13 @@ import importlib
 
 from farmgate.workers.scheduler import Periodic
 
-ACTOR_MODULES = ["farmgate.workers.maintenance"]
+ACTOR_MODULES = ["farmgate.workers.maintenance", "farmgate.workers.webhooks", "farmgate.workers.export_sla"]
 
-PERIODIC = [Periodic("purge_idempotency_keys", every_seconds=3600)]
+PERIODIC = [
+    Periodic("purge_idempotency_keys", every_seconds=3600),
+    Periodic("dispatch_webhooks", every_seconds=1),
+    Periodic("refresh_export_sla", every_seconds=60),
+]
 
 
 def import_actors() -> None:

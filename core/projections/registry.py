@@ -6,10 +6,11 @@ from farmgate.core.projections.base import Projection
 from farmgate.core.projections.catalog import ListingCatalog, StorefrontDirectory
 from farmgate.core.projections.exports import ExportTracking
 from farmgate.core.projections.households import HouseholdDirectory
+from farmgate.core.projections.webhook_outbox import WebhookOutbox
 
 
 def all_projections() -> list[Projection]:
-    return [HouseholdDirectory(), ExportTracking(), StorefrontDirectory(), ListingCatalog()]
+    return [HouseholdDirectory(), ExportTracking(), StorefrontDirectory(), ListingCatalog(), WebhookOutbox()]
 
 
 def projection_named(name: str) -> Projection:

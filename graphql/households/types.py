@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 import strawberry
@@ -18,6 +18,9 @@ from farmgate.graphql.errors import forbidden
 from farmgate.graphql.ids import to_global_id
 from farmgate.graphql.scope import sees_household_history, sees_personal_data
 from farmgate.graphql.types import Address, Node, PageInfo
+
+if TYPE_CHECKING:
+    from farmgate.graphql.catalog.types import Storefront
 
 
 @strawberry.enum
@@ -133,6 +136,15 @@ class Household(Node):
     @strawberry.field
     def certifications(self) -> list[Certification]:
         return [Certification.of(c) for c in self.row["certifications"]]
+
+    @strawberry.field
+    async def storefronts(
+        self, info: strawberry.Info
+    ) -> list[Annotated["Storefront", strawberry.lazy("farmgate.graphql.catalog.types")]]:
+        # Imported here: the catalog's types are built on this module's Household.
+        from farmgate.graphql.catalog.scoped import storefronts_of_household
+
+        return await storefronts_of_household(info.context, self.row["id"])
 
     @strawberry.field(
         description="Every event of this household, oldest first (ADMIN, DISPUTE_STAFF, PROVINCE_OFFICER of its province)."

@@ -33,6 +33,8 @@ def free_port() -> int:
 class Api:
     url: str
     client: httpx.Client
+    #: the server's database, for tests that set up bulk data directly rather than over HTTP
+    database_url: str = ""
 
     def token(self, role: str, subject: str = "tester", **scope: str | None) -> str:
         return issue_token(SECRET, role, subject, 3600, **scope)
@@ -61,7 +63,7 @@ def _start(args: list[str], env: dict[str, str], log_name: str) -> subprocess.Po
 
 
 @contextmanager
-def running_api(database_url: str, broker_url: str = "memory://", name: str = "api") -> Iterator[Api]:
+def running_api(database_url: str, broker_url: str = "memory://", name: str = "api", workers: bool = False) -> Iterator[Api]:
     port = free_port()
     env = {**os.environ, "FARMGATE_DATABASE_URL": database_url, "FARMGATE_BROKER_URL": broker_url,
            "FARMGATE_JWT_SECRET": SECRET, "FARMGATE_ENV": "test", "FARMGATE_LOG_FORMAT": "json"}
@@ -84,7 +86,10 @@ def running_api(database_url: str, broker_url: str = "memory://", name: str = "a
             if time.monotonic() > deadline:
                 raise RuntimeError("farmgate serve did not become healthy in 60 s")
             time.sleep(0.05)  # polling the health endpoint, with a deadline
-        yield Api(url, client)
+        if workers and not embedded:  # embedded, the API process runs the workers itself
+            # Started once the API has created the tables: concurrent CREATE TABLE IF NOT EXISTS clash on PostgreSQL.
+            processes.append(_start(["worker", "--threads", "4"], env, f"{name}-worker.log"))
+        yield Api(url, client, database_url)
     finally:
         client.close()
         for p in processes:

@@ -1,0 +1,77 @@
+"""Catalog DataLoaders: one batched query per request for every storefront and listing a page
+touches. A household's storefronts are found by their ids (derived from household and marketplace),
+so a page of households costs one storefront query too. Rows only; scope is applied by the callers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+from starlette.concurrency import run_in_threadpool
+from strawberry.dataloader import DataLoader
+
+from farmgate.core.domain.errors import DomainError
+from farmgate.core.domain.storefront import MARKETPLACES, storefront_id_for
+from farmgate.graphql.context import Context
+from farmgate.graphql.errors import CodedError
+from farmgate.graphql.pagination import Window
+
+Row = dict[str, Any]
+T = TypeVar("T")
+STOREFRONT_ROWS, LISTING_ROWS = "catalog_storefront_rows", "catalog_listing_rows"
+
+
+def _batched(fetch: Callable[[Context], Callable[[list[UUID]], dict[UUID, Row]]]) -> Callable[[Context], DataLoader[UUID, Row | None]]:
+    def factory(ctx: Context) -> DataLoader[UUID, Row | None]:
+        async def load(ids: list[UUID]) -> list[Row | None]:
+            found = await run_in_threadpool(fetch(ctx), list(ids))
+            return [found.get(i) for i in ids]
+
+        return DataLoader(load_fn=load)
+
+    return factory
+
+
+_storefronts = _batched(lambda ctx: ctx.system.catalog.storefronts_by_ids)
+_listings = _batched(lambda ctx: ctx.system.catalog.listings_by_ids)
+
+
+async def storefront_row(ctx: Context, storefront_id: UUID) -> Row | None:
+    return await ctx.loader(STOREFRONT_ROWS, _storefronts).load(storefront_id)
+
+
+async def listing_row(ctx: Context, listing_id: UUID) -> Row | None:
+    return await ctx.loader(LISTING_ROWS, _listings).load(listing_id)
+
+
+async def storefront_rows_of_household(ctx: Context, household_id: UUID) -> list[Row]:
+    """A household has at most one storefront per marketplace, under an id derived from both."""
+    ids = [storefront_id_for(household_id, marketplace) for marketplace in MARKETPLACES]
+    rows = await ctx.loader(STOREFRONT_ROWS, _storefronts).load_many(ids)
+    return sorted((row for row in rows if row is not None), key=lambda row: int(row["position"]))
+
+
+def forget_catalog(ctx: Context) -> None:
+    """After a write: the next read in this request goes to the read model again."""
+    for name in (STOREFRONT_ROWS, LISTING_ROWS):
+        ctx.loaders.pop(name, None)
+
+
+async def answered(call: Callable[[], T]) -> T:
+    """A catalog read in a worker thread. What the read model refuses (a cursor of another list, too
+    long a search, too wide a radius) is the client's error: its code and the argument at fault."""
+    try:
+        return await run_in_threadpool(call)
+    except DomainError as error:
+        coded = CodedError(error.message, "LIMIT_EXCEEDED" if error.code == "LIMIT_EXCEEDED" else "BAD_USER_INPUT")
+        if error.field:
+            coded.extensions["field"] = error.field
+        raise coded from None
+
+
+async def listing_rows_page(ctx: Context, page: Window, **filters: Any) -> tuple[list[Row], int]:
+    """A page of listing rows, one more than asked for (so the caller knows whether more follow)."""
+    return await answered(
+        lambda: ctx.system.catalog.listings_page(after=page.after, limit=page.limit + 1, **filters)
+    )

@@ -1,0 +1,71 @@
+"""Export DataLoaders: one batched query per request for every order, partner, lot list, document
+list and milestone list a page touches (rows only; scope is applied by the callers)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from starlette.concurrency import run_in_threadpool
+from strawberry.dataloader import DataLoader
+
+from farmgate.graphql.context import Context
+
+Rows = dict[UUID, Any]
+
+
+def _batched(
+    fetch: Callable[[Context], Callable[[list[UUID]], Rows]], empty: Any
+) -> Callable[[Context], DataLoader[UUID, Any]]:
+    def factory(ctx: Context) -> DataLoader[UUID, Any]:
+        async def load(ids: list[UUID]) -> list[Any]:
+            found = await run_in_threadpool(fetch(ctx), list(ids))
+            return [found.get(i, empty) for i in ids]
+
+        return DataLoader(load_fn=load)
+
+    return factory
+
+
+_orders = _batched(lambda ctx: ctx.system.exports.by_ids, None)
+_partners = _batched(lambda ctx: ctx.system.exports.partners_by_ids, None)
+_lots = _batched(lambda ctx: ctx.system.exports.lots_for, [])
+_documents = _batched(lambda ctx: ctx.system.exports.documents_for, [])
+_milestones = _batched(lambda ctx: ctx.system.exports.milestones_for, [])
+_deliveries = _batched(lambda ctx: ctx.system.webhooks.by_ids, None)
+_endpoints = _batched(lambda ctx: ctx.system.webhooks.endpoints_by_partner, None)
+
+
+async def export_order_row(ctx: Context, order_id: UUID) -> dict[str, Any] | None:
+    return await ctx.loader("export_order_rows", _orders).load(order_id)
+
+
+async def export_partner_row(ctx: Context, partner_id: UUID) -> dict[str, Any] | None:
+    return await ctx.loader("export_partner_rows", _partners).load(partner_id)
+
+
+async def lot_rows(ctx: Context, order_id: UUID) -> list[dict[str, Any]]:
+    return await ctx.loader("export_lot_rows", _lots).load(order_id)
+
+
+async def document_rows(ctx: Context, order_id: UUID) -> list[dict[str, Any]]:
+    return await ctx.loader("export_document_rows", _documents).load(order_id)
+
+
+async def milestone_rows(ctx: Context, order_id: UUID) -> list[dict[str, Any]]:
+    return await ctx.loader("export_milestone_rows", _milestones).load(order_id)
+
+
+async def delivery_row(ctx: Context, delivery_id: UUID) -> dict[str, Any] | None:
+    return await ctx.loader("webhook_delivery_rows", _deliveries).load(delivery_id)
+
+
+async def endpoint_row(ctx: Context, partner_id: UUID) -> dict[str, Any] | None:
+    return await ctx.loader("webhook_endpoint_rows", _endpoints).load(partner_id)
+
+
+def forget_export_order(ctx: Context) -> None:
+    """After a write: the next read of an order in this request goes to the read model again."""
+    for name in ("export_order_rows", "export_lot_rows", "export_document_rows", "export_milestone_rows"):
+        ctx.loaders.pop(name, None)

@@ -1,0 +1,282 @@
+"""Partner webhooks in the API: a partner's endpoint (URL and signing secret, which is never shown
+again) and the deliveries of its export orders' events, with a way to send one again."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+
+from farmgate.core.domain.errors import Conflict
+from farmgate.graphql.commands import Outcome, execute
+from farmgate.graphql.context import Context
+from farmgate.graphql.exports.loaders import delivery_row, endpoint_row, export_partner_row
+from farmgate.graphql.exports.types import ExportPartner
+from farmgate.graphql.ids import to_global_id, uuid_of
+from farmgate.graphql.inputs import given, plain
+from farmgate.graphql.pagination import window
+from farmgate.graphql.permissions import allow, authenticated
+from farmgate.graphql.scope import (
+    may_redeliver_webhook,
+    webhook_delivery_list_filter,
+    webhook_delivery_visible,
+    webhook_partner_of,
+)
+from farmgate.graphql.types import Node, PageInfo, UserError, UserErrorCode
+
+
+@strawberry.enum
+class WebhookDeliveryStatus(Enum):
+    PENDING = "PENDING"
+    SENDING = "SENDING"
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@strawberry.type(description="Where an export partner receives its export orders' events. The secret is never shown.")
+class WebhookEndpoint(Node):
+    row: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("WebhookEndpoint", self.row["partner_id"]))
+
+    @strawberry.field
+    async def partner(self, info: strawberry.Info) -> ExportPartner:
+        row = await export_partner_row(info.context, UUID(self.row["partner_id"]))
+        if row is None:
+            raise RuntimeError("webhook endpoint without a projected partner")
+        return ExportPartner(row=row)
+
+    @strawberry.field
+    def url(self) -> str:
+        return self.row["url"]
+
+    @strawberry.field
+    def registered_at(self) -> datetime:
+        return datetime.fromisoformat(self.row["registered_at"])
+
+    @strawberry.field(description="When the URL or secret last changed.")
+    def updated_at(self) -> datetime:
+        return datetime.fromisoformat(self.row["updated_at"])
+
+
+@strawberry.type(description="One event of an export order on its way to the partner's webhook endpoint.")
+class WebhookDelivery(Node):
+    row: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("WebhookDelivery", self.row["id"]))
+
+    @strawberry.field(
+        description="The event's stable id, '<aggregate id>:<version>', sent as X-Farmgate-Event-Id: de-duplicate on it."
+    )
+    def event_id(self) -> str:
+        return self.row["event_id"]
+
+    @strawberry.field(description="Event name, e.g. MilestoneReached.")
+    def event_type(self) -> str:
+        return self.row["event_type"]
+
+    @strawberry.field
+    def export_order_id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("ExportOrder", self.row["export_order_id"]))
+
+    @strawberry.field
+    def status(self) -> WebhookDeliveryStatus:
+        return WebhookDeliveryStatus(self.row["status"])
+
+    @strawberry.field(description="Attempts started since it was queued (or since a redelivery was requested).")
+    def attempts(self) -> int:
+        return int(self.row["attempts"])
+
+    @strawberry.field(description="Why the last attempt failed, or why it was sent again.")
+    def last_error(self) -> str | None:
+        return self.row["last_error"]
+
+    @strawberry.field(description="When it will be tried next; null once delivered or failed for good.")
+    def next_attempt_at(self) -> datetime | None:
+        return _time(self.row["next_attempt_at"]) if self.row["status"] == "PENDING" else None
+
+    @strawberry.field
+    def delivered_at(self) -> datetime | None:
+        return _time(self.row["delivered_at"])
+
+    @strawberry.field(description="When the event was recorded, and so queued.")
+    def created_at(self) -> datetime:
+        return datetime.fromisoformat(self.row["created_at"])
+
+
+@strawberry.type
+class WebhookDeliveryEdge:
+    cursor: str
+    node: WebhookDelivery
+
+
+@strawberry.type
+class WebhookDeliveryConnection:
+    edges: list[WebhookDeliveryEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.input
+class RegisterWebhookEndpointInput:
+    url: str = strawberry.field(description="https:// (plain http only to 127.0.0.1, ::1 or localhost, for development).")
+    secret: str = strawberry.field(
+        description="At least 32 characters; every delivery is signed with it "
+        "(X-Farmgate-Signature: sha256=<HMAC-SHA256 of the body>). Never returned."
+    )
+    partner_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="ADMIN names the partner; an export partner registers its own."
+    )
+
+
+@strawberry.type
+class RegisterWebhookEndpointPayload:
+    endpoint: WebhookEndpoint | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class RedeliverWebhookInput:
+    delivery_id: strawberry.ID
+
+
+@strawberry.type
+class RedeliverWebhookPayload:
+    delivery: WebhookDelivery | None
+    user_errors: list[UserError]
+
+
+async def _visible_delivery(ctx: Context, global_id: str) -> dict[str, Any] | None:
+    delivery_id = uuid_of(global_id, "WebhookDelivery")
+    row = None if delivery_id is None else await delivery_row(ctx, delivery_id)
+    return row if row is not None and webhook_delivery_visible(ctx.principal, row) else None
+
+
+async def webhook_delivery_by_global_id(ctx: Context, global_id: str) -> WebhookDelivery | None:
+    row = await _visible_delivery(ctx, global_id)
+    return None if row is None else WebhookDelivery(row=row)
+
+
+async def webhook_endpoint_by_global_id(ctx: Context, global_id: str) -> WebhookEndpoint | None:
+    principal = ctx.principal
+    partner_id = uuid_of(global_id, "WebhookEndpoint")
+    if principal is None or partner_id is None:
+        return None
+    if webhook_partner_of(principal, to_global_id("ExportPartner", partner_id)) is None:
+        return None
+    row = await endpoint_row(ctx, partner_id)
+    return None if row is None else WebhookEndpoint(row=row)
+
+
+@strawberry.type
+class WebhookQuery:
+    @strawberry.field(extensions=authenticated(), description="The partner's webhook endpoint (ADMIN: name the partner).")
+    async def webhook_endpoint(
+        self, info: strawberry.Info, partner_id: strawberry.ID | None = strawberry.UNSET
+    ) -> WebhookEndpoint | None:
+        ctx: Context = info.context
+        partner = webhook_partner_of(ctx.require_principal(), given(partner_id))
+        own = None if partner is None else uuid_of(partner, "ExportPartner")
+        if own is None:
+            return None
+        return await webhook_endpoint_by_global_id(ctx, to_global_id("WebhookEndpoint", own))
+
+    @strawberry.field(
+        extensions=allow("MARKETPLACE", "DISPUTE_STAFF", "EXPORT_PARTNER"),
+        description="Deliveries of the caller's export orders' events, oldest first.",
+    )
+    async def webhook_deliveries(
+        self,
+        info: strawberry.Info,
+        first: int | None = strawberry.UNSET,
+        after: str | None = strawberry.UNSET,
+        status: WebhookDeliveryStatus | None = strawberry.UNSET,
+    ) -> WebhookDeliveryConnection:
+        ctx: Context = info.context
+        page = window("webhookDeliveries", first, after)
+        scope = webhook_delivery_list_filter(ctx.require_principal())
+        if scope is None:
+            return WebhookDeliveryConnection(edges=[], page_info=page.page_info([], False), total_count=0)
+        wanted = given(status)
+        rows, total = await run_in_threadpool(
+            lambda: ctx.system.webhooks.page(
+                after_position=page.after_position(), limit=page.limit + 1,
+                status=wanted.value if wanted else None, **scope,
+            )
+        )
+        has_next = len(rows) > page.limit
+        rows = rows[: page.limit]
+        cursors = [page.cursor(r["position"]) for r in rows]
+        return WebhookDeliveryConnection(
+            edges=[WebhookDeliveryEdge(cursor=c, node=WebhookDelivery(row=r)) for c, r in zip(cursors, rows)],
+            page_info=page.page_info(cursors, has_next),
+            total_count=total,
+        )
+
+
+@strawberry.type
+class WebhookMutation:
+    @strawberry.mutation(extensions=allow("EXPORT_PARTNER"))
+    async def register_webhook_endpoint(
+        self, info: strawberry.Info, input: RegisterWebhookEndpointInput, idempotency_key: str | None = strawberry.UNSET
+    ) -> RegisterWebhookEndpointPayload:
+        ctx: Context = info.context
+        principal = ctx.require_principal()
+        named = given(input.partner_id)
+        if principal.is_("ADMIN") and named is None:
+            refused = Outcome.refused(UserErrorCode.INVALID, "partnerId is required when ADMIN registers an endpoint",
+                                      ["input", "partnerId"])
+            return RegisterWebhookEndpointPayload(endpoint=None, user_errors=refused.user_errors)
+        partner = webhook_partner_of(principal, named)
+        partner_id = None if partner is None else uuid_of(partner, "ExportPartner")
+        if partner_id is None or await export_partner_row(ctx, partner_id) is None:
+            refused = Outcome.refused(UserErrorCode.NOT_FOUND, "No export partner with this id", ["input", "partnerId"])
+            return RegisterWebhookEndpointPayload(endpoint=None, user_errors=refused.user_errors)
+
+        def command() -> dict[str, Any]:
+            ctx.system.app.register_webhook_endpoint(partner_id=partner_id, url=input.url, secret=input.secret)
+            return {"partnerId": str(partner_id)}
+
+        outcome = await execute(ctx, "registerWebhookEndpoint", plain(input), given(idempotency_key), command)
+        endpoint = None
+        if outcome.get("partnerId"):
+            ctx.loaders.pop("webhook_endpoint_rows", None)
+            row = await endpoint_row(ctx, UUID(outcome.get("partnerId")))
+            endpoint = None if row is None else WebhookEndpoint(row=row)
+        return RegisterWebhookEndpointPayload(endpoint=endpoint, user_errors=outcome.user_errors)
+
+    @strawberry.mutation(extensions=allow("EXPORT_PARTNER"))
+    async def redeliver_webhook(
+        self, info: strawberry.Info, input: RedeliverWebhookInput, idempotency_key: str | None = strawberry.UNSET
+    ) -> RedeliverWebhookPayload:
+        ctx: Context = info.context
+        principal = ctx.require_principal()
+        row = await _visible_delivery(ctx, input.delivery_id)
+        if row is None or not may_redeliver_webhook(principal, row):
+            refused = Outcome.refused(UserErrorCode.NOT_FOUND, "No webhook delivery with this id", ["input", "deliveryId"])
+            return RedeliverWebhookPayload(delivery=None, user_errors=refused.user_errors)
+        delivery_id = UUID(row["id"])
+
+        def command() -> dict[str, Any]:
+            if not ctx.system.webhooks.request_redelivery(delivery_id, ctx.system.app.clock(), "Redelivery requested"):
+                raise Conflict("This delivery is being sent right now; ask again once it is done", ["input", "deliveryId"])
+            return {"deliveryId": str(delivery_id)}
+
+        outcome = await execute(ctx, "redeliverWebhook", plain(input), given(idempotency_key), command)
+        delivery = None
+        if outcome.get("deliveryId"):
+            ctx.loaders.pop("webhook_delivery_rows", None)
+            delivery = await webhook_delivery_by_global_id(ctx, input.delivery_id)
+        return RedeliverWebhookPayload(delivery=delivery, user_errors=outcome.user_errors)

@@ -1,0 +1,101 @@
+"""A page of listings with their storefronts, households and certifications costs a bounded number
+of SQL statements, however long the page: the DataLoaders batch, nothing is fetched per row.
+
+The schema runs in-process; every statement the read store issues is counted on its way to the real
+database (which still answers it)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from farmgate.core.database import Cursor
+from farmgate.deploy.container import System
+from farmgate.graphql.auth import Principal
+from farmgate.graphql.context import Context
+from farmgate.graphql.schema import schema
+from tests.integration.test_catalog import open_storefront, publish, register_household
+
+PAGE = """query($first: Int!) { listings(first: $first, search: "vai thieu") {
+  totalCount
+  edges { node {
+    title unitPrice { amount currency } certifications { scheme number issuer }
+    household { code name phoneMasked address { provinceName } storefronts { name marketplace } }
+    storefront { name isOpenNow contactPhoneMasked address { provinceCode } household { code } }
+  } }
+} }"""
+
+
+@pytest.fixture
+def hundred_sellers(system: System, personal_data) -> System:
+    """100 listings, each of its own household (with its own certification) and storefront: the
+    worst case for per-row fetching."""
+    valid_until = datetime.now(timezone.utc) + timedelta(days=90)
+    for n in range(100):
+        household_id = register_household(system, personal_data, name=f"Hộ trồng vải số {n}")
+        _, certification = system.app.add_certification(household_id, "VIETGAP", f"VG-24-{n:04d}", "Sở NN&PTNT",
+                                                         valid_until)
+        storefront_id = open_storefront(system, household_id, name=f"Vườn vải số {n}")
+        publish(system, storefront_id, f"Vải thiều Lục Ngạn lô {n}", certification_ids=[certification])
+    system.catch_up()
+    return system
+
+
+class StatementCount:
+    """Counts what goes through ``Cursor.execute`` (the read store's one way to the database)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        self.statements: list[str] = []
+        original = Cursor.execute
+
+        def counting(cursor: Cursor, sql: str, params: Any = ()) -> Cursor:
+            self.statements.append(sql)
+            return original(cursor, sql, params)
+
+        monkeypatch.setattr(Cursor, "execute", counting)
+
+
+def run_page(system: System, counter: StatementCount, first: int, principal: Principal | None) -> tuple[dict[str, Any], int]:
+    counter.statements.clear()
+    context = Context(system=system, request_id="loader-test", principal=principal)
+    result = asyncio.run(schema.execute(PAGE, variable_values={"first": first}, context_value=context))
+    assert result.errors is None, result.errors
+    return result.data, len(counter.statements)  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("principal", [None, Principal(role="ADMIN", subject="root")], ids=["public", "admin"])
+def test_a_page_of_100_listings_costs_as_many_statements_as_a_page_of_10(
+    hundred_sellers: System, monkeypatch: pytest.MonkeyPatch, principal: Principal | None
+) -> None:
+    counter = StatementCount(monkeypatch)
+    small, small_cost = run_page(hundred_sellers, counter, 10, principal)
+    full, full_cost = run_page(hundred_sellers, counter, 100, principal)
+
+    # Check the pages are what they claim: every listing with its own storefront, household and certificate.
+    edges = full["listings"]["edges"]
+    assert full["listings"]["totalCount"] == 100 and len(edges) == 100 and len(small["listings"]["edges"]) == 10
+    assert len({e["node"]["household"]["code"] for e in edges}) == 100
+    for edge in edges:
+        node = edge["node"]
+        assert node["storefront"]["household"]["code"] == node["household"]["code"]
+        assert node["certifications"][0]["number"].startswith("VG-24-")
+        assert node["household"]["storefronts"] == [{"name": node["storefront"]["name"], "marketplace": "POSTMART"}]
+        assert node["storefront"]["address"]["provinceCode"] == "24"
+    # Check the cost: a handful of statements (the page, storefronts, households, their storefronts),
+    # the same for 10 rows as for 100.
+    assert full_cost == small_cost, counter.statements
+    assert full_cost <= 6, counter.statements
+
+
+def test_the_counter_sees_per_row_fetching(hundred_sellers: System, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Check the instrument itself: fetching each listing by id on its own costs one statement apiece.
+    counter = StatementCount(monkeypatch)
+    rows, _ = hundred_sellers.catalog.listings_page(after=None, limit=100)
+    counter.statements.clear()
+    for row in rows:
+        assert hundred_sellers.catalog.listing(UUID(row["id"])) is not None
+    assert len(counter.statements) == 100
