@@ -24,9 +24,11 @@ from farmgate.core.domain.errors import Conflict, NotFound
 from farmgate.core.domain.export_order import ExportOrder
 from farmgate.core.domain.household import HouseholdCodeSequence
 from farmgate.core.domain.listing import Listing
+from farmgate.core.domain.order_number import OrderNumberSequence
 from farmgate.core.exports import ExportCommands
 from farmgate.core.households import HouseholdCommands
 from farmgate.core.webhooks import WebhookCommands
+from farmgate.core.orders import OrderCommands
 
 T = TypeVar("T")
 A = TypeVar("A", bound=FarmAggregate)
@@ -38,7 +40,7 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class Farmgate(HouseholdCommands, ExportCommands, WebhookCommands, CatalogCommands, Application[UUID]):
+class Farmgate(HouseholdCommands, ExportCommands, WebhookCommands, CatalogCommands, OrderCommands, Application[UUID]):
     name = "farmgate"
     # Hot aggregates (code sequences, popular listings) are read far more than written: keep them
     # cached and fast-forwarded from the store, and snapshot the ever-growing sequences.
@@ -47,6 +49,7 @@ class Farmgate(HouseholdCommands, ExportCommands, WebhookCommands, CatalogComman
         HouseholdCodeSequence: 100,
         ExportOrder: 100,
         Listing: 100,
+        OrderNumberSequence: 100,
     }
     #: how many times a command that lost an optimistic-concurrency race is retried
     retry_attempts = 12

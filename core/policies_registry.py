@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from farmgate.core.order_fulfilment_policy import OrderFollowsShipment
 from farmgate.core.policies import Policy
 
 
 def all_policies() -> list[Policy]:
-    return []
+    return [OrderFollowsShipment()]

@@ -15,6 +15,7 @@ from farmgate.core.policies_registry import all_policies
 from farmgate.core.projections.catalog import CatalogQueries
 from farmgate.core.projections.exports import ExportQueries
 from farmgate.core.projections.households import HouseholdQueries
+from farmgate.core.projections.orders import OrderQueries
 from farmgate.core.projections.registry import all_projections
 from farmgate.core.projections.runner import Projector
 from farmgate.core.projections.webhook_outbox import WebhookDeliveries
@@ -33,6 +34,7 @@ class System:
     exports: ExportQueries
     catalog: CatalogQueries
     webhooks: WebhookDeliveries
+    orders: OrderQueries
     extras: dict[str, Any] = field(default_factory=dict)
 
     def catch_up(self) -> None:
@@ -93,4 +95,5 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
         exports=ExportQueries(store),
         catalog=CatalogQueries(store, clock=clock),
         webhooks=WebhookDeliveries(store),
+        orders=OrderQueries(store),
     )

@@ -17,6 +17,8 @@ PERSONAL_FIELDS: dict[str, Any] = {
     "buyer_address": lambda _: REDACTED,
     # In the seed, consignees abroad were households (people), so treat them as personal data.
     "consignee": lambda _: REDACTED,
+    # Who signed for a parcel: usually a person's name.
+    "received_by": lambda _: REDACTED,
 }
 
 

@@ -7,10 +7,11 @@ from farmgate.core.projections.catalog import ListingCatalog, StorefrontDirector
 from farmgate.core.projections.exports import ExportTracking
 from farmgate.core.projections.households import HouseholdDirectory
 from farmgate.core.projections.webhook_outbox import WebhookOutbox
+from farmgate.core.projections.orders import OrdersAndShipments
 
 
 def all_projections() -> list[Projection]:
-    return [HouseholdDirectory(), ExportTracking(), StorefrontDirectory(), ListingCatalog(), WebhookOutbox()]
+    return [HouseholdDirectory(), ExportTracking(), StorefrontDirectory(), ListingCatalog(), OrdersAndShipments(), WebhookOutbox()]
 
 
 def projection_named(name: str) -> Projection:

@@ -1,0 +1,315 @@
+"""Shipment: an order's produce on its way with a carrier, as the carrier and the people report it.
+
+Every fact keeps ``occurred_at`` (when it happened in the world, as reported; never in the future
+by the application's clock) apart from the recorded time: a carrier may report hours late.
+
+Statuses (the contract's ShipmentStatus) and what may follow each — the transition table:
+
+    status                 may be followed by
+    INFO_RECEIVED          every in-flight status, and every final one
+    IN_TRANSIT             every in-flight status but INFO_RECEIVED, and every final one
+    OUT_FOR_DELIVERY       (same as IN_TRANSIT)
+    ATTEMPT_FAILED         (same as IN_TRANSIT)
+    AVAILABLE_FOR_PICKUP   (same as IN_TRANSIT)
+    EXCEPTION              (same as IN_TRANSIT)
+    DELIVERED              nothing
+    SPOILED                nothing: spoiled produce is not delivered afterwards
+    RETURNED_TO_SENDER     nothing
+
+In flight, a carrier's scans come in any order (out for delivery, attempt failed, back in transit,
+available for pickup…), so any in-flight status may follow another; only INFO_RECEIVED, which means
+the carrier has not handled the parcel yet, cannot come back. A late report whose occurred_at is
+older than the current status's is kept in the history and leaves the status as it is, so it is
+not checked against the table.
+
+Which command records which status: ``record_checkpoint`` the in-flight scans (INFO_RECEIVED,
+IN_TRANSIT, OUT_FOR_DELIVERY, AVAILABLE_FOR_PICKUP, EXCEPTION) and RETURNED_TO_SENDER (the contract
+gives returns no mutation of their own); ``record_delivery_failure`` ATTEMPT_FAILED, because a
+failure needs its reason; ``confirm_delivery`` DELIVERED; ``declare_spoilage`` SPOILED.
+
+A shipment is perishable when its order's promise is bounded by shelf life (the shortest shelf
+life of its lines is within the 48-hour promise): past the promise such produce is spoiled by
+definition, and the promise watchdog declares it so.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from farmgate.core.domain.aggregate import FarmAggregate
+from farmgate.core.domain.errors import InvalidInput, InvalidTransition
+from farmgate.core.domain.export_order import _moment as world_time
+from farmgate.core.domain.export_order import _optional_text as optional_text
+from farmgate.core.domain.household import _text as checked_text
+
+INFO_RECEIVED = "INFO_RECEIVED"
+IN_TRANSIT = "IN_TRANSIT"
+OUT_FOR_DELIVERY = "OUT_FOR_DELIVERY"
+ATTEMPT_FAILED = "ATTEMPT_FAILED"
+AVAILABLE_FOR_PICKUP = "AVAILABLE_FOR_PICKUP"
+EXCEPTION = "EXCEPTION"
+DELIVERED = "DELIVERED"
+SPOILED = "SPOILED"
+RETURNED_TO_SENDER = "RETURNED_TO_SENDER"
+
+SHIPMENT_STATUSES = (
+    INFO_RECEIVED, IN_TRANSIT, OUT_FOR_DELIVERY, ATTEMPT_FAILED, AVAILABLE_FOR_PICKUP, EXCEPTION,
+    DELIVERED, SPOILED, RETURNED_TO_SENDER,
+)
+IN_FLIGHT = frozenset({INFO_RECEIVED, IN_TRANSIT, OUT_FOR_DELIVERY, ATTEMPT_FAILED, AVAILABLE_FOR_PICKUP, EXCEPTION})
+FINAL = frozenset({DELIVERED, SPOILED, RETURNED_TO_SENDER})
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    INFO_RECEIVED: IN_FLIGHT | FINAL,
+    **{status: (IN_FLIGHT - {INFO_RECEIVED}) | FINAL for status in IN_FLIGHT - {INFO_RECEIVED}},
+    **{status: frozenset() for status in FINAL},
+}
+
+#: statuses ``record_checkpoint`` records; the others have a command of their own (see above)
+CHECKPOINT_STATUSES = (INFO_RECEIVED, IN_TRANSIT, OUT_FOR_DELIVERY, AVAILABLE_FOR_PICKUP, EXCEPTION, RETURNED_TO_SENDER)
+_OWN_COMMAND = {
+    ATTEMPT_FAILED: "recordDeliveryFailure (a failure needs its reason)",
+    DELIVERED: "confirmDelivery",
+    SPOILED: "declareSpoilage",
+}
+
+DELIVERY_FAILURE_REASONS = (
+    "AREA_RESTRICTED", "RECIPIENT_UNREACHABLE", "ADDRESS_INVALID", "REFUSED_BY_RECIPIENT",
+    "DAMAGED_IN_TRANSIT", "CARRIER_CAPACITY", "WEATHER", "OTHER",
+)
+
+_TRACKING_NUMBER = re.compile(r"^[A-Za-z0-9\-]{4,40}$")
+
+
+class Shipment(FarmAggregate):
+    class Dispatched(FarmAggregate.Created):
+        order_id: UUID
+        order_number: str
+        marketplace: str
+        storefront_id: UUID
+        household_id: UUID
+        carrier: str
+        tracking_number: str
+        harvested_at: datetime | None
+        promised_by: datetime
+        perishable: bool
+
+    class StatusChanged(FarmAggregate.Event):
+        """A fact that may move the shipment; ``status`` is the shipment's status after it."""
+
+        status: str
+
+        def apply(self, shipment: Shipment) -> None:
+            if self.status != shipment.status:
+                shipment.status = self.status
+                shipment.status_since = self.occurred_at
+
+    class CheckpointRecorded(StatusChanged):
+        checkpoint_status: str
+        #: the carrier's own words for it, as it sent them
+        raw_status: str | None
+        location: str | None
+        note: str | None
+
+    class DeliveryFailed(StatusChanged):
+        reason: str
+        note: str | None
+
+        def apply(self, shipment: Shipment) -> None:
+            super().apply(shipment)
+            shipment.failure_count += 1
+
+    class Delivered(StatusChanged):
+        received_by: str | None
+
+        def apply(self, shipment: Shipment) -> None:
+            super().apply(shipment)
+            shipment.delivered_at = self.occurred_at
+
+    class SpoilageDeclared(StatusChanged):
+        note: str
+
+        def apply(self, shipment: Shipment) -> None:
+            super().apply(shipment)
+            shipment.spoiled_at = self.occurred_at
+
+    class ReturnedToSender(StatusChanged):
+        location: str | None
+        note: str | None
+        raw_status: str | None
+
+    def __init__(
+        self,
+        order_id: UUID,
+        order_number: str,
+        marketplace: str,
+        storefront_id: UUID,
+        household_id: UUID,
+        carrier: str,
+        tracking_number: str,
+        harvested_at: datetime | None,
+        promised_by: datetime,
+        perishable: bool,
+        occurred_at: datetime,
+    ) -> None:
+        self.order_id = order_id
+        self.order_number = order_number
+        self.marketplace = marketplace
+        self.storefront_id = storefront_id
+        self.household_id = household_id
+        self.carrier = carrier
+        self.tracking_number = tracking_number
+        self.harvested_at = harvested_at
+        self.promised_by = promised_by
+        self.perishable = perishable
+        self.dispatched_at = occurred_at
+        self.status = INFO_RECEIVED
+        #: occurred_at of the fact that set the current status (late reports older than it are history);
+        #: None while the status is the dispatch's own: any carrier news is newer than "info received",
+        #: even a scan made before farmgate was told of the dispatch.
+        self.status_since: datetime | None = None
+        self.failure_count = 0
+        self.delivered_at: datetime | None = None
+        self.spoiled_at: datetime | None = None
+
+    @classmethod
+    def dispatch(
+        cls,
+        *,
+        order_id: UUID,
+        order_number: str,
+        marketplace: str,
+        storefront_id: UUID,
+        household_id: UUID,
+        carrier: str,
+        tracking_number: str,
+        harvested_at: datetime | None,
+        promised_by: datetime,
+        perishable: bool,
+        now: datetime,
+        shipment_id: UUID | None = None,
+    ) -> Shipment:
+        tracking_number = tracking_number.strip() if isinstance(tracking_number, str) else ""
+        if not _TRACKING_NUMBER.match(tracking_number):
+            raise InvalidInput("trackingNumber must be 4 to 40 letters, digits or dashes", ["input", "trackingNumber"])
+        if harvested_at is not None:
+            harvested_at = world_time(harvested_at, now, ["input", "harvestedAt"])
+        return cls._start(
+            cls.Dispatched,
+            shipment_id or uuid4(),
+            occurred_at=now,
+            order_id=order_id,
+            order_number=order_number,
+            marketplace=marketplace,
+            storefront_id=storefront_id,
+            household_id=household_id,
+            carrier=checked_text(carrier, ["input", "carrier"], 100),
+            tracking_number=tracking_number,
+            harvested_at=harvested_at,
+            promised_by=promised_by,
+            perishable=perishable,
+        )
+
+    # -- what it is now ----------------------------------------------------------------------------
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL
+
+    def is_overdue(self, now: datetime) -> bool:
+        """Perishable, past its promise and not yet at the end of its way: the watchdog's to spoil."""
+        return self.perishable and not self.is_final and self.promised_by < now
+
+    # -- commands ----------------------------------------------------------------------------------
+
+    def _resulting_status(self, status: str, occurred_at: datetime) -> str:
+        """The status after a fact of ``status`` at ``occurred_at``, or InvalidTransition."""
+        if self.is_final:
+            raise InvalidTransition(f"A {self.status} shipment takes no more facts", ["input", "shipmentId"])
+        # A final fact ends the way whenever it happened; an in-flight scan older than the current
+        # status is history and moves nothing.
+        if status in IN_FLIGHT and self.status_since is not None and occurred_at < self.status_since:
+            return self.status
+        if status not in TRANSITIONS[self.status]:
+            raise InvalidTransition(f"{status} cannot follow {self.status}", ["input", "status"])
+        return status
+
+    def record_checkpoint(
+        self,
+        status: str,
+        occurred_at: datetime,
+        now: datetime,
+        location: str | None = None,
+        note: str | None = None,
+        raw_status: str | None = None,
+    ) -> None:
+        if status in _OWN_COMMAND:
+            raise InvalidInput(f"Record {status} with {_OWN_COMMAND[status]}", ["input", "status"])
+        if status not in CHECKPOINT_STATUSES:
+            raise InvalidInput(f"Unknown shipment status; use one of {', '.join(CHECKPOINT_STATUSES)}",
+                               ["input", "status"])
+        occurred_at = world_time(occurred_at, now, ["input", "occurredAt"])
+        if status == RETURNED_TO_SENDER:
+            self.return_to_sender(occurred_at, now, note=note, location=location, raw_status=raw_status)
+            return
+        self._record(
+            self.CheckpointRecorded,
+            occurred_at=occurred_at,
+            status=self._resulting_status(status, occurred_at),
+            checkpoint_status=status,
+            raw_status=optional_text(raw_status, ["input", "rawStatus"], 200),
+            location=optional_text(location, ["input", "location"], 200),
+            note=optional_text(note, ["input", "note"], 1000),
+        )
+
+    def record_delivery_failure(
+        self, reason: str, occurred_at: datetime, now: datetime, note: str | None = None
+    ) -> None:
+        if reason not in DELIVERY_FAILURE_REASONS:
+            raise InvalidInput(f"Unknown reason; use one of {', '.join(DELIVERY_FAILURE_REASONS)}", ["input", "reason"])
+        occurred_at = world_time(occurred_at, now, ["input", "occurredAt"])
+        self._record(
+            self.DeliveryFailed,
+            occurred_at=occurred_at,
+            status=self._resulting_status(ATTEMPT_FAILED, occurred_at),
+            reason=reason,
+            note=optional_text(note, ["input", "note"], 1000),
+        )
+
+    def confirm_delivery(self, occurred_at: datetime, now: datetime, received_by: str | None = None) -> None:
+        occurred_at = world_time(occurred_at, now, ["input", "occurredAt"])
+        self._record(
+            self.Delivered,
+            occurred_at=occurred_at,
+            status=self._resulting_status(DELIVERED, occurred_at),
+            received_by=optional_text(received_by, ["input", "receivedBy"], 200),
+        )
+
+    def declare_spoilage(self, occurred_at: datetime, now: datetime, note: str) -> None:
+        occurred_at = world_time(occurred_at, now, ["input", "occurredAt"])
+        self._record(
+            self.SpoilageDeclared,
+            occurred_at=occurred_at,
+            status=self._resulting_status(SPOILED, occurred_at),
+            note=checked_text(note, ["input", "note"], 1000),
+        )
+
+    def return_to_sender(
+        self,
+        occurred_at: datetime,
+        now: datetime,
+        note: str | None = None,
+        location: str | None = None,
+        raw_status: str | None = None,
+    ) -> None:
+        occurred_at = world_time(occurred_at, now, ["input", "occurredAt"])
+        self._record(
+            self.ReturnedToSender,
+            occurred_at=occurred_at,
+            status=self._resulting_status(RETURNED_TO_SENDER, occurred_at),
+            location=optional_text(location, ["input", "location"], 200),
+            note=optional_text(note, ["input", "note"], 1000),
+            raw_status=optional_text(raw_status, ["input", "rawStatus"], 200),
+        )

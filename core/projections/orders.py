@@ -1,0 +1,421 @@
+"""Orders and shipments: orders with their lines and payments; shipments with checkpoints and failures.
+
+Orders carry ``marketplace``, ``storefront_id``, ``household_id`` and (once dispatched) ``carrier``
+so the API can scope every read; shipments carry them too. Every query taking ids is batched (one
+query for a whole page) so DataLoaders stay at a bounded number of queries per request.
+
+Times are stored in one fixed-width UTC form (``sortable_utc``), so SQL compares them as text on
+both dialects: the watchdog's ``promised_by < now`` and the checkpoints' world-time order.
+Amounts are exact decimal strings, never floats.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from farmgate.core.database import Cursor, ReadStore
+from farmgate.core.domain.order import ORDER_STATUS_FOR_SHIPMENT
+from farmgate.core.domain.shipment import FINAL
+from farmgate.core.projections.base import Projection
+from farmgate.core.projections.catalog import _in, sortable_utc
+
+ORDERS = "orders_v1"
+LINES = "order_lines_v1"
+PAYMENTS = "order_payments_v1"
+SHIPMENTS = "shipments_v1"
+CHECKPOINTS = "shipment_checkpoints_v1"
+FAILURES = "shipment_failures_v1"
+
+
+def utc(value: datetime | None) -> str | None:
+    return None if value is None else sortable_utc(value)
+
+
+class OrdersAndShipments(Projection):
+    name = "orders_and_shipments"
+    version = 1
+    tables = (ORDERS, LINES, PAYMENTS, SHIPMENTS, CHECKPOINTS, FAILURES)
+
+    def ddl(self, dialect: str) -> list[str]:
+        return [
+            f"""CREATE TABLE IF NOT EXISTS {ORDERS} (
+                id TEXT PRIMARY KEY,
+                number TEXT NOT NULL UNIQUE,
+                marketplace TEXT NOT NULL,
+                storefront_id TEXT NOT NULL,
+                household_id TEXT NOT NULL,
+                status TEXT NOT NULL,
+                payment_method TEXT NOT NULL,
+                payment_status TEXT NOT NULL,
+                total_amount TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                amount_paid TEXT NOT NULL,
+                buyer_name TEXT NOT NULL,
+                buyer_phone TEXT NOT NULL,
+                buyer_address TEXT NOT NULL,
+                placed_at TEXT NOT NULL,
+                promised_by TEXT NOT NULL,
+                perishable INTEGER NOT NULL,
+                confirmed_at TEXT,
+                cancelled_at TEXT,
+                cancel_reason TEXT,
+                shipment_id TEXT,
+                carrier TEXT,
+                version INTEGER NOT NULL,
+                position BIGINT NOT NULL
+            )""",
+            f"CREATE INDEX IF NOT EXISTS {ORDERS}_position ON {ORDERS} (position)",
+            f"CREATE INDEX IF NOT EXISTS {ORDERS}_marketplace ON {ORDERS} (marketplace, position)",
+            f"CREATE INDEX IF NOT EXISTS {ORDERS}_storefront ON {ORDERS} (storefront_id, position)",
+            f"CREATE INDEX IF NOT EXISTS {ORDERS}_household ON {ORDERS} (household_id, position)",
+            f"CREATE INDEX IF NOT EXISTS {ORDERS}_status ON {ORDERS} (status, position)",
+            f"CREATE INDEX IF NOT EXISTS {ORDERS}_carrier ON {ORDERS} (carrier, position)",
+            f"""CREATE TABLE IF NOT EXISTS {LINES} (
+                order_id TEXT NOT NULL,
+                line_no INTEGER NOT NULL,
+                listing_id TEXT NOT NULL,
+                title TEXT NOT NULL,
+                unit TEXT NOT NULL,
+                quantity INTEGER NOT NULL,
+                unit_price TEXT NOT NULL,
+                line_total TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                shelf_life_hours INTEGER NOT NULL,
+                PRIMARY KEY (order_id, line_no)
+            )""",
+            f"CREATE INDEX IF NOT EXISTS {LINES}_listing ON {LINES} (listing_id)",
+            f"""CREATE TABLE IF NOT EXISTS {PAYMENTS} (
+                order_id TEXT NOT NULL,
+                amount TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                reference TEXT NOT NULL,
+                occurred_at TEXT NOT NULL,
+                recorded_at TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                position BIGINT NOT NULL
+            )""",
+            f"CREATE INDEX IF NOT EXISTS {PAYMENTS}_order ON {PAYMENTS} (order_id, position)",
+            f"""CREATE TABLE IF NOT EXISTS {SHIPMENTS} (
+                id TEXT PRIMARY KEY,
+                order_id TEXT NOT NULL,
+                order_number TEXT NOT NULL,
+                marketplace TEXT NOT NULL,
+                storefront_id TEXT NOT NULL,
+                household_id TEXT NOT NULL,
+                carrier TEXT NOT NULL,
+                tracking_number TEXT NOT NULL,
+                status TEXT NOT NULL,
+                harvested_at TEXT,
+                promised_by TEXT NOT NULL,
+                perishable INTEGER NOT NULL,
+                dispatched_at TEXT NOT NULL,
+                delivered_at TEXT,
+                received_by TEXT,
+                spoiled_at TEXT,
+                returned_at TEXT,
+                version INTEGER NOT NULL,
+                position BIGINT NOT NULL
+            )""",
+            f"CREATE INDEX IF NOT EXISTS {SHIPMENTS}_order ON {SHIPMENTS} (order_id, position)",
+            # The watchdog's scan: perishable shipments still on their way, by promise.
+            f"CREATE INDEX IF NOT EXISTS {SHIPMENTS}_promise ON {SHIPMENTS} (perishable, promised_by)",
+            f"""CREATE TABLE IF NOT EXISTS {CHECKPOINTS} (
+                shipment_id TEXT NOT NULL,
+                status TEXT NOT NULL,
+                raw_status TEXT,
+                occurred_at TEXT NOT NULL,
+                recorded_at TEXT NOT NULL,
+                location TEXT,
+                note TEXT,
+                actor TEXT NOT NULL,
+                position BIGINT NOT NULL
+            )""",
+            f"CREATE INDEX IF NOT EXISTS {CHECKPOINTS}_shipment ON {CHECKPOINTS} (shipment_id, occurred_at)",
+            f"""CREATE TABLE IF NOT EXISTS {FAILURES} (
+                shipment_id TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                occurred_at TEXT NOT NULL,
+                recorded_at TEXT NOT NULL,
+                note TEXT,
+                actor TEXT NOT NULL,
+                position BIGINT NOT NULL
+            )""",
+            f"CREATE INDEX IF NOT EXISTS {FAILURES}_shipment ON {FAILURES} (shipment_id, occurred_at)",
+        ]
+
+    def handlers(self) -> dict[str, Callable[[Cursor, Any, int], None]]:
+        followed = {f"Order.{name}": self.order_followed_shipment
+                    for name in ("Delivered", "DeliveryFailed", "DeliveryResumed", "Spoiled", "Returned")}
+        return {
+            "Order.Placed": self.placed,
+            "Order.Confirmed": self.confirmed,
+            "Order.Cancelled": self.cancelled,
+            "Order.PaymentRecorded": self.payment_recorded,
+            "Order.Dispatched": self.order_dispatched,
+            **followed,
+            "Shipment.Dispatched": self.shipment_dispatched,
+            "Shipment.CheckpointRecorded": self.checkpoint_recorded,
+            "Shipment.DeliveryFailed": self.delivery_failed,
+            "Shipment.Delivered": self.delivered,
+            "Shipment.SpoilageDeclared": self.spoilage_declared,
+            "Shipment.ReturnedToSender": self.returned_to_sender,
+        }
+
+    # -- orders ----------------------------------------------------------------------------------
+
+    def placed(self, cur: Cursor, e: Any, position: int) -> None:
+        order_id = str(e.originator_id)
+        cur.execute(
+            f"""INSERT INTO {ORDERS} (id, number, marketplace, storefront_id, household_id, status, payment_method,
+                payment_status, total_amount, currency, amount_paid, buyer_name, buyer_phone, buyer_address,
+                placed_at, promised_by, perishable, version, position)
+                VALUES (%s, %s, %s, %s, %s, 'PLACED', %s, 'PENDING', %s, %s, '0', %s, %s, %s, %s, %s, %s, %s, %s)""",
+            (
+                order_id, e.number, e.marketplace, str(e.storefront_id), str(e.household_id), e.payment_method,
+                e.total["amount"], e.total["currency"], e.buyer_name, e.buyer_phone, json.dumps(e.buyer_address),
+                utc(e.occurred_at), utc(e.promised_by), int(e.perishable), e.originator_version, position,
+            ),
+        )
+        cur.executemany(
+            f"""INSERT INTO {LINES} (order_id, line_no, listing_id, title, unit, quantity, unit_price, line_total,
+                currency, shelf_life_hours) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            [
+                (order_id, n, str(line["listing_id"]), line["title"], line["unit"], line["quantity"],
+                 line["unit_price"]["amount"], line["line_total"]["amount"], line["unit_price"]["currency"],
+                 line["shelf_life_hours"])
+                for n, line in enumerate(e.lines)
+            ],
+        )
+
+    def _order(self, cur: Cursor, e: Any, assignments: str, params: Sequence[Any] = ()) -> None:
+        cur.execute(
+            f"UPDATE {ORDERS} SET {assignments}, version = %s WHERE id = %s",
+            (*params, e.originator_version, str(e.originator_id)),
+        )
+
+    def confirmed(self, cur: Cursor, e: Any, position: int) -> None:
+        self._order(cur, e, "status = 'CONFIRMED', confirmed_at = %s", (utc(e.occurred_at),))
+
+    def cancelled(self, cur: Cursor, e: Any, position: int) -> None:
+        self._order(cur, e, "status = 'CANCELLED', cancelled_at = %s, cancel_reason = %s",
+                    (utc(e.occurred_at), e.reason))
+
+    def payment_recorded(self, cur: Cursor, e: Any, position: int) -> None:
+        self._order(cur, e, "amount_paid = %s, payment_status = %s", (e.amount_paid["amount"], e.payment_status))
+        cur.execute(
+            f"""INSERT INTO {PAYMENTS} (order_id, amount, currency, reference, occurred_at, recorded_at, actor,
+                position) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
+            (str(e.originator_id), e.amount["amount"], e.amount["currency"], e.reference, utc(e.occurred_at),
+             utc(e.timestamp), e.actor, position),
+        )
+
+    def order_dispatched(self, cur: Cursor, e: Any, position: int) -> None:
+        self._order(cur, e, "status = 'DISPATCHED', shipment_id = %s, carrier = %s", (str(e.shipment_id), e.carrier))
+
+    def order_followed_shipment(self, cur: Cursor, e: Any, position: int) -> None:
+        self._order(cur, e, "status = %s", (ORDER_STATUS_FOR_SHIPMENT[e.shipment_status],))
+
+    # -- shipments -------------------------------------------------------------------------------
+
+    def _checkpoint(self, cur: Cursor, e: Any, position: int, status: str, raw_status: str | None = None,
+                    location: str | None = None, note: str | None = None) -> None:
+        cur.execute(
+            f"""INSERT INTO {CHECKPOINTS} (shipment_id, status, raw_status, occurred_at, recorded_at, location, note,
+                actor, position) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            (str(e.originator_id), status, raw_status, utc(e.occurred_at), utc(e.timestamp), location, note, e.actor,
+             position),
+        )
+
+    def _shipment(self, cur: Cursor, e: Any, assignments: str = "", params: Sequence[Any] = ()) -> None:
+        extra = f", {assignments}" if assignments else ""
+        cur.execute(
+            f"UPDATE {SHIPMENTS} SET status = %s{extra}, version = %s WHERE id = %s",
+            (e.status, *params, e.originator_version, str(e.originator_id)),
+        )
+
+    def shipment_dispatched(self, cur: Cursor, e: Any, position: int) -> None:
+        cur.execute(
+            f"""INSERT INTO {SHIPMENTS} (id, order_id, order_number, marketplace, storefront_id, household_id, carrier,
+                tracking_number, status, harvested_at, promised_by, perishable, dispatched_at, version, position)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'INFO_RECEIVED', %s, %s, %s, %s, %s, %s)""",
+            (
+                str(e.originator_id), str(e.order_id), e.order_number, e.marketplace, str(e.storefront_id),
+                str(e.household_id), e.carrier, e.tracking_number, utc(e.harvested_at), utc(e.promised_by),
+                int(e.perishable), utc(e.occurred_at), e.originator_version, position,
+            ),
+        )
+        self._checkpoint(cur, e, position, "INFO_RECEIVED")
+
+    def checkpoint_recorded(self, cur: Cursor, e: Any, position: int) -> None:
+        self._shipment(cur, e)
+        self._checkpoint(cur, e, position, e.checkpoint_status, e.raw_status, e.location, e.note)
+
+    def delivery_failed(self, cur: Cursor, e: Any, position: int) -> None:
+        self._shipment(cur, e)
+        self._checkpoint(cur, e, position, "ATTEMPT_FAILED", note=e.note)
+        cur.execute(
+            f"""INSERT INTO {FAILURES} (shipment_id, reason, occurred_at, recorded_at, note, actor, position)
+                VALUES (%s, %s, %s, %s, %s, %s, %s)""",
+            (str(e.originator_id), e.reason, utc(e.occurred_at), utc(e.timestamp), e.note, e.actor, position),
+        )
+
+    def delivered(self, cur: Cursor, e: Any, position: int) -> None:
+        self._shipment(cur, e, "delivered_at = %s, received_by = %s", (utc(e.occurred_at), e.received_by))
+        self._checkpoint(cur, e, position, "DELIVERED")
+
+    def spoilage_declared(self, cur: Cursor, e: Any, position: int) -> None:
+        self._shipment(cur, e, "spoiled_at = %s", (utc(e.occurred_at),))
+        self._checkpoint(cur, e, position, "SPOILED", note=e.note)
+
+    def returned_to_sender(self, cur: Cursor, e: Any, position: int) -> None:
+        self._shipment(cur, e, "returned_at = %s", (utc(e.occurred_at),))
+        self._checkpoint(cur, e, position, "RETURNED_TO_SENDER", e.raw_status, e.location, e.note)
+
+
+# ---------------------------------------------------------------------------------------------
+# Queries
+
+
+def _ids(ids: Sequence[UUID]) -> list[str]:
+    return [str(i) for i in ids]
+
+
+def _grouped(rows: list[dict[str, Any]], key: str, ids: Sequence[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+    """Rows per owner id, every asked id present (empty list when it has none): DataLoader-ready."""
+    grouped: dict[UUID, list[dict[str, Any]]] = {i: [] for i in ids}
+    for row in rows:
+        grouped[UUID(row.pop(key))].append(row)
+    return grouped
+
+
+class OrderQueries:
+    """Queries the orders & shipments read model answers. Scope filters come in as plain arguments."""
+
+    def __init__(self, store: ReadStore):
+        self.store = store
+
+    @staticmethod
+    def _order(row: dict[str, Any]) -> dict[str, Any]:
+        row = dict(row)
+        row["buyer_address"] = json.loads(row["buyer_address"])
+        row["perishable"] = bool(row["perishable"])
+        return row
+
+    @staticmethod
+    def _shipment(row: dict[str, Any]) -> dict[str, Any]:
+        row = dict(row)
+        row["perishable"] = bool(row["perishable"])
+        return row
+
+    # -- orders ----------------------------------------------------------------------------------
+
+    def orders_by_ids(self, ids: Sequence[UUID]) -> dict[UUID, dict[str, Any]]:
+        if not ids:
+            return {}
+        rows = self.store.query(f"SELECT * FROM {ORDERS} WHERE id IN ({_in(ids)})", _ids(ids))
+        return {UUID(r["id"]): self._order(r) for r in rows}
+
+    def order_by_number(self, number: str) -> dict[str, Any] | None:
+        row = self.store.query_one(f"SELECT * FROM {ORDERS} WHERE number = %s", (number.strip().upper(),))
+        return None if row is None else self._order(row)
+
+    def page(
+        self,
+        *,
+        after: int,
+        limit: int,
+        status: str | None = None,
+        storefront_id: UUID | None = None,
+        household_id: UUID | None = None,
+        marketplace: str | None = None,
+        household_scope: UUID | None = None,
+        carrier: str | None = None,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Orders placed after the position ``after``, oldest first, and the total matching.
+
+        ``status``, ``storefront_id`` and ``household_id`` are the caller's filters; ``marketplace``,
+        ``household_scope`` and ``carrier`` its scope. All given ones must hold.
+        """
+        where, params = ["1 = 1"], []
+        for column, value in (
+            ("status", status), ("storefront_id", storefront_id), ("household_id", household_id),
+            ("marketplace", marketplace), ("household_id", household_scope), ("carrier", carrier),
+        ):
+            if value is not None:
+                where.append(f"{column} = %s")
+                params.append(str(value))
+        clause = " AND ".join(where)
+        total = self.store.query_one(f"SELECT COUNT(*) AS n FROM {ORDERS} WHERE {clause}", params)
+        rows = self.store.query(
+            f"SELECT * FROM {ORDERS} WHERE {clause} AND position > %s ORDER BY position LIMIT %s",
+            [*params, after, limit],
+        )
+        return [self._order(r) for r in rows], int(total["n"]) if total else 0
+
+    def lines_for_orders(self, ids: Sequence[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+        if not ids:
+            return {}
+        rows = self.store.query(
+            f"SELECT * FROM {LINES} WHERE order_id IN ({_in(ids)}) ORDER BY order_id, line_no", _ids(ids)
+        )
+        return _grouped(rows, "order_id", ids)
+
+    def payments_for_orders(self, ids: Sequence[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+        if not ids:
+            return {}
+        rows = self.store.query(
+            f"SELECT * FROM {PAYMENTS} WHERE order_id IN ({_in(ids)}) ORDER BY order_id, position", _ids(ids)
+        )
+        return _grouped(rows, "order_id", ids)
+
+    # -- shipments -------------------------------------------------------------------------------
+
+    def shipments_by_ids(self, ids: Sequence[UUID]) -> dict[UUID, dict[str, Any]]:
+        if not ids:
+            return {}
+        rows = self.store.query(f"SELECT * FROM {SHIPMENTS} WHERE id IN ({_in(ids)})", _ids(ids))
+        return {UUID(r["id"]): self._shipment(r) for r in rows}
+
+    def shipments_for_orders(self, ids: Sequence[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+        if not ids:
+            return {}
+        rows = self.store.query(
+            f"SELECT * FROM {SHIPMENTS} WHERE order_id IN ({_in(ids)}) ORDER BY order_id, position", _ids(ids)
+        )
+        return _grouped([self._shipment(r) for r in rows], "order_id", ids)
+
+    def checkpoints_for_shipments(self, ids: Sequence[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+        """Each shipment's checkpoints in world-time order (a late report lands where it happened)."""
+        if not ids:
+            return {}
+        rows = self.store.query(
+            f"""SELECT * FROM {CHECKPOINTS} WHERE shipment_id IN ({_in(ids)})
+                ORDER BY shipment_id, occurred_at, position""",
+            _ids(ids),
+        )
+        return _grouped(rows, "shipment_id", ids)
+
+    def failures_for_shipments(self, ids: Sequence[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+        if not ids:
+            return {}
+        rows = self.store.query(
+            f"""SELECT * FROM {FAILURES} WHERE shipment_id IN ({_in(ids)})
+                ORDER BY shipment_id, occurred_at, position""",
+            _ids(ids),
+        )
+        return _grouped(rows, "shipment_id", ids)
+
+    def overdue_shipments(self, now: datetime, limit: int = 1000) -> list[UUID]:
+        """Perishable shipments still on their way whose promise passed before ``now``, oldest promise
+        first: the promise watchdog's candidates (it checks each again on the write side)."""
+        finals = sorted(FINAL)
+        rows = self.store.query(
+            f"""SELECT id FROM {SHIPMENTS} WHERE perishable = 1 AND promised_by < %s
+                AND status NOT IN ({_in(finals)}) ORDER BY promised_by, position LIMIT %s""",
+            [sortable_utc(now), *finals, limit],
+        )
+        return [UUID(r["id"]) for r in rows]

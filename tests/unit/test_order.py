@@ -1,0 +1,356 @@
+"""Order aggregates on POPO: placing, totals, the promise, confirming, cancelling, payments, following."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from farmgate.core.domain.errors import AlreadyExists, DomainError, InvalidInput, InvalidTransition, OutOfStock
+from farmgate.core.domain.household import Household
+from farmgate.core.domain.listing import Listing
+from farmgate.core.domain.money import Money
+from farmgate.core.domain.opening_hours import OpeningHours
+from farmgate.core.domain.order import MAX_LINE_QUANTITY, MAX_LINES, Buyer, Order
+from farmgate.core.domain.order_number import OrderNumberSequence, numbering_year
+from farmgate.core.domain.personal_data import REDACTED, mask_personal
+from farmgate.core.domain.place import GeoPoint
+from farmgate.core.domain.provenance import Provenance, recording
+from farmgate.core.domain.storefront import Storefront
+from tests.personal_data import PersonalData
+
+NOW = datetime(2021, 8, 3, 1, 30, tzinfo=timezone.utc)
+LATER = NOW + timedelta(hours=5)
+HANOI = {"scheme": 2021, "province_code": "01", "district_code": "005", "street": "Ngõ 12 Chùa Láng"}
+
+
+def a_household(pd: PersonalData, province: str = "20") -> Household:
+    household = Household.register(
+        code=f"HH-{province}-000001",
+        name="Hộ Hoàng Văn Na",
+        national_id_digest=uuid4().hex * 2,
+        phone="+84" + pd.phone()[1:],
+        address={"scheme": 2021, "province_code": province, "district_code": "187", "ward_code": None, "street": None},
+    )
+    household.collect_events()
+    return household
+
+
+def a_storefront(household: Household, marketplace: str = "POSTMART") -> Storefront:
+    storefront = Storefront.open(household=household, marketplace=marketplace, name="Na Chi Lăng",
+                                 location=GeoPoint(21.66, 106.61), opening_hours=OpeningHours())
+    storefront.collect_events()
+    return storefront
+
+
+def a_listing(household: Household, storefront: Storefront, **overrides: Any) -> Listing:
+    args: dict[str, Any] = dict(
+        storefront=storefront, household=household, title="Na dai Chi Lăng", description=None, category="FRUIT",
+        unit="kg", unit_price=Money(Decimal(45000), "VND"), stock_quantity=100, shelf_life_hours=48,
+        certification_ids=[], now=NOW,
+    )
+    args.update(overrides)
+    listing = Listing.publish(**args)
+    listing.collect_events()
+    return listing
+
+
+def a_buyer(pd: PersonalData, name: str = "Trần Thị Mai") -> Buyer:
+    return Buyer.checked(name, pd.phone(), dict(HANOI))
+
+
+def place(storefront: Storefront, lines: list[tuple[Listing, int]], buyer: Buyer, **overrides: Any) -> Order:
+    args: dict[str, Any] = dict(order_id=uuid4(), number="FG-2021-000001", storefront=storefront, lines=lines,
+                                buyer=buyer, payment_method="CASH_ON_DELIVERY", now=NOW)
+    args.update(overrides)
+    return Order.place(**args)
+
+
+class Shop:
+    """A household's storefront with a lychee-like and a rice-like listing, for one test."""
+
+    def __init__(self, pd: PersonalData, marketplace: str = "POSTMART"):
+        self.household = a_household(pd)
+        self.storefront = a_storefront(self.household, marketplace)
+        self.na = a_listing(self.household, self.storefront)
+        self.rice = a_listing(self.household, self.storefront, title="Gạo Bao Thai", unit="bao 10kg",
+                              unit_price=Money(Decimal(250000), "VND"), shelf_life_hours=8760)
+
+
+def names(order: Order) -> list[str]:
+    return [type(e).__name__ for e in order.collect_events()]
+
+
+# -- placing -----------------------------------------------------------------------------------------
+
+
+def test_an_order_totals_exactly_and_promises_the_shortest_shelf_life_at_most_48_hours(personal_data) -> None:
+    shop = Shop(personal_data)
+    shop.na.collect_events()
+    short = a_listing(shop.household, shop.storefront, title="Vải thiều", unit_price=Money(Decimal(35001), "VND"),
+                      shelf_life_hours=30)
+    order = place(shop.storefront, [(shop.na, 3), (short, 7), (shop.rice, 1)], a_buyer(personal_data))
+    # Check the total is exact money: 3 × 45,000 + 7 × 35,001 + 250,000.
+    assert order.total == Money(Decimal(630007), "VND")
+    assert [line["line_total"] for line in order.lines] == [
+        {"amount": "135000", "currency": "VND"}, {"amount": "245007", "currency": "VND"},
+        {"amount": "250000", "currency": "VND"},
+    ]
+    assert order.promised_by == NOW + timedelta(hours=30) and order.perishable
+    assert (order.status, order.payment_status, order.amount_paid) == ("PLACED", "PENDING", Money.zero("VND"))
+    assert (order.marketplace, order.storefront_id, order.household_id) == (
+        "POSTMART", shop.storefront.id, shop.household.id)
+
+
+def test_rice_alone_is_promised_in_48_hours_and_is_not_perishable(personal_data) -> None:
+    shop = Shop(personal_data)
+    order = place(shop.storefront, [(shop.rice, 2)], a_buyer(personal_data))
+    assert order.promised_by == NOW + timedelta(hours=48)
+    assert not order.perishable
+
+
+def test_the_buyer_is_personal_data_under_the_names_the_masking_knows(personal_data) -> None:
+    shop = Shop(personal_data)
+    phone = personal_data.phone()
+    buyer = Buyer.checked("  Trần Thị Mai ", f"+84 {phone[1:4]} {phone[4:7]} {phone[7:]}", dict(HANOI))
+    order = place(shop.storefront, [(shop.na, 1)], buyer)
+    placed = order.pending_events[0]
+    assert (placed.buyer_name, placed.buyer_phone) == ("Trần Thị Mai", "+84" + phone[1:])
+    assert placed.buyer_address["province_code"] == "01"
+    masked = mask_personal({"buyer_name": placed.buyer_name, "buyer_phone": placed.buyer_phone,
+                            "buyer_address": placed.buyer_address}, reveal=False)
+    assert masked["buyer_name"] == REDACTED and masked["buyer_address"] == REDACTED
+    assert masked["buyer_phone"].endswith(phone[-3:]) and phone[1:-3] not in masked["buyer_phone"]
+
+
+@pytest.mark.parametrize(
+    ("buyer", "field"),
+    [
+        ({"name": " ", "phone": None, "address": HANOI}, ["input", "buyer", "name"]),
+        ({"name": "Mai", "phone": "0199999", "address": HANOI}, ["input", "buyer", "phone"]),
+        ({"name": "Mai", "phone": None, "address": {"scheme": 2021, "province_code": "99"}},
+         ["input", "buyer", "address", "provinceCode"]),
+        ({"name": "Mai", "phone": None, "address": None}, ["input", "buyer", "address"]),
+    ],
+)
+def test_a_bad_buyer_is_refused_with_its_field_and_without_repeating_it(buyer, field, personal_data) -> None:
+    phone = buyer["phone"] or personal_data.phone()
+    with pytest.raises(InvalidInput) as refused:
+        Buyer.checked(buyer["name"], phone, buyer["address"])
+    assert refused.value.field == field
+    assert phone not in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("quantity", "message"),
+    [(0, "between"), (-1, "between"), (MAX_LINE_QUANTITY + 1, "between"), (2.0, "whole"), (True, "whole")],
+)
+def test_a_quantity_must_be_whole_positive_and_bounded(quantity, message, personal_data) -> None:
+    shop = Shop(personal_data)
+    with pytest.raises(InvalidInput) as refused:
+        place(shop.storefront, [(shop.rice, 1), (shop.na, quantity)], a_buyer(personal_data))
+    assert refused.value.field == ["input", "lines", "1", "quantity"]
+    assert message in refused.value.message
+
+
+def test_every_line_comes_from_one_storefront_once_and_in_one_currency(personal_data) -> None:
+    shop, other = Shop(personal_data), Shop(personal_data)
+    buyer = a_buyer(personal_data)
+    with pytest.raises(InvalidInput) as foreign:
+        place(shop.storefront, [(shop.na, 1), (other.na, 1)], buyer)
+    assert foreign.value.field == ["input", "lines", "1", "listingId"]
+    with pytest.raises(InvalidInput) as twice:
+        place(shop.storefront, [(shop.na, 1), (shop.rice, 1), (shop.na, 2)], buyer)
+    assert twice.value.field == ["input", "lines", "2", "listingId"]
+    euros = a_listing(shop.household, shop.storefront, unit_price=Money(Decimal("12.50"), "EUR"))
+    with pytest.raises(InvalidInput) as currencies:
+        place(shop.storefront, [(shop.na, 1), (euros, 1)], buyer)
+    assert currencies.value.field == ["input", "lines", "1", "listingId"]
+    with pytest.raises(InvalidInput) as empty:
+        place(shop.storefront, [], buyer)
+    assert empty.value.field == ["input", "lines"]
+    many = [(a_listing(shop.household, shop.storefront), 1) for _ in range(MAX_LINES + 1)]
+    with pytest.raises(InvalidInput) as too_many:
+        place(shop.storefront, many, buyer)
+    assert too_many.value.field == ["input", "lines"]
+
+
+def test_only_active_listings_of_an_open_storefront_take_orders(personal_data) -> None:
+    shop = Shop(personal_data)
+    buyer = a_buyer(personal_data)
+    shop.rice.pause()
+    with pytest.raises(InvalidTransition) as paused:
+        place(shop.storefront, [(shop.na, 1), (shop.rice, 1)], buyer)
+    assert paused.value.field == ["input", "lines", "1", "listingId"]
+    shop.na.adjust_stock(-100, "bán hết ở chợ")
+    with pytest.raises(OutOfStock) as sold_out:
+        place(shop.storefront, [(shop.na, 1)], buyer)
+    assert sold_out.value.field == ["input", "lines", "0", "quantity"]
+    shop.storefront.set_status("TEMPORARILY_CLOSED")
+    with pytest.raises(InvalidTransition):
+        place(shop.storefront, [(a_listing(shop.household, shop.storefront), 1)], buyer)
+    with pytest.raises(InvalidInput) as method:
+        place(shop.storefront, [(shop.na, 1)], buyer, payment_method="CREDIT_CARD")
+    assert method.value.field == ["input", "paymentMethod"]
+
+
+def test_order_numbers_follow_on_in_vietnamese_years() -> None:
+    sequence = OrderNumberSequence.start(2021)
+    assert [sequence.issue() for _ in range(3)] == ["FG-2021-000001", "FG-2021-000002", "FG-2021-000003"]
+    # Check 18:00 UTC on New Year's Eve is already 2022 in Hà Nội.
+    assert numbering_year(datetime(2021, 12, 31, 16, 59, tzinfo=timezone.utc)) == 2021
+    assert numbering_year(datetime(2021, 12, 31, 18, 0, tzinfo=timezone.utc)) == 2022
+    assert OrderNumberSequence.id_for(2021) == OrderNumberSequence.start(2021).id != OrderNumberSequence.id_for(2022)
+
+
+# -- confirming and cancelling -----------------------------------------------------------------------
+
+
+def test_a_household_confirms_once_and_cancelling_is_refused_after_dispatch(personal_data) -> None:
+    shop = Shop(personal_data)
+    order = place(shop.storefront, [(shop.na, 2), (shop.rice, 1)], a_buyer(personal_data))
+    order.confirm()
+    with pytest.raises(InvalidTransition) as again:
+        order.confirm()
+    assert again.value.field == ["input", "orderId"]
+    assert order.cancel("Người mua đổi ý") == [(shop.na.id, 2), (shop.rice.id, 1)]
+    assert order.status == "CANCELLED"
+    with pytest.raises(InvalidTransition):
+        order.cancel("again")
+    shipped = place(shop.storefront, [(shop.na, 1)], a_buyer(personal_data))
+    with pytest.raises(InvalidTransition):
+        shipped.record_dispatch(uuid4(), "VNPost", "EB000000001VN")  # not confirmed yet
+    shipped.confirm()
+    shipped.record_dispatch(uuid4(), "VNPost", "EB000000001VN")
+    with pytest.raises(InvalidTransition):
+        shipped.cancel("too late")
+    with pytest.raises(InvalidTransition):
+        shipped.record_dispatch(uuid4(), "Viettel Post", "VTP0001")
+    assert names(shipped) == ["Placed", "Confirmed", "Dispatched"]
+
+
+# -- payments ----------------------------------------------------------------------------------------
+
+
+def test_partial_payments_stay_pending_until_the_total_is_covered(personal_data) -> None:
+    shop = Shop(personal_data)
+    order = place(shop.storefront, [(shop.na, 3)], a_buyer(personal_data), payment_method="BANK_TRANSFER")
+    order.record_payment(Money(Decimal(100000), "VND"), "VCB-0001", NOW + timedelta(hours=1), LATER)
+    assert (order.payment_status, order.amount_paid, order.outstanding) == (
+        "PENDING", Money(Decimal(100000), "VND"), Money(Decimal(35000), "VND"))
+    with pytest.raises(InvalidInput) as over:
+        order.record_payment(Money(Decimal(35001), "VND"), "VCB-0002", LATER, LATER)
+    # Check the refusal names what is outstanding, so the caller can correct it.
+    assert over.value.field == ["input", "amount", "amount"]
+    assert "35000 VND" in over.value.message
+    order.record_payment(Money(Decimal(35000), "VND"), "VCB-0002", LATER, LATER)
+    assert (order.payment_status, order.amount_paid) == ("PAID", order.total)
+    with pytest.raises(InvalidInput) as paid:
+        order.record_payment(Money(Decimal(1), "VND"), "VCB-0003", LATER, LATER)
+    assert "Nothing is outstanding" in paid.value.message
+    assert names(order) == ["Placed", "PaymentRecorded", "PaymentRecorded"]
+
+
+@pytest.mark.parametrize(
+    ("amount", "reference", "occurred_at", "field"),
+    [
+        (Money(Decimal("10.00"), "EUR"), "R-1", NOW, ["input", "amount", "currency"]),
+        (Money(Decimal(0), "VND"), "R-1", NOW, ["input", "amount", "amount"]),
+        (Money(Decimal(-5000), "VND"), "R-1", NOW, ["input", "amount", "amount"]),
+        (Money(Decimal(5000), "VND"), "  ", NOW, ["input", "reference"]),
+        (Money(Decimal(5000), "VND"), "R-1", LATER + timedelta(seconds=1), ["input", "occurredAt"]),
+        (Money(Decimal(5000), "VND"), "R-1", NOW - timedelta(minutes=1), ["input", "occurredAt"]),
+        (Money(Decimal(5000), "VND"), "R-1", datetime(2021, 8, 3, 9, 0), ["input", "occurredAt"]),
+    ],
+)
+def test_a_payment_is_in_the_orders_currency_positive_and_not_in_the_future(
+    amount, reference, occurred_at, field, personal_data
+) -> None:
+    shop = Shop(personal_data)
+    order = place(shop.storefront, [(shop.na, 1)], a_buyer(personal_data))
+    order.collect_events()
+    with pytest.raises(InvalidInput) as refused:
+        order.record_payment(amount, reference, occurred_at, LATER)
+    assert refused.value.field == field
+    # Check a refused payment recorded nothing.
+    assert order.collect_events() == [] and order.amount_paid == Money.zero("VND")
+
+
+def test_a_payment_reference_counts_once_and_a_cancelled_order_takes_none(personal_data) -> None:
+    shop = Shop(personal_data)
+    order = place(shop.storefront, [(shop.na, 2)], a_buyer(personal_data))
+    order.record_payment(Money(Decimal(45000), "VND"), "MOMO-77", NOW, LATER)
+    with pytest.raises(AlreadyExists) as twice:
+        order.record_payment(Money(Decimal(45000), "VND"), "MOMO-77", NOW, LATER)
+    assert twice.value.field == ["input", "reference"]
+    order.cancel("hết hàng")
+    with pytest.raises(InvalidTransition):
+        order.record_payment(Money(Decimal(45000), "VND"), "MOMO-78", NOW, LATER)
+
+
+def test_cents_stay_exact_in_euros(personal_data) -> None:
+    shop = Shop(personal_data)
+    euros = a_listing(shop.household, shop.storefront, unit_price=Money(Decimal("0.10"), "EUR"))
+    order = place(shop.storefront, [(euros, 3)], a_buyer(personal_data))
+    assert order.total == Money(Decimal("0.30"), "EUR") and order.total.amount_text == "0.30"
+    for n in range(3):
+        order.record_payment(Money(Decimal("0.10"), "EUR"), f"SEPA-{n}", NOW, LATER)
+    assert order.payment_status == "PAID"
+
+
+# -- following the shipment ---------------------------------------------------------------------------
+
+
+def dispatched_order(pd: PersonalData) -> tuple[Order, UUID]:
+    shop = Shop(pd)
+    order = place(shop.storefront, [(shop.na, 1)], a_buyer(pd))
+    order.confirm()
+    shipment_id = uuid4()
+    order.record_dispatch(shipment_id, "VNPost", "EB000000002VN")
+    order.collect_events()
+    return order, shipment_id
+
+
+def follow(order: Order, shipment_id: UUID, version: int, status: str) -> bool:
+    with recording(Provenance("SYSTEM:order-follows-shipment", "req-1", f"{shipment_id}:{version}")):
+        return order.follow_shipment(shipment_id, version, status, LATER)
+
+
+def test_the_order_follows_its_shipment_and_names_the_cause(personal_data) -> None:
+    order, shipment_id = dispatched_order(personal_data)
+    assert follow(order, shipment_id, 2, "IN_TRANSIT") is False  # still DISPATCHED: nothing to record
+    assert follow(order, shipment_id, 3, "ATTEMPT_FAILED") and order.status == "DELIVERY_FAILED"
+    assert follow(order, shipment_id, 4, "OUT_FOR_DELIVERY") and order.status == "DISPATCHED"
+    assert follow(order, shipment_id, 5, "DELIVERED") and order.status == "DELIVERED"
+    events = order.collect_events()
+    assert [type(e).__name__ for e in events] == ["DeliveryFailed", "DeliveryResumed", "Delivered"]
+    assert [e.causation_id for e in events] == [f"{shipment_id}:{v}" for v in (3, 4, 5)]
+    assert {e.actor for e in events} == {"SYSTEM:order-follows-shipment"}
+
+
+def test_a_repeated_or_late_process_step_changes_nothing(personal_data) -> None:
+    order, shipment_id = dispatched_order(personal_data)
+    assert follow(order, shipment_id, 3, "ATTEMPT_FAILED")
+    # Check the same cause again is ignored (at-least-once delivery of the step).
+    assert follow(order, shipment_id, 3, "ATTEMPT_FAILED") is False
+    assert follow(order, shipment_id, 5, "IN_TRANSIT")
+    # Check older news, delivered late by a second runner, does not move the order back.
+    assert follow(order, shipment_id, 4, "ATTEMPT_FAILED") is False
+    assert follow(order, uuid4(), 9, "SPOILED") is False  # not this order's shipment
+    assert follow(order, shipment_id, 6, "SPOILED") and order.status == "SPOILED"
+    assert follow(order, shipment_id, 7, "RETURNED_TO_SENDER") is False  # a spoiled order stays spoiled
+    assert names(order) == ["DeliveryFailed", "DeliveryResumed", "Spoiled"]
+
+
+@pytest.mark.parametrize(
+    ("command", "args"),
+    [("confirm", ()), ("cancel", ("x",)), ("record_dispatch", (uuid4(), "VNPost", "EB3"))],
+)
+def test_a_refused_command_records_nothing(command, args, personal_data) -> None:
+    order, _ = dispatched_order(personal_data)
+    with pytest.raises(DomainError):
+        getattr(order, command)(*args)
+    assert order.collect_events() == [] and order.status == "DISPATCHED"
