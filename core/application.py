@@ -19,10 +19,12 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
 from farmgate.core.catalog import CatalogCommands
+from farmgate.core.claims import ClaimCommands
 from farmgate.core.domain.aggregate import FarmAggregate
 from farmgate.core.domain.errors import Conflict, NotFound
 from farmgate.core.domain.export_order import ExportOrder
 from farmgate.core.domain.household import HouseholdCodeSequence
+from farmgate.core.domain.provenance import world_clock
 from farmgate.core.domain.listing import Listing
 from farmgate.core.domain.order_number import OrderNumberSequence
 from farmgate.core.exports import ExportCommands
@@ -40,7 +42,7 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class Farmgate(HouseholdCommands, ExportCommands, WebhookCommands, CatalogCommands, OrderCommands, Application[UUID]):
+class Farmgate(HouseholdCommands, ExportCommands, WebhookCommands, CatalogCommands, OrderCommands, ClaimCommands, Application[UUID]):
     name = "farmgate"
     # Hot aggregates (code sequences, popular listings) are read far more than written: keep them
     # cached and fast-forwarded from the store, and snapshot the ever-growing sequences.
@@ -95,7 +97,8 @@ class Farmgate(HouseholdCommands, ExportCommands, WebhookCommands, CatalogComman
         """Run a load-decide-save command, again on a lost version race, a bounded number of times."""
         for attempt in range(self.retry_attempts):
             try:
-                return command()
+                with world_clock(self.clock):
+                    return command()
             except IntegrityError:
                 # Jittered exponential backoff, so racers stop colliding in lockstep.
                 time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))

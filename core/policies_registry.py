@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from farmgate.core.claim_refund_policy import ClaimRefundsOrder
 from farmgate.core.order_fulfilment_policy import OrderFollowsShipment
 from farmgate.core.policies import Policy
 
 
 def all_policies() -> list[Policy]:
-    return [OrderFollowsShipment()]
+    return [OrderFollowsShipment(), ClaimRefundsOrder()]

@@ -13,6 +13,7 @@ from farmgate.core.idempotency import IdempotencyStore
 from farmgate.core.policies import PolicyRunner
 from farmgate.core.policies_registry import all_policies
 from farmgate.core.projections.catalog import CatalogQueries
+from farmgate.core.projections.claims import ClaimQueries
 from farmgate.core.projections.exports import ExportQueries
 from farmgate.core.projections.households import HouseholdQueries
 from farmgate.core.projections.orders import OrderQueries
@@ -35,6 +36,7 @@ class System:
     catalog: CatalogQueries
     webhooks: WebhookDeliveries
     orders: OrderQueries
+    claims: ClaimQueries
     extras: dict[str, Any] = field(default_factory=dict)
 
     def catch_up(self) -> None:
@@ -96,4 +98,5 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
         catalog=CatalogQueries(store, clock=clock),
         webhooks=WebhookDeliveries(store),
         orders=OrderQueries(store),
+        claims=ClaimQueries(store),
     )

@@ -14,7 +14,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from farmgate.core.domain.audit import GENESIS, chain_hash
-from farmgate.core.domain.provenance import current_provenance
+from farmgate.core.domain.provenance import current_provenance, world_now
 
 # Fields every event has that are not its data (the data is what the hash and history show).
 ENVELOPE_FIELDS = frozenset(
@@ -72,7 +72,7 @@ class FarmAggregate(Aggregate):
     ) -> dict[str, Any]:
         provenance = current_provenance()
         recorded_at = event_class.create_timestamp()  # type: ignore[attr-defined]
-        occurred = occurred_at or recorded_at
+        occurred = occurred_at or world_now()
         fields = dict(
             data,
             actor=provenance.actor,

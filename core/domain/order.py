@@ -52,6 +52,7 @@ ORDER_STATUSES = (PLACED, CONFIRMED, DISPATCHED, DELIVERED, DELIVERY_FAILED, SPO
 FOLLOWING = (DISPATCHED, DELIVERY_FAILED)
 
 PENDING, PAID = "PENDING", "PAID"
+REFUNDED, PARTIALLY_REFUNDED = "REFUNDED", "PARTIALLY_REFUNDED"
 
 ORDER_STATUS_FOR_SHIPMENT = {
     INFO_RECEIVED: DISPATCHED,
@@ -204,6 +205,20 @@ class Order(FarmAggregate):
             if self.causation_id:
                 order.followed_causes.append(self.causation_id)
 
+    class Refunded(FarmAggregate.Event):
+        """Money went back to the buyer, because an approved compensation claim said so."""
+
+        claim_id: UUID
+        amount: dict[str, str]
+        #: refunded in all, and the payment status, after this refund
+        refunded_total: dict[str, str]
+        payment_status: str
+
+        def apply(self, order: Order) -> None:
+            order._refunded = self.refunded_total
+            order.payment_status = self.payment_status
+            order.refunded_claims.append(str(self.claim_id))
+
     class Delivered(FollowedShipment):
         pass
 
@@ -259,6 +274,9 @@ class Order(FarmAggregate):
         self.shipment_version = 0
         #: ids of the shipment events already applied, so a repeated process step changes nothing
         self.followed_causes: list[str] = []
+        self._refunded = Money.zero(total["currency"]).to_primitive()
+        #: claims already refunded: a repeated process step refunds nothing twice
+        self.refunded_claims: list[str] = []
 
     @classmethod
     def place(
@@ -397,5 +415,31 @@ class Order(FarmAggregate):
             shipment_id=shipment_id,
             shipment_version=shipment_version,
             shipment_status=shipment_status,
+        )
+        return True
+
+    # -- refunds -----------------------------------------------------------------------------------
+
+    @property
+    def refunded(self) -> Money:
+        return Money.from_primitive(self._refunded)
+
+    def refund_for_claim(self, claim_id: UUID, payout: Money) -> bool:
+        """Refund an approved claim's payout once; never more than was paid. True if recorded."""
+        if str(claim_id) in self.refunded_claims or not payout.is_positive:
+            return False
+        if payout.currency != self.total.currency:
+            raise InvalidInput(f"This order was paid in {self.total.currency}", ["input", "payout", "currency"])
+        room = self.amount_paid - self.refunded
+        amount = payout if payout <= room else room
+        if not amount.is_positive:
+            return False
+        refunded = self.refunded + amount
+        self._record(
+            self.Refunded,
+            claim_id=claim_id,
+            amount=amount.to_primitive(),
+            refunded_total=refunded.to_primitive(),
+            payment_status=REFUNDED if refunded == self.amount_paid else PARTIALLY_REFUNDED,
         )
         return True

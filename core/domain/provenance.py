@@ -6,10 +6,11 @@ fields, so the request id follows a request into the events it records.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 
 @dataclass(frozen=True)
@@ -35,3 +36,24 @@ def recording(provenance: Provenance) -> Iterator[Provenance]:
         yield provenance
     finally:
         _current.reset(token)
+
+
+def _system_time() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+_world_clock: ContextVar[Callable[[], datetime]] = ContextVar("farmgate_world_clock", default=_system_time)
+
+
+def world_now() -> datetime:
+    """The application's notion of now: when something happened, if nobody reported a time."""
+    return _world_clock.get()()
+
+
+@contextmanager
+def world_clock(clock: Callable[[], datetime]) -> Iterator[None]:
+    token = _world_clock.set(clock)
+    try:
+        yield
+    finally:
+        _world_clock.reset(token)

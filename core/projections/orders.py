@@ -155,6 +155,7 @@ class OrdersAndShipments(Projection):
             "Order.Confirmed": self.confirmed,
             "Order.Cancelled": self.cancelled,
             "Order.PaymentRecorded": self.payment_recorded,
+            "Order.Refunded": self.refunded,
             "Order.Dispatched": self.order_dispatched,
             **followed,
             "Shipment.Dispatched": self.shipment_dispatched,
@@ -212,6 +213,9 @@ class OrdersAndShipments(Projection):
             (str(e.originator_id), e.amount["amount"], e.amount["currency"], e.reference, utc(e.occurred_at),
              utc(e.timestamp), e.actor, position),
         )
+
+    def refunded(self, cur: Cursor, e: Any, position: int) -> None:
+        self._order(cur, e, "payment_status = %s", (e.payment_status,))
 
     def order_dispatched(self, cur: Cursor, e: Any, position: int) -> None:
         self._order(cur, e, "status = 'DISPATCHED', shipment_id = %s, carrier = %s", (str(e.shipment_id), e.carrier))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from farmgate.core.projections.base import Projection
+from farmgate.core.projections.claims import ClaimsView
 from farmgate.core.projections.catalog import ListingCatalog, StorefrontDirectory
 from farmgate.core.projections.exports import ExportTracking
 from farmgate.core.projections.households import HouseholdDirectory
@@ -11,7 +12,8 @@ from farmgate.core.projections.orders import OrdersAndShipments
 
 
 def all_projections() -> list[Projection]:
-    return [HouseholdDirectory(), ExportTracking(), StorefrontDirectory(), ListingCatalog(), OrdersAndShipments(), WebhookOutbox()]
+    return [HouseholdDirectory(), ExportTracking(), StorefrontDirectory(), ListingCatalog(), OrdersAndShipments(), WebhookOutbox(),
+            ClaimsView()]
 
 
 def projection_named(name: str) -> Projection:
