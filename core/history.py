@@ -30,6 +30,8 @@ class EventRecord:
     hash: str
     position: int | None = None
     intact: bool = True
+    #: the hash the stored data chains to now (equal to ``hash`` while nothing was altered)
+    chained: str = ""
 
 
 @dataclass
@@ -78,11 +80,15 @@ def stream_records(app: Any, aggregate_id: UUID) -> list[EventRecord]:
             record = EventRecord(
                 stream, aggregate_id, stored.originator_version, event_type, event.occurred_at,
                 event.timestamp, str(data.get("actor", "")), canonical(data), event.hash, intact=intact,
+                chained=expected,
             )
-            previous = event.hash
+            # Chain on what the stored data hashes to, not on what it claims: after an edit every
+            # later hash disagrees too, and the recomputed head differs from the recorded one.
+            previous = expected
         except Exception:  # bytes no longer decode: that is a broken record, not a crash
+            previous = hashlib.sha256(previous.encode() + bytes(stored.state)).hexdigest()
             record = EventRecord(stream, aggregate_id, stored.originator_version, event_type, None, None,
-                                 "", {}, "", intact=False)
+                                 "", {}, "", intact=False, chained=previous)
         records.append(record)
     return records
 
@@ -95,7 +101,7 @@ def verify(app: Any, aggregate_ids: Iterable[UUID]) -> IntegrityReport:
         count += len(records)
         if first_broken is None:
             first_broken = next((r for r in records if not r.intact), None)
-        heads[aggregate_id] = records[-1].hash if records else GENESIS
+        heads[aggregate_id] = records[-1].chained if records else GENESIS
     if len(heads) == 1:
         head = next(iter(heads.values()))
     else:

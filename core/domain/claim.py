@@ -16,6 +16,7 @@ from uuid import UUID, uuid4
 from farmgate.core.domain.aggregate import FarmAggregate
 from farmgate.core.domain.errors import InvalidInput, InvalidTransition
 from farmgate.core.domain.money import Money
+from farmgate.core.domain.text import required_text
 
 KINDS = ("SPOILED", "LATE_DELIVERY", "DAMAGED", "LOST", "NOT_AS_DESCRIBED")
 CLAIMANTS = ("BUYER", "HOUSEHOLD")
@@ -36,15 +37,6 @@ def checked_evidence(sha256: str, uri: str, description: str | None, field: list
     if description is not None and len(description) > 1000:
         raise InvalidInput("description is longer than 1000 characters", field + ["description"])
     return {"sha256": digest, "uri": uri.strip(), "description": description}
-
-
-def _text(value: str, field: list[str], limit: int = 4000) -> str:
-    value = value.strip()
-    if not value:
-        raise InvalidInput(f"{field[-1]} must not be empty", field)
-    if len(value) > limit:
-        raise InvalidInput(f"{field[-1]} is longer than {limit} characters", field)
-    return value
 
 
 def liability_split(payout: Money, liability: list[dict[str, Any]]) -> dict[str, Money]:
@@ -171,7 +163,7 @@ class CompensationClaim(FarmAggregate):
             kind=kind,
             claimant=claimant,
             amount_claimed=amount_claimed.to_primitive(),
-            description=_text(description, ["input", "description"]),
+            description=required_text(description, ["input", "description"], 4000),
             respond_by=now + response_time,
         )
         for item in evidence:
@@ -245,14 +237,14 @@ class CompensationClaim(FarmAggregate):
             raise InvalidInput("recommendedPayout must be between zero and the amount claimed", payout_field + ["amount"])
         self._record(
             self.Assessed,
-            findings=_text(findings, ["input", "findings"]),
+            findings=required_text(findings, ["input", "findings"], 4000),
             liability=[{"party": s["party"], "basis_points": int(s["basis_points"])} for s in liability],
             recommended_payout=recommended_payout.to_primitive(),
         )
 
     def decide(self, outcome: str, payout: Money | None, reason: str) -> None:
         self._require(("ASSESSED",), "decided before it is assessed" if self.status == "OPEN" else "decided")
-        reason = _text(reason, ["input", "reason"])
+        reason = required_text(reason, ["input", "reason"], 4000)
         if outcome == "APPROVED":
             field = ["input", "payout"]
             if payout is None:
@@ -287,11 +279,11 @@ class CompensationClaim(FarmAggregate):
             raise InvalidInput(f"{payer} owes {outstanding} of its share; {amount} is more", field + ["amount"])
         settled = self.paid_total + amount == self.payout
         self._record(self.CompensationPaid, occurred_at=occurred_at, payer=payer, amount=amount.to_primitive(),
-                     reference=_text(reference, ["input", "reference"], 200), settled=settled)
+                     reference=required_text(reference, ["input", "reference"], 200), settled=settled)
 
     def withdraw(self, reason: str) -> None:
         self._require(("OPEN", "ASSESSED"), "withdrawn")
-        self._record(self.Withdrawn, reason=_text(reason, ["input", "reason"]))
+        self._record(self.Withdrawn, reason=required_text(reason, ["input", "reason"], 4000))
 
     def note_missed_deadline(self, now: datetime) -> bool:
         """Record the SLA breach once, if the claim is still undecided past respond_by."""

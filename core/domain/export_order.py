@@ -30,7 +30,7 @@ from farmgate.core.domain.countries import check_country
 from farmgate.core.domain.errors import AlreadyExists, InvalidInput, InvalidTransition, LimitExceeded
 from farmgate.core.domain.money import Money
 from farmgate.core.domain.export_sla import ON_TRACK, SLA_STATES
-from farmgate.core.domain.household import _text as checked_text
+from farmgate.core.domain.text import optional_text, required_text, world_time
 
 EXPORT_ORDER_NAMESPACE = uuid5(NAMESPACE_URL, "urn:farmgate:export-order")
 
@@ -112,20 +112,6 @@ def _positive_int(value: int, field: list[str], limit: int) -> int:
     if value > limit:
         raise InvalidInput(f"{field[-1]} must be at most {limit}", field)
     return value
-
-
-def _moment(value: datetime, now: datetime, field: list[str]) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidInput(f"{field[-1]} must carry a UTC offset", field)
-    if value > now:
-        raise InvalidInput(f"{field[-1]} must not be in the future", field)
-    return value
-
-
-def _optional_text(value: str | None, field: list[str], limit: int) -> str | None:
-    if value is None or not value.strip():
-        return None
-    return checked_text(value, field, limit)
 
 
 class ExportOrder(FarmAggregate):
@@ -248,7 +234,7 @@ class ExportOrder(FarmAggregate):
         currency: str,
         harvest_to_door_hours: int,
     ) -> ExportOrder:
-        reference = checked_text(reference, ["input", "reference"], 100)
+        reference = required_text(reference, ["input", "reference"], 100)
         hs_code = hs_code.strip()
         if not _HS_CODE.match(hs_code):
             raise InvalidInput("hsCode must be 6 to 10 digits, e.g. 081090", ["input", "hsCode"])
@@ -263,10 +249,10 @@ class ExportOrder(FarmAggregate):
             partner_id=partner_id,
             created_by=created_by,
             reference=reference,
-            product=checked_text(product, ["input", "product"]),
+            product=required_text(product, ["input", "product"]),
             hs_code=hs_code,
             destination_country=check_country(destination_country, ["input", "destinationCountry"]),
-            consignee=checked_text(consignee, ["input", "consignee"], 300),
+            consignee=required_text(consignee, ["input", "consignee"], 300),
             incoterm=_known(incoterm, INCOTERMS, "The Incoterm", ["input", "incoterm"]),
             quantity_kg=_positive_int(quantity_kg, ["input", "quantityKg"], MAX_KG),
             unit_price=price.amount,
@@ -321,9 +307,9 @@ class ExportOrder(FarmAggregate):
     ) -> None:
         self._require_status((OPEN, IN_TRANSIT, DELIVERED), "take documents")
         _known(kind, DOCUMENT_KINDS, "The document kind", ["input", "kind"])
-        number = checked_text(number, ["input", "number"], 100)
-        issuer = checked_text(issuer, ["input", "issuer"])
-        issued_at = _moment(issued_at, now, ["input", "issuedAt"])
+        number = required_text(number, ["input", "number"], 100)
+        issuer = required_text(issuer, ["input", "issuer"])
+        issued_at = world_time(issued_at, now, ["input", "issuedAt"])
         digest = None
         if sha256 is not None and sha256.strip():
             digest = sha256.strip().lower()
@@ -339,7 +325,7 @@ class ExportOrder(FarmAggregate):
         _known(kind, MILESTONES, "The milestone kind", ["input", "kind"])
         self._require_status((OPEN, IN_TRANSIT), "reach more milestones")
         self._check_milestone_order(kind)
-        occurred_at = _moment(occurred_at, now, ["input", "occurredAt"])
+        occurred_at = world_time(occurred_at, now, ["input", "occurredAt"])
         last = self.last_milestone
         if last is not None and occurred_at < self.milestones[last]:
             raise InvalidInput(f"occurredAt must not be before the {last} milestone", ["input", "occurredAt"])
@@ -352,8 +338,8 @@ class ExportOrder(FarmAggregate):
             self.MilestoneReached,
             occurred_at=occurred_at,
             kind=kind,
-            location=_optional_text(location, ["input", "location"], 100),
-            note=_optional_text(note, ["input", "note"], 1000),
+            location=optional_text(location, ["input", "location"], 100),
+            note=optional_text(note, ["input", "note"], 1000),
         )
 
     def _check_milestone_order(self, kind: str) -> None:
@@ -368,7 +354,7 @@ class ExportOrder(FarmAggregate):
 
     def cancel(self, reason: str) -> None:
         self._require_status((OPEN,), "be cancelled")
-        self._record(self.Cancelled, reason=checked_text(reason, ["input", "reason"], 500))
+        self._record(self.Cancelled, reason=required_text(reason, ["input", "reason"], 500))
 
     def observe_sla(self, state: str, due_by: datetime | None, observed_at: datetime) -> bool:
         """Record a watcher's observation if the state changed; True if it did."""

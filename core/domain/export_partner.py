@@ -10,7 +10,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from farmgate.core.domain.aggregate import FarmAggregate
 from farmgate.core.domain.countries import check_country
-from farmgate.core.domain.household import _text as checked_text
+from farmgate.core.domain.text import required_text
 
 EXPORT_PARTNER_NAMESPACE = uuid5(NAMESPACE_URL, "urn:farmgate:export-partner")
 
@@ -30,6 +30,6 @@ class ExportPartner(FarmAggregate):
 
     @classmethod
     def register(cls, *, name: str, country: str) -> ExportPartner:
-        name = checked_text(name, ["input", "name"])
+        name = required_text(name, ["input", "name"])
         country = check_country(country, ["input", "country"])
         return cls._start(cls.Registered, export_partner_id_for(name, country), name=name, country=country)

@@ -12,6 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from farmgate.core.domain.aggregate import FarmAggregate
 from farmgate.core.domain.errors import InvalidInput, InvalidTransition
+from farmgate.core.domain.text import required_text
 
 HOUSEHOLD_NAMESPACE = uuid5(NAMESPACE_URL, "urn:farmgate:household")
 CODE_SEQUENCE_NAMESPACE = uuid5(NAMESPACE_URL, "urn:farmgate:household-code-sequence")
@@ -22,15 +23,6 @@ CERTIFICATION_SCHEMES = ("VIETGAP", "GLOBALGAP", "ORGANIC", "OCOP")
 
 def household_id_for(national_id_digest: str) -> UUID:
     return uuid5(HOUSEHOLD_NAMESPACE, national_id_digest)
-
-
-def _text(value: str, field: list[str], limit: int = 200) -> str:
-    value = value.strip()
-    if not value:
-        raise InvalidInput(f"{field[-1]} must not be empty", field)
-    if len(value) > limit:
-        raise InvalidInput(f"{field[-1]} is longer than {limit} characters", field)
-    return value
 
 
 class HouseholdCodeSequence(FarmAggregate):
@@ -146,7 +138,7 @@ class Household(FarmAggregate):
             cls.Registered,
             household_id_for(national_id_digest),
             code=code,
-            name=_text(name, ["input", "name"]),
+            name=required_text(name, ["input", "name"]),
             national_id_digest=national_id_digest,
             phone=phone,
             address=address,
@@ -161,12 +153,12 @@ class Household(FarmAggregate):
     def verify(self, method: str) -> None:
         if self.status != "REGISTERED":
             raise InvalidTransition(f"A {self.status} household cannot be verified", ["input", "householdId"])
-        self._record(self.Verified, method=_text(method, ["input", "method"]))
+        self._record(self.Verified, method=required_text(method, ["input", "method"]))
 
     def link_payment_account(self, kind: str, provider: str, reference_masked: str) -> None:
         if kind not in PAYMENT_ACCOUNT_KINDS:
             raise InvalidInput(f"Unknown payment account kind {kind}", ["input", "kind"])
-        provider = _text(provider, ["input", "provider"], 100)
+        provider = required_text(provider, ["input", "provider"], 100)
         if any(a["kind"] == kind and a["provider"] == provider and a["reference_masked"] == reference_masked
                for a in self.payment_accounts):
             raise InvalidInput("This payment account is already linked", ["input", "reference"], code="ALREADY_EXISTS")
@@ -177,8 +169,8 @@ class Household(FarmAggregate):
     ) -> UUID:
         if scheme not in CERTIFICATION_SCHEMES:
             raise InvalidInput(f"Unknown certification scheme {scheme}", ["input", "scheme"])
-        number = _text(number, ["input", "number"], 100)
-        issuer = _text(issuer, ["input", "issuer"], 200)
+        number = required_text(number, ["input", "number"], 100)
+        issuer = required_text(issuer, ["input", "issuer"], 200)
         if valid_until <= now:
             raise InvalidInput("validUntil must be in the future", ["input", "validUntil"])
         if any(c["scheme"] == scheme and c["number"] == number for c in self.certifications.values()):

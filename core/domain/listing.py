@@ -18,7 +18,8 @@ from uuid import UUID, uuid4
 
 from farmgate.core.domain.aggregate import FarmAggregate
 from farmgate.core.domain.errors import InvalidInput, InvalidTransition, OutOfStock
-from farmgate.core.domain.household import Household, _text
+from farmgate.core.domain.household import Household
+from farmgate.core.domain.text import required_text
 from farmgate.core.domain.money import Money
 from farmgate.core.domain.storefront import Storefront
 
@@ -219,10 +220,10 @@ class Listing(FarmAggregate):
             address_scheme=int(address["scheme"]),
             province_code=str(address["province_code"]),
             district_code=address.get("district_code"),
-            title=_text(title, ["input", "title"], 200),
+            title=required_text(title, ["input", "title"], 200),
             description=description,
             category=category,
-            unit=_text(unit, ["input", "unit"], 50),
+            unit=required_text(unit, ["input", "unit"], 50),
             unit_price=_checked_price(unit_price, ["input", "unitPrice"]).to_primitive(),
             stock_quantity=_whole(stock_quantity, ["input", "stockQuantity"], 1, MAX_STOCK, "stockQuantity"),
             shelf_life_hours=_whole(
@@ -255,7 +256,7 @@ class Listing(FarmAggregate):
         _whole(delta, ["input", "delta"], -MAX_STOCK, MAX_STOCK, "delta")
         if delta == 0:
             raise InvalidInput("delta must not be zero", ["input", "delta"])
-        reason = _text(reason, ["input", "reason"], 200)
+        reason = required_text(reason, ["input", "reason"], 200)
         after = self.stock_quantity + delta
         if after < 0:
             raise InvalidInput(f"Only {self.stock_quantity} in stock; the loss cannot exceed it", ["input", "delta"])

@@ -31,8 +31,6 @@ from uuid import UUID
 from farmgate.core.domain.aggregate import FarmAggregate
 from farmgate.core.domain.contact import normalise_phone
 from farmgate.core.domain.errors import AlreadyExists, InvalidInput, InvalidTransition, OutOfStock
-from farmgate.core.domain.export_order import _moment as world_time
-from farmgate.core.domain.household import _text as checked_text
 from farmgate.core.domain.listing import Listing
 from farmgate.core.domain.money import Money
 from farmgate.core.domain.place import Address
@@ -42,6 +40,7 @@ from farmgate.core.domain.shipment import (
     OUT_FOR_DELIVERY, RETURNED_TO_SENDER, SPOILED as SHIPMENT_SPOILED,
 )
 from farmgate.core.domain.storefront import Storefront
+from farmgate.core.domain.text import required_text, world_time
 
 PAYMENT_METHODS = ("CASH_ON_DELIVERY", "E_WALLET", "BANK_TRANSFER", "POST_OFFICE_COUNTER")
 
@@ -84,7 +83,7 @@ class Buyer:
         if not isinstance(address, dict):
             raise InvalidInput("address is required", path + ["address"])
         return cls(
-            checked_text(name if isinstance(name, str) else "", path + ["name"], 200),
+            required_text(name if isinstance(name, str) else "", path + ["name"], 200),
             normalise_phone(phone if isinstance(phone, str) else "", path + ["phone"]),
             Address.checked(field=path + ["address"], **address),
         )
@@ -347,12 +346,12 @@ class Order(FarmAggregate):
     def cancel(self, reason: str) -> list[tuple[UUID, int]]:
         """Cancel before dispatch; returns each listing's reserved quantity, for the caller to release."""
         self._require_status((PLACED, CONFIRMED), "be cancelled")
-        self._record(self.Cancelled, reason=checked_text(reason, ["input", "reason"], 500))
+        self._record(self.Cancelled, reason=required_text(reason, ["input", "reason"], 500))
         return [(line["listing_id"], line["quantity"]) for line in self.lines]
 
     def record_payment(self, amount: Money, reference: str, occurred_at: datetime, now: datetime) -> None:
         self._require_status(tuple(s for s in ORDER_STATUSES if s != CANCELLED), "take payments")
-        reference = checked_text(reference, ["input", "reference"], 100)
+        reference = required_text(reference, ["input", "reference"], 100)
         occurred_at = world_time(occurred_at, now, ["input", "occurredAt"])
         if occurred_at < self.placed_at:
             raise InvalidInput("occurredAt must not be before the order was placed", ["input", "occurredAt"])

@@ -40,9 +40,7 @@ from uuid import UUID, uuid4
 
 from farmgate.core.domain.aggregate import FarmAggregate
 from farmgate.core.domain.errors import InvalidInput, InvalidTransition
-from farmgate.core.domain.export_order import _moment as world_time
-from farmgate.core.domain.export_order import _optional_text as optional_text
-from farmgate.core.domain.household import _text as checked_text
+from farmgate.core.domain.text import optional_text, required_text, world_time
 
 INFO_RECEIVED = "INFO_RECEIVED"
 IN_TRANSIT = "IN_TRANSIT"
@@ -205,7 +203,7 @@ class Shipment(FarmAggregate):
             marketplace=marketplace,
             storefront_id=storefront_id,
             household_id=household_id,
-            carrier=checked_text(carrier, ["input", "carrier"], 100),
+            carrier=required_text(carrier, ["input", "carrier"], 100),
             tracking_number=tracking_number,
             harvested_at=harvested_at,
             promised_by=promised_by,
@@ -293,7 +291,7 @@ class Shipment(FarmAggregate):
             self.SpoilageDeclared,
             occurred_at=occurred_at,
             status=self._resulting_status(SPOILED, occurred_at),
-            note=checked_text(note, ["input", "note"], 1000),
+            note=required_text(note, ["input", "note"], 1000),
         )
 
     def return_to_sender(

@@ -13,7 +13,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from farmgate.core.domain.aggregate import FarmAggregate
 from farmgate.core.domain.errors import InvalidInput, InvalidTransition
-from farmgate.core.domain.household import Household, _text
+from farmgate.core.domain.household import Household
+from farmgate.core.domain.text import required_text
 from farmgate.core.domain.opening_hours import OpeningHours
 from farmgate.core.domain.place import GeoPoint
 
@@ -95,7 +96,7 @@ class Storefront(FarmAggregate):
             storefront_id_for(household.id, marketplace),
             household_id=household.id,
             marketplace=marketplace,
-            name=_text(name, ["input", "name"], 120),
+            name=required_text(name, ["input", "name"], 120),
             location={"latitude": location.latitude, "longitude": location.longitude},
             opening_hours=opening_hours.to_primitive(),
         )
