@@ -19,6 +19,11 @@ from farmgate.graphql.catalog.mutations import CatalogMutation
 from farmgate.graphql.catalog.queries import CatalogQuery
 from farmgate.graphql.catalog.scoped import listing_by_global_id, storefront_by_global_id
 from farmgate.graphql.catalog.types import Listing, Storefront
+from farmgate.graphql.claims.case_file import CaseFileQuery
+from farmgate.graphql.claims.mutations import ClaimMutation
+from farmgate.graphql.claims.queries import ClaimQuery
+from farmgate.graphql.claims.scoped import claim_by_global_id
+from farmgate.graphql.claims.types import CompensationClaim
 from farmgate.graphql.errors import MaskInternalErrors, is_client_error
 from farmgate.graphql.exports.mutations import ExportMutation
 from farmgate.graphql.exports.queries import ExportQuery
@@ -31,6 +36,10 @@ from farmgate.graphql.households.mutations import HouseholdMutation
 from farmgate.graphql.households.queries import HouseholdQuery
 from farmgate.graphql.households.types import Household
 from farmgate.graphql.nodes import NodeQuery, register_node
+from farmgate.graphql.orders.mutations import OrderMutation
+from farmgate.graphql.orders.queries import OrderQuery
+from farmgate.graphql.orders.scoped import order_by_global_id, shipment_by_global_id
+from farmgate.graphql.orders.types import Order, Shipment
 from farmgate.graphql.reference import ReferenceQuery
 from farmgate.graphql.subscriptions import Subscription
 
@@ -43,11 +52,17 @@ register_node("ExportPartner", export_partner_by_global_id)
 register_node("ExportOrder", export_order_by_global_id)
 register_node("WebhookEndpoint", webhook_endpoint_by_global_id)
 register_node("WebhookDelivery", webhook_delivery_by_global_id)
+register_node("Order", order_by_global_id)
+register_node("Shipment", shipment_by_global_id)
+register_node("CompensationClaim", claim_by_global_id)
 
-Query = merge_types("Query", (NodeQuery, ReferenceQuery, HouseholdQuery, CatalogQuery, ExportQuery, WebhookQuery))
-Mutation = merge_types("Mutation", (HouseholdMutation, CatalogMutation, ExportMutation, WebhookMutation))
+Query = merge_types("Query", (NodeQuery, ReferenceQuery, HouseholdQuery, CatalogQuery, ExportQuery, WebhookQuery,
+                                OrderQuery, ClaimQuery, CaseFileQuery))
+Mutation = merge_types("Mutation", (HouseholdMutation, CatalogMutation, ExportMutation, WebhookMutation,
+                                      OrderMutation, ClaimMutation))
 
-NODE_TYPES: list[type] = [Household, Storefront, Listing, ExportPartner, ExportOrder, WebhookEndpoint, WebhookDelivery]
+NODE_TYPES: list[type] = [Household, Storefront, Listing, ExportPartner, ExportOrder, WebhookEndpoint, WebhookDelivery,
+                         Order, Shipment, CompensationClaim]
 
 
 class FarmgateSchema(strawberry.Schema):

@@ -274,3 +274,134 @@ def catalog_household_row(
     if principal is not None and principal.is_("MARKETPLACE") and principal.marketplace == via["marketplace"]:
         return household_row
     return seller_view(household_row) if in_public_catalog(via) else None
+
+
+# -- orders and shipments ---------------------------------------------------------------------
+# MARKETPLACE: its marketplace's orders and their shipments; HOUSEHOLD: its own (it sells them);
+# CARRIER: the shipments it carries, and their orders only through those shipments; DISPUTE_STAFF
+# reads all. Rules take an order row or a shipment row: both carry marketplace, household_id and
+# (once dispatched) carrier. An order shows the storefront and listings it names to whoever sees the
+# order, even after they left the catalog.
+
+
+def _its_marketplace(principal: Principal | None, row: dict[str, Any]) -> bool:
+    return principal is not None and principal.is_("MARKETPLACE") and principal.marketplace == row["marketplace"]
+
+
+def _party_to_order(principal: Principal, row: dict[str, Any]) -> bool:
+    """The order's marketplace, or its household (it sells the produce)."""
+    return _its_marketplace(principal, row) or (
+        principal.is_("HOUSEHOLD") and principal.household == household_global_id(row["household_id"])
+    )
+
+
+def carries(principal: Principal | None, row: dict[str, Any]) -> bool:
+    """The caller is the carrier of this shipment (or of this order's shipment)."""
+    return (principal is not None and principal.is_("CARRIER") and row.get("carrier") is not None
+            and row["carrier"] == principal.carrier)
+
+
+def order_visible(principal: Principal | None, row: dict[str, Any], *, through_shipment: bool = False) -> bool:
+    """``order``, ``orderByNumber``, ``orders``, ``node(id:)``; ``through_shipment`` for an order reached
+    from a shipment the caller sees (``Shipment.order``, a carrier's payment), which lets its carrier in."""
+    if principal is None:
+        return False
+    if principal.is_("ADMIN", "DISPUTE_STAFF") or _party_to_order(principal, row):
+        return True
+    return through_shipment and carries(principal, row)
+
+
+def shipment_visible(principal: Principal | None, row: dict[str, Any]) -> bool:
+    return order_visible(principal, row) or carries(principal, row)
+
+
+def order_list_filter(principal: Principal) -> dict[str, Any] | None:
+    """Scope arguments of ``OrderQueries.page``; None when the role sees no order list."""
+    if principal.is_("ADMIN", "DISPUTE_STAFF"):
+        return {}
+    if principal.is_("MARKETPLACE"):
+        return {"marketplace": principal.marketplace}
+    if principal.is_("HOUSEHOLD"):
+        from farmgate.graphql.ids import uuid_of
+
+        own = uuid_of(principal.household or "", "Household")
+        return {"household_scope": own} if own else None
+    return None
+
+
+def orders_marketplace(principal: Principal) -> str | None:
+    """placeOrder: a marketplace orders from its own marketplace's listings only (others' read as not
+    found); ADMIN from any."""
+    return principal.marketplace if principal.is_("MARKETPLACE") else None
+
+
+def manages_order(principal: Principal, row: dict[str, Any]) -> bool:
+    """confirmOrder, dispatchOrder, cancelOrder: ADMIN, the order's marketplace, its household."""
+    return principal.is_("ADMIN") or _party_to_order(principal, row)
+
+
+def collects_payment(principal: Principal, row: dict[str, Any]) -> bool:
+    """A carrier records only the cash it collects on delivery."""
+    return not principal.is_("CARRIER") or row["payment_method"] == "CASH_ON_DELIVERY"
+
+
+def tracks_shipment(principal: Principal, row: dict[str, Any]) -> bool:
+    """recordCheckpoint, recordDeliveryFailure, confirmDelivery, and recordPayment (a carrier's for cash
+    on delivery only, ``collects_payment``): ADMIN, the order's marketplace, the shipment's carrier."""
+    return principal.is_("ADMIN") or _its_marketplace(principal, row) or carries(principal, row)
+
+
+def declares_spoilage_of(principal: Principal, row: dict[str, Any]) -> bool:
+    """declareSpoilage: who tracks the shipment, and DISPUTE_STAFF for any."""
+    return principal.is_("DISPUTE_STAFF") or tracks_shipment(principal, row)
+
+
+def sees_buyer(principal: Principal | None, row: dict[str, Any]) -> bool:
+    """The buyer's name, phone and street address: ADMIN and the order's marketplace; everyone else who
+    sees the order gets them masked (first letter, last 3 digits, province)."""
+    return (principal is not None and principal.is_("ADMIN")) or _its_marketplace(principal, row)
+
+
+def order_household_row(principal: Principal | None, household_row: dict[str, Any], order_row: dict[str, Any]
+                        ) -> dict[str, Any]:
+    """The selling household an order (already visible to the caller) shows: all of it to who may read
+    the household and to the order's marketplace; the seller's public face to anyone else (a carrier)."""
+    if household_visible(principal, household_row) or _its_marketplace(principal, order_row):
+        return household_row
+    return seller_view(household_row)
+
+
+# -- claims and case files ------------------------------------------------------------------------
+# DISPUTE_STAFF and ADMIN read every claim and case file and decide claims; the order's MARKETPLACE
+# and HOUSEHOLD read their own and file claims and evidence; the CARRIER of the order's shipment
+# sees the claims about it and may add evidence. Everyone else: not found. Rules take the order row.
+
+
+def claim_visible(principal: Principal | None, order_row: dict[str, Any]) -> bool:
+    return order_visible(principal, order_row) or carries(principal, order_row)
+
+
+def case_file_visible(principal: Principal | None, order_row: dict[str, Any]) -> bool:
+    return order_visible(principal, order_row)
+
+
+def files_claim_as(principal: Principal, order_row: dict[str, Any], claimant: str) -> bool:
+    """A marketplace files for the buyer or the household; a household only as itself."""
+    if principal.is_("ADMIN"):
+        return True
+    if principal.is_("MARKETPLACE"):
+        return _its_marketplace(principal, order_row)
+    return principal.is_("HOUSEHOLD") and claimant == "HOUSEHOLD" and _party_to_order(principal, order_row)
+
+
+def claim_list_filter(principal: Principal) -> dict[str, Any] | None:
+    if principal.is_("ADMIN", "DISPUTE_STAFF"):
+        return {}
+    if principal.is_("MARKETPLACE"):
+        return {"marketplace": principal.marketplace}
+    if principal.is_("HOUSEHOLD"):
+        from farmgate.graphql.ids import uuid_of
+
+        own = uuid_of(principal.household or "", "Household")
+        return {"household_id": own} if own else None
+    return None

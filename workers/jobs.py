@@ -6,12 +6,15 @@ import importlib
 
 from farmgate.workers.scheduler import Periodic
 
-ACTOR_MODULES = ["farmgate.workers.maintenance", "farmgate.workers.webhooks", "farmgate.workers.export_sla"]
+ACTOR_MODULES = ["farmgate.workers.maintenance", "farmgate.workers.webhooks", "farmgate.workers.export_sla",
+                 "farmgate.workers.promise_watchdog", "farmgate.workers.claim_deadlines"]
 
 PERIODIC = [
     Periodic("purge_idempotency_keys", every_seconds=3600),
     Periodic("dispatch_webhooks", every_seconds=1),
     Periodic("refresh_export_sla", every_seconds=60),
+    Periodic("promise_watchdog", every_seconds=30),
+    Periodic("claim_deadlines", every_seconds=60),
 ]
 
 

@@ -5,65 +5,30 @@ the order did not exist."""
 from __future__ import annotations
 
 import base64
-import json
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from websockets.sync.client import ClientConnection, connect
 
 from tests.e2e.export_steps import H, create_order, now, record_document, record_milestone, register_partner
 from tests.e2e.server import Api
+from tests.e2e.ws import Subscription
+from tests.e2e.ws import subscribed as subscribed_to
 
 EVENTS = """subscription($id: ID!, $after: Int) { exportOrderEvents(exportOrderId: $id, afterVersion: $after) {
   stream aggregateId version type actor data hash occurredAt recordedAt } }"""
 
 
-class Subscription:
-    """One graphql-transport-ws operation on its own connection."""
-
-    def __init__(self, ws: ClientConnection) -> None:
-        self.ws = ws
-
-    def message(self, timeout: float = 15.0) -> dict[str, Any]:
-        message = json.loads(self.ws.recv(timeout=timeout))
-        while message["type"] == "ping":
-            self.ws.send(json.dumps({"type": "pong"}))
-            message = json.loads(self.ws.recv(timeout=timeout))
-        return message
-
-    def events(self, count: int, timeout: float = 15.0) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        received = []
-        while len(received) < count:
-            message = self.message(max(0.1, deadline - time.monotonic()))
-            assert message["type"] == "next" and "errors" not in message["payload"], message
-            received.append(message["payload"]["data"]["exportOrderEvents"])
-        return received
-
-
 @contextmanager
 def subscribed(api: Api, token: str | None, order_id: str, after: int | None = None) -> Iterator[Subscription]:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    url = api.url.replace("http://", "ws://") + "/graphql"
-    with connect(url, subprotocols=["graphql-transport-ws"], additional_headers=headers, open_timeout=10) as ws:
-        ws.send(json.dumps({"type": "connection_init", "payload": {}}))
-        assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
-        ws.send(json.dumps({"id": "1", "type": "subscribe",
-                            "payload": {"query": EVENTS, "variables": {"id": order_id, "after": after}}}))
-        yield Subscription(ws)
+    with subscribed_to(api, token, EVENTS, {"id": order_id, "after": after}, "exportOrderEvents") as subscription:
+        yield subscription
 
 
 def refusal(subscription: Subscription) -> tuple[str, str]:
-    """The error code the operation ended with, and that it then completed with no event."""
-    message = subscription.message()
-    errors = message["payload"] if message["type"] == "error" else message["payload"].get("errors")
-    assert errors and not (message["payload"].get("data") if message["type"] == "next" else None), message
-    following = subscription.message()["type"] if message["type"] == "next" else "complete"
-    return errors[0]["extensions"]["code"], following
+    return subscription.refusal()
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,57 @@
+"""`orderEvents`: every new event of an order's case (the order, its shipments, its claims), read
+from the stored log so an event recorded by any process reaches every subscriber."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from uuid import UUID
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+
+from farmgate.core.event_tail import EventTail
+from farmgate.core.history import record_of
+from farmgate.graphql.audit import EventRecord
+from farmgate.graphql.claims.scoped import claim_rows_of_order
+from farmgate.graphql.errors import CodedError
+from farmgate.graphql.ids import uuid_of
+from farmgate.graphql.orders.scoped import visible_order_row
+from farmgate.graphql.permissions import allow
+from farmgate.graphql.scope import case_file_visible, sees_buyer
+
+POLL_SECONDS = 0.2
+#: events that bring a new stream into an order's case
+JOINS_CASE = ("Shipment.Dispatched", "CompensationClaim.Filed")
+
+
+@strawberry.type
+class CaseSubscription:
+    @strawberry.subscription(
+        description="Every new event of the order, its shipments and claims, as it is recorded.",
+        extensions=allow("MARKETPLACE", "HOUSEHOLD", "DISPUTE_STAFF"),
+    )
+    async def order_events(self, info: strawberry.Info, order_id: strawberry.ID) -> AsyncGenerator[EventRecord, None]:
+        ctx = info.context
+        tail = EventTail(ctx.system.app)
+        position = await run_in_threadpool(tail.head)  # before the scope check: nothing is missed
+        row = await visible_order_row(ctx, uuid_of(order_id, "Order"))
+        if row is None or not case_file_visible(ctx.principal, row):
+            raise CodedError("No order with this id", "NOT_FOUND")
+        order = UUID(row["id"])
+        streams = {order, *(UUID(r["id"]) for r in await claim_rows_of_order(ctx, order))}
+        if row.get("shipment_id"):
+            streams.add(UUID(row["shipment_id"]))
+        reveal = sees_buyer(ctx.principal, row)
+        while True:
+            batch = await run_in_threadpool(tail.after, position)
+            for item in batch:
+                position = item.position
+                event = item.event
+                name = type(event).__qualname__
+                if name in JOINS_CASE and getattr(event, "order_id", None) == order:
+                    streams.add(event.originator_id)
+                if event.originator_id in streams:
+                    yield EventRecord.of(record_of(event, item.position), reveal)
+            if not batch:
+                await asyncio.sleep(POLL_SECONDS)

@@ -1,0 +1,97 @@
+"""A page of orders with their lines, listings, storefronts, households, shipments, checkpoints and
+failures costs a bounded number of SQL statements, however long the page: the DataLoaders batch,
+nothing is fetched per order.
+
+The schema runs in-process; every statement the read store issues is counted on its way to the real
+database (which still answers it)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from farmgate.deploy.container import System
+from farmgate.graphql.auth import Principal
+from farmgate.graphql.context import Context
+from farmgate.graphql.schema import schema
+from tests.integration.test_catalog_loaders import StatementCount
+from tests.integration.test_orders import a_shop, another_listing, place
+
+PAGE = """query($first: Int!) { orders(first: $first) {
+  totalCount
+  edges { node {
+    id number status total { amount currency } paymentStatus placedAt promisedBy
+    buyer { name phoneMasked address { provinceName street } }
+    storefront { name }
+    household { code phoneMasked }
+    lines { title quantity unitPrice { amount } listing { title storefront { name } } }
+    shipments {
+      trackingNumber status carrier
+      checkpoints { status occurredAt recordedAt location }
+      failures { reason note }
+      order { number }
+    }
+  } }
+} }"""
+
+
+@pytest.fixture
+def hundred_orders(system: System, personal_data) -> System:
+    """100 orders, each from its own household's storefront, with two lines, dispatched, scanned in
+    transit and failed once: the worst case for per-order fetching."""
+    app = system.app
+    for n in range(100):
+        shop = a_shop(system, personal_data, title=f"Na dai lô {n}")
+        rice = another_listing(system, shop.storefront_id, title=f"Gạo lô {n}", shelf_life_hours=8760)
+        order = place(system, personal_data, [(shop.listing_id, 2), (rice, 1)])
+        app.confirm_order(order)
+        shipment = app.dispatch_order(order, carrier="VNPost", tracking_number=f"EB{n:09d}VN")
+        app.record_checkpoint(shipment, status="IN_TRANSIT", occurred_at=app.clock(), location="Kho Bắc Ninh")
+        app.record_delivery_failure(shipment, reason="AREA_RESTRICTED", occurred_at=app.clock(), note="Phong tỏa")
+    system.catch_up()
+    return system
+
+
+def run_page(system: System, counter: StatementCount, first: int, principal: Principal) -> tuple[dict[str, Any], int]:
+    counter.statements.clear()
+    context = Context(system=system, request_id="loader-test", principal=principal)
+    result = asyncio.run(schema.execute(PAGE, variable_values={"first": first}, context_value=context))
+    assert result.errors is None, result.errors
+    return result.data, len(counter.statements)  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("principal", [
+    Principal(role="ADMIN", subject="root"),
+    Principal(role="MARKETPLACE", subject="postmart-ops", marketplace="POSTMART"),
+    Principal(role="DISPUTE_STAFF", subject="minh"),
+], ids=["admin", "marketplace", "dispute-staff"])
+def test_a_page_of_100_orders_costs_as_many_statements_as_a_page_of_10(
+    hundred_orders: System, monkeypatch: pytest.MonkeyPatch, principal: Principal
+) -> None:
+    counter = StatementCount(monkeypatch)
+    small, small_cost = run_page(hundred_orders, counter, 10, principal)
+    full, full_cost = run_page(hundred_orders, counter, 100, principal)
+
+    # Check the pages are what they claim: every order with its own lines, shipment and history.
+    edges = full["orders"]["edges"]
+    assert full["orders"]["totalCount"] == 100 and len(edges) == 100 and len(small["orders"]["edges"]) == 10
+    assert len({e["node"]["household"]["code"] for e in edges}) == 100
+    for n, edge in enumerate(edges):
+        node = edge["node"]
+        assert node["status"] == "DELIVERY_FAILED"
+        assert [line["listing"]["title"] for line in node["lines"]] == [f"Na dai lô {n}", f"Gạo lô {n}"]
+        assert {line["listing"]["storefront"]["name"] for line in node["lines"]} == {node["storefront"]["name"]}
+        [shipment] = node["shipments"]
+        assert shipment["trackingNumber"] == f"EB{n:09d}VN" and shipment["order"]["number"] == node["number"]
+        assert [c["status"] for c in shipment["checkpoints"]] == ["INFO_RECEIVED", "IN_TRANSIT", "ATTEMPT_FAILED"]
+        assert shipment["failures"] == [{"reason": "AREA_RESTRICTED", "note": "Phong tỏa"}]
+        # Check the buyer is whole for ADMIN and the marketplace, masked for dispute staff.
+        whole = principal.role != "DISPUTE_STAFF"
+        assert (node["buyer"]["name"] == "Trần Thị Mai") is whole
+        assert (node["buyer"]["address"]["street"] is not None) is whole
+    # Check the cost: a handful of statements (the count and the page, then one per kind of row),
+    # the same for 10 orders as for 100.
+    assert full_cost == small_cost, counter.statements
+    assert full_cost <= 10, counter.statements
