@@ -82,6 +82,38 @@ class ReadStore:
         with self.transaction(commit=False) as cur:
             return cur.execute(sql, params).fetchone()
 
+    def page_by_position(
+        self,
+        table: str,
+        *,
+        after_position: int,
+        limit: int,
+        equals: Sequence[tuple[str, Any]] = (),
+        clauses: Sequence[tuple[str, Any]] = (),
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Rows after a log position, oldest first, and how many match in all.
+
+        ``equals``: (column, value) pairs, skipped where the value is None; ``clauses``: (SQL with one
+        %s, value) pairs. Ordering by the position a row was created at keeps cursors stable while
+        new rows arrive: they land after every cursor already handed out.
+        """
+        where, params = ["1 = 1"], []
+        for column, value in equals:
+            if value is not None:
+                where.append(f"{column} = %s")
+                params.append(str(value))
+        for sql, value in clauses:
+            where.append(sql)
+            params.append(value)
+        clause = " AND ".join(where)
+        with self.transaction(commit=False) as cur:
+            total = cur.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {clause}", params).fetchone()
+            rows = cur.execute(
+                f"SELECT * FROM {table} WHERE {clause} AND position > %s ORDER BY position LIMIT %s",
+                [*params, after_position, limit],
+            ).fetchall()
+        return rows, int(total["n"]) if total else 0
+
     def lock_clause(self) -> str:
         """Row lock for a read-then-write in one transaction (SQLite's writer lock already serialises)."""
         return " FOR UPDATE" if self.dialect == "postgres" else ""

@@ -141,17 +141,9 @@ class ClaimQueries:
 
     def page(self, *, after_position: int, limit: int, status: str | None = None, marketplace: str | None = None,
              household_id: UUID | None = None) -> tuple[list[dict[str, Any]], int]:
-        where, params = ["1 = 1"], []
-        for column, value in (("status", status), ("marketplace", marketplace),
-                              ("household_id", str(household_id) if household_id else None)):
-            if value:
-                where.append(f"{column} = %s")
-                params.append(value)
-        clause = " AND ".join(where)
-        total = self.store.query_one(f"SELECT COUNT(*) AS n FROM {TABLE} WHERE {clause}", params)
-        rows = self.store.query(f"SELECT * FROM {TABLE} WHERE {clause} AND position > %s ORDER BY position LIMIT %s",
-                                [*params, after_position, limit])
-        return [self._decode(r) for r in rows], int(total["n"]) if total else 0
+        rows, total = self.store.page_by_position(TABLE, after_position=after_position, limit=limit, equals=(
+            ("status", status), ("marketplace", marketplace), ("household_id", household_id)))
+        return [self._decode(r) for r in rows], total
 
     def overdue(self, now: datetime, limit: int = 1000) -> list[UUID]:
         """Undecided claims past their response deadline and not yet recorded as breached."""

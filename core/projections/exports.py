@@ -245,23 +245,9 @@ class ExportQueries:
         created_by: str | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
         """Orders after a position, oldest first, and the total matching the filters."""
-        where, params = ["1 = 1"], []
-        if status:
-            where.append("status = %s")
-            params.append(status)
-        if partner_id is not None:
-            where.append("partner_id = %s")
-            params.append(str(partner_id))
-        if created_by is not None:
-            where.append("created_by = %s")
-            params.append(created_by)
-        clause = " AND ".join(where)
-        total = self.store.query_one(f"SELECT COUNT(*) AS n FROM {ORDERS} WHERE {clause}", params)
-        rows = self.store.query(
-            f"SELECT * FROM {ORDERS} WHERE {clause} AND position > %s ORDER BY position LIMIT %s",
-            [*params, after_position, limit],
-        )
-        return [self._decode(r) for r in rows], int(total["n"]) if total else 0
+        rows, total = self.store.page_by_position(ORDERS, after_position=after_position, limit=limit, equals=(
+            ("status", status), ("partner_id", partner_id), ("created_by", created_by)))
+        return [self._decode(r) for r in rows], total
 
     def lots_for(self, ids: list[UUID]) -> dict[UUID, list[dict[str, Any]]]:
         """Each order's lots, one row per household (summed), in order of first allocation."""

@@ -140,26 +140,10 @@ class HouseholdQueries:
         only_id: UUID | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
         """Rows after a position, oldest registration first, and the total matching the filters."""
-        where, params = ["1 = 1"], []
-        if province_code:
-            where.append("province_code = %s")
-            params.append(province_code)
-        if status:
-            where.append("status = %s")
-            params.append(status)
-        if channel:
-            where.append("channel = %s")
-            params.append(channel)
-        if only_id:
-            where.append("id = %s")
-            params.append(str(only_id))
+        clauses = []
         if search and fold(search):
-            where.append("name_folded LIKE %s")
-            params.append("%" + fold(search).replace("%", "").replace("_", "") + "%")
-        clause = " AND ".join(where)
-        total = self.store.query_one(f"SELECT COUNT(*) AS n FROM {TABLE} WHERE {clause}", params)
-        rows = self.store.query(
-            f"SELECT * FROM {TABLE} WHERE {clause} AND position > %s ORDER BY position LIMIT %s",
-            [*params, after_position, limit],
-        )
-        return [self._decode(r) for r in rows], int(total["n"]) if total else 0  # type: ignore[misc]
+            clauses.append(("name_folded LIKE %s", "%" + fold(search).replace("%", "").replace("_", "") + "%"))
+        rows, total = self.store.page_by_position(TABLE, after_position=after_position, limit=limit, equals=(
+            ("province_code", province_code), ("status", status), ("channel", channel), ("id", only_id),
+        ), clauses=clauses)
+        return [self._decode(r) for r in rows], total  # type: ignore[misc]

@@ -344,21 +344,11 @@ class OrderQueries:
         ``status``, ``storefront_id`` and ``household_id`` are the caller's filters; ``marketplace``,
         ``household_scope`` and ``carrier`` its scope. All given ones must hold.
         """
-        where, params = ["1 = 1"], []
-        for column, value in (
+        rows, total = self.store.page_by_position(ORDERS, after_position=after, limit=limit, equals=(
             ("status", status), ("storefront_id", storefront_id), ("household_id", household_id),
             ("marketplace", marketplace), ("household_id", household_scope), ("carrier", carrier),
-        ):
-            if value is not None:
-                where.append(f"{column} = %s")
-                params.append(str(value))
-        clause = " AND ".join(where)
-        total = self.store.query_one(f"SELECT COUNT(*) AS n FROM {ORDERS} WHERE {clause}", params)
-        rows = self.store.query(
-            f"SELECT * FROM {ORDERS} WHERE {clause} AND position > %s ORDER BY position LIMIT %s",
-            [*params, after, limit],
-        )
-        return [self._order(r) for r in rows], int(total["n"]) if total else 0
+        ))
+        return [self._order(r) for r in rows], total
 
     def lines_for_orders(self, ids: Sequence[UUID]) -> dict[UUID, list[dict[str, Any]]]:
         if not ids:

@@ -178,23 +178,8 @@ class WebhookDeliveries:
         created_by: str | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
         """Deliveries after a position, oldest event first, and the total matching the filters."""
-        where, params = ["1 = 1"], []
-        if status:
-            where.append("status = %s")
-            params.append(status)
-        if partner_id is not None:
-            where.append("partner_id = %s")
-            params.append(str(partner_id))
-        if created_by is not None:
-            where.append("created_by = %s")
-            params.append(created_by)
-        clause = " AND ".join(where)
-        total = self.store.query_one(f"SELECT COUNT(*) AS n FROM {DELIVERIES} WHERE {clause}", params)
-        rows = self.store.query(
-            f"SELECT * FROM {DELIVERIES} WHERE {clause} AND position > %s ORDER BY position LIMIT %s",
-            [*params, after_position, limit],
-        )
-        return rows, int(total["n"]) if total else 0
+        return self.store.page_by_position(DELIVERIES, after_position=after_position, limit=limit, equals=(
+            ("status", status), ("partner_id", partner_id), ("created_by", created_by)))
 
     def endpoints_by_partner(self, partner_ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
         if not partner_ids:

@@ -9,11 +9,11 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
-from strawberry.dataloader import DataLoader
 
 from farmgate.core.domain.errors import DomainError
 from farmgate.core.domain.storefront import MARKETPLACES, storefront_id_for
 from farmgate.graphql.context import Context
+from farmgate.graphql.loading import batched
 from farmgate.graphql.errors import CodedError
 from farmgate.graphql.pagination import Window
 
@@ -22,19 +22,8 @@ T = TypeVar("T")
 STOREFRONT_ROWS, LISTING_ROWS = "catalog_storefront_rows", "catalog_listing_rows"
 
 
-def _batched(fetch: Callable[[Context], Callable[[list[UUID]], dict[UUID, Row]]]) -> Callable[[Context], DataLoader[UUID, Row | None]]:
-    def factory(ctx: Context) -> DataLoader[UUID, Row | None]:
-        async def load(ids: list[UUID]) -> list[Row | None]:
-            found = await run_in_threadpool(fetch(ctx), list(ids))
-            return [found.get(i) for i in ids]
-
-        return DataLoader(load_fn=load)
-
-    return factory
-
-
-_storefronts = _batched(lambda ctx: ctx.system.catalog.storefronts_by_ids)
-_listings = _batched(lambda ctx: ctx.system.catalog.listings_by_ids)
+_storefronts = batched(lambda ctx: ctx.system.catalog.storefronts_by_ids)
+_listings = batched(lambda ctx: ctx.system.catalog.listings_by_ids)
 
 
 async def storefront_row(ctx: Context, storefront_id: UUID) -> Row | None:

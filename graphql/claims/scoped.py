@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from starlette.concurrency import run_in_threadpool
-from strawberry.dataloader import DataLoader
 
 from farmgate.graphql.claims.types import CompensationClaim
 from farmgate.graphql.context import Context
+from farmgate.graphql.loading import batched
 from farmgate.graphql.ids import uuid_of
 from farmgate.graphql.orders.loaders import order_row
 from farmgate.graphql.scope import claim_visible
@@ -17,20 +16,8 @@ from farmgate.graphql.scope import claim_visible
 Row = dict[str, Any]
 
 
-def _claims(ctx: Context) -> DataLoader[UUID, Row | None]:
-    async def load(ids: list[UUID]) -> list[Row | None]:
-        found = await run_in_threadpool(ctx.system.claims.by_ids, list(ids))
-        return [found.get(i) for i in ids]
-
-    return DataLoader(load_fn=load)
-
-
-def _claims_of_orders(ctx: Context) -> DataLoader[UUID, list[Row]]:
-    async def load(ids: list[UUID]) -> list[list[Row]]:
-        found = await run_in_threadpool(ctx.system.claims.for_orders, list(ids))
-        return [found.get(i, []) for i in ids]
-
-    return DataLoader(load_fn=load)
+_claims = batched(lambda ctx: ctx.system.claims.by_ids)
+_claims_of_orders = batched(lambda ctx: ctx.system.claims.for_orders, [])
 
 
 async def claim_row(ctx: Context, claim_id: UUID) -> Row | None:

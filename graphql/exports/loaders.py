@@ -3,38 +3,23 @@ list and milestone list a page touches (rows only; scope is applied by the calle
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from starlette.concurrency import run_in_threadpool
-from strawberry.dataloader import DataLoader
 
 from farmgate.graphql.context import Context
+from farmgate.graphql.loading import batched
 
 Rows = dict[UUID, Any]
 
 
-def _batched(
-    fetch: Callable[[Context], Callable[[list[UUID]], Rows]], empty: Any
-) -> Callable[[Context], DataLoader[UUID, Any]]:
-    def factory(ctx: Context) -> DataLoader[UUID, Any]:
-        async def load(ids: list[UUID]) -> list[Any]:
-            found = await run_in_threadpool(fetch(ctx), list(ids))
-            return [found.get(i, empty) for i in ids]
-
-        return DataLoader(load_fn=load)
-
-    return factory
-
-
-_orders = _batched(lambda ctx: ctx.system.exports.by_ids, None)
-_partners = _batched(lambda ctx: ctx.system.exports.partners_by_ids, None)
-_lots = _batched(lambda ctx: ctx.system.exports.lots_for, [])
-_documents = _batched(lambda ctx: ctx.system.exports.documents_for, [])
-_milestones = _batched(lambda ctx: ctx.system.exports.milestones_for, [])
-_deliveries = _batched(lambda ctx: ctx.system.webhooks.by_ids, None)
-_endpoints = _batched(lambda ctx: ctx.system.webhooks.endpoints_by_partner, None)
+_orders = batched(lambda ctx: ctx.system.exports.by_ids, None)
+_partners = batched(lambda ctx: ctx.system.exports.partners_by_ids, None)
+_lots = batched(lambda ctx: ctx.system.exports.lots_for, [])
+_documents = batched(lambda ctx: ctx.system.exports.documents_for, [])
+_milestones = batched(lambda ctx: ctx.system.exports.milestones_for, [])
+_deliveries = batched(lambda ctx: ctx.system.webhooks.by_ids, None)
+_endpoints = batched(lambda ctx: ctx.system.webhooks.endpoints_by_partner, None)
 
 
 async def export_order_row(ctx: Context, order_id: UUID) -> dict[str, Any] | None:

@@ -5,21 +5,15 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from starlette.concurrency import run_in_threadpool
-from strawberry.dataloader import DataLoader
 
 from farmgate.graphql.context import Context
+from farmgate.graphql.loading import batched
 from farmgate.graphql.households.types import Household
 from farmgate.graphql.ids import uuid_of
 from farmgate.graphql.scope import household_visible
 
 
-def _household_rows(ctx: Context) -> DataLoader[UUID, dict[str, Any] | None]:
-    async def load(ids: list[UUID]) -> list[dict[str, Any] | None]:
-        rows = await run_in_threadpool(ctx.system.households.by_ids, list(ids))
-        return [rows.get(i) for i in ids]
-
-    return DataLoader(load_fn=load)
+_household_rows = batched(lambda ctx: ctx.system.households.by_ids)
 
 
 async def household_row(ctx: Context, household_id: UUID) -> dict[str, Any] | None:

@@ -3,14 +3,13 @@ list, checkpoint list and failure list a page touches (rows only; scope is appli
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
-from strawberry.dataloader import DataLoader
 
 from farmgate.graphql.context import Context
+from farmgate.graphql.loading import batched
 from farmgate.graphql.pagination import Window
 
 Row = dict[str, Any]
@@ -20,25 +19,12 @@ LINE_ROWS, ORDER_SHIPMENT_ROWS = "order_line_rows", "order_shipment_rows"
 CHECKPOINT_ROWS, FAILURE_ROWS = "shipment_checkpoint_rows", "shipment_failure_rows"
 
 
-def _batched(
-    fetch: Callable[[Context], Callable[[list[UUID]], dict[UUID, Any]]], empty: Any
-) -> Callable[[Context], DataLoader[UUID, Any]]:
-    def factory(ctx: Context) -> DataLoader[UUID, Any]:
-        async def load(ids: list[UUID]) -> list[Any]:
-            found = await run_in_threadpool(fetch(ctx), list(ids))
-            return [found.get(i, empty) for i in ids]
-
-        return DataLoader(load_fn=load)
-
-    return factory
-
-
-_orders = _batched(lambda ctx: ctx.system.orders.orders_by_ids, None)
-_shipments = _batched(lambda ctx: ctx.system.orders.shipments_by_ids, None)
-_lines = _batched(lambda ctx: ctx.system.orders.lines_for_orders, [])
-_order_shipments = _batched(lambda ctx: ctx.system.orders.shipments_for_orders, [])
-_checkpoints = _batched(lambda ctx: ctx.system.orders.checkpoints_for_shipments, [])
-_failures = _batched(lambda ctx: ctx.system.orders.failures_for_shipments, [])
+_orders = batched(lambda ctx: ctx.system.orders.orders_by_ids, None)
+_shipments = batched(lambda ctx: ctx.system.orders.shipments_by_ids, None)
+_lines = batched(lambda ctx: ctx.system.orders.lines_for_orders, [])
+_order_shipments = batched(lambda ctx: ctx.system.orders.shipments_for_orders, [])
+_checkpoints = batched(lambda ctx: ctx.system.orders.checkpoints_for_shipments, [])
+_failures = batched(lambda ctx: ctx.system.orders.failures_for_shipments, [])
 
 
 async def order_row(ctx: Context, order_id: UUID) -> Row | None:

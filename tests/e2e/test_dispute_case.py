@@ -9,7 +9,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,6 +117,9 @@ def test_the_custard_apple_incident_from_order_to_tampered_case_file(world: tupl
         "shipmentId": shipment_id, "occurredAt": (T0 + timedelta(hours=48)).isoformat(),
         "note": "Na quá hạn 48 giờ, không còn bán được"}}, s["carrier"], "declareSpoilage")
     assert spoiled["shipment"]["status"] == "SPOILED"
+    # The order follows its shipment as a process step: the buyer's marketplace sees it spoiled, then claims.
+    wait_until(lambda: api.data("query($id: ID!) { order(id: $id) { status } }", {"id": order_id},
+                                s["postmart"])["order"]["status"] == "SPOILED", "the order to follow its shipment")
     late = api.data("""mutation($i: ConfirmDeliveryInput!) { confirmDelivery(input: $i) { shipment { status } %s } }"""
                     % ERRORS, {"i": {"shipmentId": shipment_id, "occurredAt": (T0 + timedelta(hours=49)).isoformat()}},
                     s["carrier"])["confirmDelivery"]
