@@ -7,7 +7,7 @@ from typing import Any
 
 from farmgate.core.domain.contact import mask_phone
 from farmgate.graphql.auth import Principal
-from farmgate.graphql.ids import to_global_id
+from farmgate.graphql.ids import to_global_id, uuid_of
 
 
 def household_global_id(household_id: str) -> str:
@@ -38,8 +38,6 @@ def household_list_filter(principal: Principal) -> dict[str, Any] | None:
     if principal.is_("MARKETPLACE"):
         return {"channel": principal.marketplace}
     if principal.is_("HOUSEHOLD"):
-        from farmgate.graphql.ids import uuid_of
-
         own = uuid_of(principal.household or "", "Household")
         return {"only_id": own} if own else None
     return None
@@ -102,8 +100,6 @@ def export_order_list_filter(principal: Principal) -> dict[str, Any] | None:
     if principal.is_("MARKETPLACE"):
         return {"created_by": principal.marketplace}
     if principal.is_("EXPORT_PARTNER"):
-        from farmgate.graphql.ids import uuid_of
-
         own = uuid_of(principal.partner or "", "ExportPartner")
         return {"partner_id": own} if own else None
     return None
@@ -322,8 +318,6 @@ def order_list_filter(principal: Principal) -> dict[str, Any] | None:
     if principal.is_("MARKETPLACE"):
         return {"marketplace": principal.marketplace}
     if principal.is_("HOUSEHOLD"):
-        from farmgate.graphql.ids import uuid_of
-
         own = uuid_of(principal.household or "", "Household")
         return {"household_scope": own} if own else None
     return None
@@ -400,8 +394,6 @@ def claim_list_filter(principal: Principal) -> dict[str, Any] | None:
     if principal.is_("MARKETPLACE"):
         return {"marketplace": principal.marketplace}
     if principal.is_("HOUSEHOLD"):
-        from farmgate.graphql.ids import uuid_of
-
         own = uuid_of(principal.household or "", "Household")
         return {"household_id": own} if own else None
     return None
