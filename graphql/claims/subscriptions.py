@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
+from typing import Any
 from uuid import UUID
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
 
-from farmgate.core.event_tail import EventTail
+from farmgate.core.event_tail import EventTail, event_name_of, stream_of
 from farmgate.core.history import record_of
 from farmgate.graphql.audit import EventRecord
 from farmgate.graphql.claims.scoped import claim_rows_of_order
@@ -43,15 +44,17 @@ class CaseSubscription:
         if row.get("shipment_id"):
             streams.add(UUID(row["shipment_id"]))
         reveal = sees_buyer(ctx.principal, row)
+        def wanted(notification: Any) -> bool:
+            return stream_of(notification) in streams or event_name_of(notification) in JOINS_CASE
+
         while True:
-            batch = await run_in_threadpool(tail.after, position)
-            for item in batch:
-                position = item.position
+            batch = await run_in_threadpool(tail.after, position, wanted)
+            position = batch.position
+            for item in batch.events:
                 event = item.event
-                name = type(event).__qualname__
-                if name in JOINS_CASE and getattr(event, "order_id", None) == order:
+                if type(event).__qualname__ in JOINS_CASE and getattr(event, "order_id", None) == order:
                     streams.add(event.originator_id)
                 if event.originator_id in streams:
                     yield EventRecord.of(record_of(event, item.position), reveal)
-            if not batch:
+            if batch.read < tail.batch_size:
                 await asyncio.sleep(POLL_SECONDS)

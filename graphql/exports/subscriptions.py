@@ -11,7 +11,7 @@ from uuid import UUID
 import strawberry
 from starlette.concurrency import run_in_threadpool
 
-from farmgate.core.event_tail import EventTail
+from farmgate.core.event_tail import EventTail, stream_of
 from farmgate.core.history import record_of
 from farmgate.graphql.audit import EventRecord
 from farmgate.graphql.errors import CodedError
@@ -59,13 +59,13 @@ class ExportSubscription:
                 last_version = event.originator_version
                 yield EventRecord.of(record_of(event), reveal)
         while True:
-            batch = await run_in_threadpool(tail.after, position)
-            for tailed in batch:
-                position = tailed.position
+            batch = await run_in_threadpool(tail.after, position, lambda n: stream_of(n) == order_id)
+            position = batch.position
+            for tailed in batch.events:
                 event = tailed.event
                 # Events already replayed above also follow the head: each is sent once.
-                if event.originator_id == order_id and (last_version is None or event.originator_version > last_version):
+                if last_version is None or event.originator_version > last_version:
                     last_version = event.originator_version
                     yield EventRecord.of(record_of(event, tailed.position), reveal)
-            if len(batch) < tail.batch_size:
+            if batch.read < tail.batch_size:
                 await asyncio.sleep(POLL_SECONDS)
