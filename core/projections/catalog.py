@@ -627,6 +627,30 @@ class CatalogQueries:
             page.append(listing)
         return page, total
 
+    def first_listings_of_storefronts(
+        self, storefront_ids: Sequence[UUID], limit: int, statuses: Sequence[str]
+    ) -> dict[UUID, tuple[list[dict[str, Any]], int]]:
+        """The first page (newest first, as ``listings_page`` browses) of each storefront's listings
+        and each one's total, in one query: a page of storefronts costs one listing query, not N."""
+        if not storefront_ids:
+            return {}
+        rows = self.store.query(
+            f"SELECT * FROM (SELECT l.*, ROW_NUMBER() OVER (PARTITION BY l.storefront_id ORDER BY l.position DESC)"
+            f" AS row_number, COUNT(*) OVER (PARTITION BY l.storefront_id) AS total_count FROM {LISTINGS} l"
+            f" WHERE l.storefront_id IN ({_in(storefront_ids)}) AND l.status IN ({_in(statuses)})) ranked"
+            " WHERE row_number <= %s ORDER BY storefront_id, position DESC",
+            [*(str(i) for i in storefront_ids), *statuses, _page_limit(limit)],
+        )
+        found: dict[UUID, tuple[list[dict[str, Any]], int]] = {i: ([], 0) for i in storefront_ids}
+        for row in rows:
+            total = int(row.pop("total_count"))
+            row.pop("row_number")
+            listing = self._listing(row)
+            listing["sort_key"] = f"0:{listing['position']}"
+            key = UUID(str(listing["storefront_id"]))
+            found[key] = (found[key][0] + [listing], total)
+        return found
+
     @staticmethod
     def _decode_key(key: str) -> tuple[int, int]:
         rank, _, position = key.partition(":")

@@ -9,12 +9,13 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
+from strawberry.dataloader import DataLoader
 
 from farmgate.core.domain.errors import DomainError
 from farmgate.core.domain.storefront import MARKETPLACES, storefront_id_for
 from farmgate.graphql.context import Context
-from farmgate.graphql.loading import batched
 from farmgate.graphql.errors import CodedError
+from farmgate.graphql.loading import batched
 from farmgate.graphql.pagination import Window
 
 Row = dict[str, Any]
@@ -64,3 +65,28 @@ async def listing_rows_page(ctx: Context, page: Window, **filters: Any) -> tuple
     return await answered(
         lambda: ctx.system.catalog.listings_page(after=page.after, limit=page.limit + 1, **filters)
     )
+
+
+FIRST_LISTINGS = "catalog_first_listings"
+FirstListingsKey = tuple[UUID, int, tuple[str, ...]]
+
+
+def _first_listings(ctx: Context) -> DataLoader[FirstListingsKey, tuple[list[Row], int]]:
+    """First pages of storefronts' listings, batched per (page size, statuses) across storefronts."""
+
+    async def load(keys: list[FirstListingsKey]) -> list[tuple[list[Row], int]]:
+        groups: dict[tuple[int, tuple[str, ...]], list[UUID]] = {}
+        for storefront_id, limit, statuses in keys:
+            groups.setdefault((limit, statuses), []).append(storefront_id)
+        found: dict[FirstListingsKey, tuple[list[Row], int]] = {}
+        for (limit, statuses), ids in groups.items():
+            pages = await run_in_threadpool(ctx.system.catalog.first_listings_of_storefronts, ids, limit, statuses)
+            found.update({(i, limit, statuses): pages[i] for i in ids})
+        return [found[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+async def first_listings_of(ctx: Context, storefront_id: UUID, limit: int, statuses: tuple[str, ...]
+                            ) -> tuple[list[Row], int]:
+    return await ctx.loader(FIRST_LISTINGS, _first_listings).load((storefront_id, limit, statuses))

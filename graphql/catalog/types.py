@@ -11,7 +11,7 @@ from uuid import UUID
 import strawberry
 
 from farmgate.core.domain.contact import mask_phone
-from farmgate.graphql.catalog.loaders import listing_rows_page, storefront_row
+from farmgate.graphql.catalog.loaders import first_listings_of, listing_rows_page, storefront_row
 from farmgate.graphql.context import Context
 from farmgate.graphql.errors import forbidden
 from farmgate.graphql.households.loaders import household_row
@@ -123,13 +123,15 @@ class Storefront(Node):
     async def listings(
         self, info: strawberry.Info, first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET
     ) -> ListingConnection:
-        # One page query per storefront shown: a nested connection pages each parent apart. Batching
-        # it needs a per-storefront top-N query (ROW_NUMBER() OVER (PARTITION BY storefront_id)).
         page = window("listings", first, after)
-        statuses = storefront_listing_statuses(info.context.principal, self.row)
-        rows, total = await listing_rows_page(
-            info.context, page, storefront_id=UUID(self.row["id"]), statuses=statuses, open_storefronts_only=False
-        )
+        statuses = tuple(storefront_listing_statuses(info.context.principal, self.row))
+        if page.after is None:
+            # First pages of every storefront shown come from one batched top-N query.
+            rows, total = await first_listings_of(info.context, UUID(self.row["id"]), page.limit + 1, statuses)
+        else:
+            rows, total = await listing_rows_page(
+                info.context, page, storefront_id=UUID(self.row["id"]), statuses=statuses, open_storefronts_only=False
+            )
         return listing_connection(page, rows, total)
 
 

@@ -99,3 +99,28 @@ def test_the_counter_sees_per_row_fetching(hundred_sellers: System, monkeypatch:
     for row in rows:
         assert hundred_sellers.catalog.listing(UUID(row["id"])) is not None
     assert len(counter.statements) == 100
+
+
+STOREFRONTS = """query($first: Int!) { storefronts(first: $first, provinceCode: "24") {
+  edges { node { name listings(first: 5) { totalCount edges { node { title } } } } } } }"""
+
+
+def test_a_page_of_storefronts_with_their_listings_costs_as_much_for_100_as_for_10(
+    hundred_sellers: System, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counter = StatementCount(monkeypatch)
+    costs, pages = [], []
+    for first in (10, 100):
+        counter.statements.clear()
+        context = Context(system=hundred_sellers, request_id="loader-test", principal=None)
+        result = asyncio.run(schema.execute(STOREFRONTS, variable_values={"first": first}, context_value=context))
+        assert result.errors is None, result.errors
+        pages.append(result.data["storefronts"]["edges"])  # type: ignore[index]
+        costs.append(len(counter.statements))
+    # Check each storefront shows its own listing, then the cost: one listing query for the page.
+    assert len(pages[1]) == 100
+    for edge in pages[1]:
+        node = edge["node"]
+        assert node["listings"]["totalCount"] == 1
+        assert node["listings"]["edges"][0]["node"]["title"].endswith(node["name"].rsplit(" ", 1)[-1])
+    assert costs[0] == costs[1], counter.statements
