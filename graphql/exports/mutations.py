@@ -102,6 +102,18 @@ class RecordExportMilestonePayload:
     user_errors: list[UserError]
 
 
+@strawberry.input
+class CancelExportOrderInput:
+    export_order_id: strawberry.ID
+    reason: str
+
+
+@strawberry.type
+class CancelExportOrderPayload:
+    export_order: ExportOrder | None
+    user_errors: list[UserError]
+
+
 _SIDE_REFUSED = {
     "MARKETPLACE": "A marketplace records the export side of the orders it created; the partner records the import side",
     "EXPORT_PARTNER": "An export partner records import-side milestones (ARRIVED onwards) and IMPORT_DECLARATION only",
@@ -214,6 +226,23 @@ class ExportMutation:
 
         outcome = await execute(ctx, "recordExportDocument", plain(input), given(idempotency_key), command)
         return RecordExportDocumentPayload(export_order=await _payload_order(ctx, outcome), user_errors=outcome.user_errors)
+
+    @strawberry.mutation(extensions=allow("MARKETPLACE"),
+                         description="Cancel an OPEN export order (its creating marketplace; an addition to the contract).")
+    async def cancel_export_order(
+        self, info: strawberry.Info, input: CancelExportOrderInput, idempotency_key: str | None = strawberry.UNSET
+    ) -> CancelExportOrderPayload:
+        ctx: Context = info.context
+        target = await _order_to_act_on(ctx, input.export_order_id, "EXPORT")
+        if isinstance(target, Outcome):
+            return CancelExportOrderPayload(export_order=None, user_errors=target.user_errors)
+
+        def command() -> dict[str, Any]:
+            ctx.system.app.cancel_export_order(target, input.reason)
+            return {"exportOrderId": str(target)}
+
+        outcome = await execute(ctx, "cancelExportOrder", plain(input), given(idempotency_key), command)
+        return CancelExportOrderPayload(export_order=await _payload_order(ctx, outcome), user_errors=outcome.user_errors)
 
     @strawberry.mutation(extensions=allow("MARKETPLACE", "EXPORT_PARTNER"))
     async def record_export_milestone(
