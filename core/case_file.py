@@ -13,7 +13,7 @@ from farmgate.core.domain.claim import CompensationClaim
 from farmgate.core.domain.errors import InvalidInput
 from farmgate.core.domain.order import Order
 from farmgate.core.domain.shipment import Shipment
-from farmgate.core.history import EventRecord, IntegrityReport, stream_records, verify
+from farmgate.core.history import EventRecord, IntegrityReport, integrity_of, stream_records
 
 DELIVERY_PROMISE = "DELIVERY_PROMISE"
 CLAIM_RESPONSE = "CLAIM_RESPONSE"
@@ -63,15 +63,16 @@ def open_case_file(app: Any, order_id: UUID, claim_ids: list[UUID]) -> CaseFile:
     """``claim_ids`` come from the claims index; everything else is read from the stored events."""
     order_records = stream_records(app, order_id)
     shipment_ids = _shipment_ids(order_records)
-    records = list(order_records)
+    # Each stream is read once: the same records make the timeline and the integrity report.
+    streams = {order_id: order_records}
     for stream_id in [*shipment_ids, *claim_ids]:
-        records.extend(stream_records(app, stream_id))
-    streams = [order_id, *shipment_ids, *claim_ids]
+        streams[stream_id] = stream_records(app, stream_id)
     rank = {stream_id: n for n, stream_id in enumerate(streams)}
+    records = [record for stream in streams.values() for record in stream]
     # A record whose bytes no longer decode has no time: it sorts first, where it cannot hide.
     records.sort(key=lambda r: (r.recorded_at.timestamp() if r.recorded_at else float("-inf"),
                                 rank[r.aggregate_id], r.version))
-    integrity = verify(app, streams)
+    integrity = integrity_of(streams)
     return CaseFile(order_id, shipment_ids, claim_ids, records, integrity)
 
 
