@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from farmgate.core.application import Clock, Farmgate, utc_now
@@ -77,6 +78,8 @@ def build_system(settings: Settings, *, clock: Clock = utc_now, create_tables: b
 
 def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> System:
     app = Farmgate(settings.persistence_env(), pii_pepper=settings.pii_pepper, clock=clock)
+    app.claim_response_time = timedelta(hours=settings.claim_response_hours)
+    app.export_sla_at_risk_share = settings.export_at_risk_share
     store = ReadStore(app)
     projector = Projector(app, store, all_projections(), batch_size=settings.projector_batch_size,
                           throttle_seconds=settings.projector_throttle_ms / 1000)

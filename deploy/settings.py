@@ -29,6 +29,10 @@ class Settings:
     #: pause between projector batches, to shed load on the database during a large backfill
     projector_throttle_ms: int = 0
     log_format: str = "auto"
+    #: hours dispute staff have to decide a claim before it is an SLA breach
+    claim_response_hours: float = 72.0
+    #: share of the harvest-to-door time used after which an undelivered export order is AT_RISK
+    export_at_risk_share: float = 0.75
     #: tests only: a file holding the current time, shared by the API and worker processes
     test_clock_file: str | None = None
     #: partner webhooks: first retry delay (doubling per attempt, capped), attempts before FAILED, HTTP timeout
@@ -53,6 +57,8 @@ class Settings:
             projector_throttle_ms=int(e.get("FARMGATE_PROJECTOR_THROTTLE_MS", "0")),
             log_format=e.get("FARMGATE_LOG_FORMAT", "auto"),
             test_clock_file=e.get("FARMGATE_TEST_CLOCK_FILE") or None,
+            claim_response_hours=float(e.get("FARMGATE_CLAIM_RESPONSE_HOURS", "72")),
+            export_at_risk_share=float(e.get("FARMGATE_EXPORT_AT_RISK_SHARE", "0.75")),
             webhook_backoff_seconds=float(e.get("FARMGATE_WEBHOOK_BACKOFF_SECONDS", "1")),
             webhook_max_backoff_seconds=float(e.get("FARMGATE_WEBHOOK_MAX_BACKOFF_SECONDS", "3600")),
             webhook_max_attempts=int(e.get("FARMGATE_WEBHOOK_MAX_ATTEMPTS", "25")),
@@ -73,6 +79,10 @@ class Settings:
     def check(self) -> None:
         if self.env not in ("development", "production", "test"):
             raise SettingsError(f"FARMGATE_ENV must be development, production or test, not {self.env!r}")
+        if not 0 < self.claim_response_hours <= 24 * 365:
+            raise SettingsError("FARMGATE_CLAIM_RESPONSE_HOURS must be above 0 and at most a year of hours")
+        if not 0 < self.export_at_risk_share <= 1:
+            raise SettingsError("FARMGATE_EXPORT_AT_RISK_SHARE must be above 0 and at most 1")
         if self.test_clock_file and self.env != "test":
             raise SettingsError("FARMGATE_TEST_CLOCK_FILE is only allowed with FARMGATE_ENV=test")
         if self.is_production:
