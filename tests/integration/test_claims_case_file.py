@@ -183,3 +183,25 @@ def test_two_concurrent_deadline_checks_record_one_breach(clocked: System, clock
     assert sorted(len(n) for n in noted) == [0, 1]
     events = [type(e).__name__ for e in clocked.app.stored_events(claim_id)]
     assert events.count("ResponseDeadlineMissed") == 1
+
+
+def test_the_claim_deadline_worker_records_each_overdue_claim_once(clocked: System, clock: MovableClock,
+                                                                   personal_data) -> None:
+    from farmgate.workers import claim_deadlines
+    from farmgate.workers.runtime import bind_system
+
+    ids = incident(clocked, clock, personal_data)
+    late = clocked.app.file_claim(order_id=ids["order"], kind="LATE_DELIVERY", claimant="HOUSEHOLD",
+                                  amount="10000", currency="VND", description="waiting")
+    clocked.catch_up()
+    bind_system(clocked)
+    claim_deadlines.claim_deadlines()  # not yet due: nothing recorded
+    clock.now += timedelta(hours=73)
+    claim_deadlines.claim_deadlines()
+    claim_deadlines.claim_deadlines()  # the next tick finds it recorded
+    clocked.catch_up()
+    missed = [e for e in clocked.app.stored_events(late) if type(e).__name__ == "ResponseDeadlineMissed"]
+    assert [e.actor for e in missed] == ["SYSTEM:claim-deadline"]
+    assert clocked.claims.by_ids([late])[late]["breached_at"] is not None
+    # The decided claim of the incident is not touched.
+    assert not [e for e in clocked.app.stored_events(ids["claim"]) if type(e).__name__ == "ResponseDeadlineMissed"]
