@@ -88,12 +88,21 @@ class Projector:
         )
         return int(row["position"]) if row else 0
 
+    def positions(self) -> dict[str, int]:
+        """Every projection's position, in one query (keyed by tracking name)."""
+        names = [p.tracking_name for p in self.projections]
+        rows = self.store.query(
+            f"SELECT name, position FROM projection_tracking WHERE name IN ({', '.join(['%s'] * len(names))})", names
+        )
+        found = {row["name"]: int(row["position"]) for row in rows}
+        return {name: found.get(name, 0) for name in names}
+
     def head(self) -> int:
         return int(self.app.recorder.max_notification_id() or 0)
 
     def lags(self) -> list[Lag]:
-        head = self.head()
-        return [Lag(p.name, self.position(p), head) for p in self.projections]
+        head, positions = self.head(), self.positions()
+        return [Lag(p.name, positions[p.tracking_name], head) for p in self.projections]
 
     # -- applying --------------------------------------------------------------------------------
 
@@ -146,7 +155,7 @@ class Projector:
         deadline = time.monotonic() + timeout
         self._wake.set()
         while True:
-            if all(self.position(p) >= position for p in self.projections):
+            if min(self.positions().values(), default=position) >= position:
                 return True
             remaining = deadline - time.monotonic()
             if remaining <= 0:
