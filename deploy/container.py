@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from farmgate.core.application import Clock, Farmgate, utc_now
 from farmgate.core.database import ReadStore
@@ -38,7 +37,6 @@ class System:
     webhooks: WebhookDeliveries
     orders: OrderQueries
     claims: ClaimQueries
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def catch_up(self) -> None:
         """Run every process step and apply every recorded event to every read model (tests, CLI)."""

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import dramatiq
 import structlog
@@ -27,7 +26,6 @@ class Workers:
     broker: dramatiq.Broker
     worker: dramatiq.Worker
     scheduler: Scheduler
-    extra: list[Any] = field(default_factory=list)
 
     def stop(self) -> None:
         self.scheduler.stop()

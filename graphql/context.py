@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 
 from farmgate.graphql.auth import Principal
-from farmgate.graphql.errors import CodedError, unauthenticated
+from farmgate.graphql.errors import unauthenticated
 
 if TYPE_CHECKING:
     from farmgate.deploy.container import System
@@ -34,5 +34,3 @@ class Context:
             self.loaders[name] = factory(self)
         return self.loaders[name]
 
-
-__all__ = ["Context", "CodedError"]
