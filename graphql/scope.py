@@ -29,6 +29,19 @@ def household_visible(principal: Principal | None, row: dict[str, Any], *, by_co
     return False
 
 
+def registers_in(principal: Principal, province_code: str) -> bool:
+    """A province officer registers households of its own province only."""
+    return not principal.is_("PROVINCE_OFFICER") or province_code == principal.province
+
+
+def manages_household(principal: Principal, row: dict[str, Any], *, itself_too: bool = False) -> bool:
+    """Verify, certify, link accounts: ADMIN, the officer of its province, and (``itself_too``) the
+    household itself. Anyone else is told the household does not exist."""
+    return principal.is_("ADMIN") or (
+        principal.is_("PROVINCE_OFFICER") and row["province_code"] == principal.province
+    ) or (itself_too and principal.is_("HOUSEHOLD") and principal.household == household_global_id(row["id"]))
+
+
 def household_list_filter(principal: Principal) -> dict[str, Any] | None:
     """SQL filter arguments that keep a household list in scope; None when the role sees none."""
     if principal.is_("ADMIN", "DISPUTE_STAFF"):

@@ -22,7 +22,7 @@ from farmgate.graphql.households.types import (
 from farmgate.graphql.ids import to_global_id, uuid_of
 from farmgate.graphql.inputs import aware, given, plain
 from farmgate.graphql.permissions import allow
-from farmgate.graphql.scope import household_global_id
+from farmgate.graphql.scope import manages_household, registers_in
 from farmgate.graphql.types import AddressInput, GeoPointInput, UserError
 
 
@@ -95,10 +95,7 @@ async def _household_in_scope(ctx: Context, global_id: str, may: str) -> UUID:
     principal = ctx.require_principal()
     if row is None or household_id is None:
         raise NotFound("No household with this id", field)
-    allowed = principal.is_("ADMIN") or (
-        principal.is_("PROVINCE_OFFICER") and row["province_code"] == principal.province
-    ) or (may == "self" and principal.is_("HOUSEHOLD") and principal.household == household_global_id(row["id"]))
-    if not allowed:
+    if not manages_household(principal, row, itself_too=may == "self"):
         raise NotFound("No household with this id", field)
     return household_id
 
@@ -118,7 +115,7 @@ class HouseholdMutation:
     ) -> RegisterHouseholdPayload:
         ctx: Context = info.context
         principal = ctx.require_principal()
-        if principal.is_("PROVINCE_OFFICER") and input.address.province_code.strip() != principal.province:
+        if not registers_in(principal, input.address.province_code.strip()):
             raise forbidden("A province officer registers households of their own province only")
         request: dict[str, Any] = plain(input)
         location = given(input.location)
