@@ -39,6 +39,21 @@ class Api:
     def token(self, role: str, subject: str = "tester", **scope: str | None) -> str:
         return issue_token(SECRET, role, subject, 3600, **scope)
 
+    def role_tokens(self) -> dict[str, str]:
+        """A token for each role the e2e modules act as (a partner id that matches no partner)."""
+        return {
+            "admin": self.token("ADMIN"),
+            "postmart": self.token("MARKETPLACE", "postmart-ops", marketplace="POSTMART"),
+            "voso": self.token("MARKETPLACE", "voso-ops", marketplace="VOSO"),
+            "officer20": self.token("PROVINCE_OFFICER", "lan", province="20"),
+            "officer24": self.token("PROVINCE_OFFICER", "giang", province="24"),
+            "officer": self.token("PROVINCE_OFFICER", "giang", province="24"),
+            "staff": self.token("DISPUTE_STAFF", "minh"),
+            "carrier": self.token("CARRIER", "vnpost-bot", carrier="VNPost"),
+            "other_carrier": self.token("CARRIER", "viettel-bot", carrier="Viettel Post"),
+            "partner": self.token("EXPORT_PARTNER", "brussels", partner="RXhwb3J0UGFydG5lcjox"),
+        }
+
     def post(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None,
              headers: dict[str, str] | None = None) -> dict[str, Any]:
         all_headers = dict(headers or {})

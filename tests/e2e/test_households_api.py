@@ -47,16 +47,7 @@ def error_code(body: dict[str, Any]) -> str:
 
 @pytest.fixture(scope="module")
 def tokens(api: Api) -> dict[str, str]:
-    return {
-        "admin": api.token("ADMIN"),
-        "postmart": api.token("MARKETPLACE", "postmart-ops", marketplace="POSTMART"),
-        "voso": api.token("MARKETPLACE", "voso-ops", marketplace="VOSO"),
-        "officer20": api.token("PROVINCE_OFFICER", "lan", province="20"),
-        "officer24": api.token("PROVINCE_OFFICER", "giang", province="24"),
-        "staff": api.token("DISPUTE_STAFF", "minh"),
-        "carrier": api.token("CARRIER", "vnpost-bot", carrier="VNPost"),
-        "partner": api.token("EXPORT_PARTNER", "brussels", partner="RXhwb3J0UGFydG5lcjox"),
-    }
+    return api.role_tokens()
 
 
 def test_who_may_register_a_household(api: Api, tokens: dict[str, str], personal_data) -> None:

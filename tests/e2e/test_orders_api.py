@@ -34,16 +34,7 @@ ORDERS = """query($first: Int, $after: String, $status: OrderStatus, $storefront
 
 @pytest.fixture(scope="module")
 def tokens(api: Api) -> dict[str, str]:
-    return {
-        "admin": api.token("ADMIN"),
-        "postmart": api.token("MARKETPLACE", "postmart-ops", marketplace="POSTMART"),
-        "voso": api.token("MARKETPLACE", "voso-ops", marketplace="VOSO"),
-        "officer": api.token("PROVINCE_OFFICER", "giang", province="24"),
-        "staff": api.token("DISPUTE_STAFF", "minh"),
-        "carrier": api.token("CARRIER", "vnpost-bot", carrier="VNPost"),
-        "other_carrier": api.token("CARRIER", "viettel-bot", carrier="Viettel Post"),
-        "partner": api.token("EXPORT_PARTNER", "brussels", partner="RXhwb3J0UGFydG5lcjox"),
-    }
+    return api.role_tokens()
 
 
 def masked(phone: str) -> str:
