@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from farmgate.graphql.errors import CodedError
 from farmgate.graphql.ids import decode_cursor, encode_cursor
@@ -37,6 +38,19 @@ class Window:
 
     def cursor(self, position: int | str) -> str:
         return encode_cursor(self.kind, position)
+
+
+def connection(page: Window, rows: list[dict[str, Any]], total: int, *, connection: Any, edge: Any, node: Any,
+               key: str = "position") -> Any:
+    """A Relay connection of ``rows`` fetched with one more than the page (to tell whether another
+    page follows); each row becomes ``node(row=…)`` with the cursor of its ``key``."""
+    shown = rows[: page.limit]
+    cursors = [page.cursor(row[key]) for row in shown]
+    return connection(
+        edges=[edge(cursor=c, node=node(row=row)) for c, row in zip(cursors, shown)],
+        page_info=page.page_info(cursors, len(rows) > page.limit),
+        total_count=total,
+    )
 
 
 def window(kind: str, first: int | None, after: str | None) -> Window:

@@ -17,7 +17,7 @@ from farmgate.graphql.errors import forbidden
 from farmgate.graphql.households.loaders import household_row
 from farmgate.graphql.households.types import Certification, Household, address_of
 from farmgate.graphql.ids import to_global_id
-from farmgate.graphql.pagination import Window, window
+from farmgate.graphql.pagination import Window, connection, window
 from farmgate.graphql.scope import catalog_household_row, sees_personal_data, storefront_listing_statuses
 from farmgate.graphql.types import Address, GeoPoint, Marketplace, Money, Node, PageInfo
 
@@ -233,20 +233,8 @@ class NearbyStorefront:
 
 def listing_connection(page: Window, rows: list[Row], total: int) -> ListingConnection:
     """``rows`` as fetched with one more than the page, to tell whether another page follows."""
-    shown = rows[: page.limit]
-    cursors = [page.cursor(row["sort_key"]) for row in shown]
-    return ListingConnection(
-        edges=[ListingEdge(cursor=c, node=Listing(row=row)) for c, row in zip(cursors, shown)],
-        page_info=page.page_info(cursors, len(rows) > page.limit),
-        total_count=total,
-    )
+    return connection(page, rows, total, connection=ListingConnection, edge=ListingEdge, node=Listing, key="sort_key")
 
 
 def storefront_connection(page: Window, rows: list[Row], total: int) -> StorefrontConnection:
-    shown = rows[: page.limit]
-    cursors = [page.cursor(row["position"]) for row in shown]
-    return StorefrontConnection(
-        edges=[StorefrontEdge(cursor=c, node=Storefront(row=row)) for c, row in zip(cursors, shown)],
-        page_info=page.page_info(cursors, len(rows) > page.limit),
-        total_count=total,
-    )
+    return connection(page, rows, total, connection=StorefrontConnection, edge=StorefrontEdge, node=Storefront)

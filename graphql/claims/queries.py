@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from farmgate.graphql.claims.scoped import claim_by_global_id
 from farmgate.graphql.claims.types import ClaimStatus, CompensationClaim, CompensationClaimConnection, CompensationClaimEdge
 from farmgate.graphql.inputs import given
-from farmgate.graphql.pagination import window
+from farmgate.graphql.pagination import connection, window
 from farmgate.graphql.permissions import allow, authenticated
 from farmgate.graphql.scope import claim_list_filter
 
@@ -35,11 +35,5 @@ class ClaimQuery:
         rows, total = ([], 0) if scope is None else await run_in_threadpool(
             lambda: ctx.system.claims.page(after_position=after_position, limit=page.limit + 1,
                                            status=wanted.value if wanted else None, **scope))
-        has_next = len(rows) > page.limit
-        rows = rows[: page.limit]
-        cursors = [page.cursor(r["position"]) for r in rows]
-        return CompensationClaimConnection(
-            edges=[CompensationClaimEdge(cursor=c, node=CompensationClaim(row=r)) for c, r in zip(cursors, rows)],
-            page_info=page.page_info(cursors, has_next),
-            total_count=total,
-        )
+        return connection(page, rows, total, connection=CompensationClaimConnection, edge=CompensationClaimEdge,
+                          node=CompensationClaim)

@@ -14,7 +14,7 @@ from farmgate.graphql.exports.types import (
     ExportPartner,
 )
 from farmgate.graphql.inputs import given
-from farmgate.graphql.pagination import window
+from farmgate.graphql.pagination import connection, window
 from farmgate.graphql.permissions import allow, authenticated
 from farmgate.graphql.scope import export_order_list_filter
 
@@ -51,11 +51,4 @@ class ExportQuery:
                 **scope,
             )
         )
-        has_next = len(rows) > page.limit
-        rows = rows[: page.limit]
-        cursors = [page.cursor(r["position"]) for r in rows]
-        return ExportOrderConnection(
-            edges=[ExportOrderEdge(cursor=c, node=ExportOrder(row=r)) for c, r in zip(cursors, rows)],
-            page_info=page.page_info(cursors, has_next),
-            total_count=total,
-        )
+        return connection(page, rows, total, connection=ExportOrderConnection, edge=ExportOrderEdge, node=ExportOrder)

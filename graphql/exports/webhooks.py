@@ -18,7 +18,7 @@ from farmgate.graphql.exports.loaders import delivery_row, endpoint_row, export_
 from farmgate.graphql.exports.types import ExportPartner
 from farmgate.graphql.ids import to_global_id, uuid_of
 from farmgate.graphql.inputs import given, plain
-from farmgate.graphql.pagination import window
+from farmgate.graphql.pagination import connection, window
 from farmgate.graphql.permissions import allow, authenticated
 from farmgate.graphql.scope import (
     may_redeliver_webhook,
@@ -216,14 +216,8 @@ class WebhookQuery:
                 status=wanted.value if wanted else None, **scope,
             )
         )
-        has_next = len(rows) > page.limit
-        rows = rows[: page.limit]
-        cursors = [page.cursor(r["position"]) for r in rows]
-        return WebhookDeliveryConnection(
-            edges=[WebhookDeliveryEdge(cursor=c, node=WebhookDelivery(row=r)) for c, r in zip(cursors, rows)],
-            page_info=page.page_info(cursors, has_next),
-            total_count=total,
-        )
+        return connection(page, rows, total, connection=WebhookDeliveryConnection, edge=WebhookDeliveryEdge,
+                          node=WebhookDelivery)
 
 
 @strawberry.type

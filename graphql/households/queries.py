@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from farmgate.graphql.households.loaders import household_by_global_id
 from farmgate.graphql.households.types import Household, HouseholdConnection, HouseholdEdge, HouseholdStatus
 from farmgate.graphql.inputs import given
-from farmgate.graphql.pagination import window
+from farmgate.graphql.pagination import connection, window
 from farmgate.graphql.permissions import allow, authenticated
 from farmgate.graphql.scope import household_list_filter, household_visible
 from farmgate.graphql.types import PageInfo
@@ -61,11 +61,4 @@ class HouseholdQuery:
                 **filters,
             )
         )
-        has_next = len(rows) > page.limit
-        rows = rows[: page.limit]
-        cursors = [page.cursor(r["position"]) for r in rows]
-        return HouseholdConnection(
-            edges=[HouseholdEdge(cursor=c, node=Household(row=r)) for c, r in zip(cursors, rows)],
-            page_info=page.page_info(cursors, has_next),
-            total_count=total,
-        )
+        return connection(page, rows, total, connection=HouseholdConnection, edge=HouseholdEdge, node=Household)

@@ -34,7 +34,7 @@ from farmgate.graphql.orders.loaders import (
     order_row,
     shipment_rows_of_order,
 )
-from farmgate.graphql.pagination import Window
+from farmgate.graphql.pagination import Window, connection
 from farmgate.graphql.scope import order_household_row, sees_buyer, shipment_visible
 from farmgate.graphql.types import Address, Marketplace, Money, Node, PageInfo
 
@@ -290,10 +290,4 @@ class OrderConnection:
 
 def order_connection(page: Window, rows: list[Row], total: int) -> OrderConnection:
     """``rows`` as fetched with one more than the page, to tell whether another page follows."""
-    shown = rows[: page.limit]
-    cursors = [page.cursor(row["position"]) for row in shown]
-    return OrderConnection(
-        edges=[OrderEdge(cursor=c, node=Order(row=row)) for c, row in zip(cursors, shown)],
-        page_info=page.page_info(cursors, len(rows) > page.limit),
-        total_count=total,
-    )
+    return connection(page, rows, total, connection=OrderConnection, edge=OrderEdge, node=Order)
