@@ -23,6 +23,11 @@ class EventRecord:
     actor: str = strawberry.field(description="Who caused it, e.g. 'CARRIER:vnpost-bot', 'SYSTEM:sla-watchdog'.")
     data: JSON = strawberry.field(description="The event's data; personal data masked for the viewer.")
     hash: str = strawberry.field(description="Hex SHA-256 linking this event to the one before it in its stream.")
+    position: int | None = strawberry.field(
+        default=None,
+        description="The event's position in the store's log: it grows in recording order across all streams"
+        " (resume a subscription after it).",
+    )
 
     @classmethod
     def of(cls, record: CoreEventRecord, reveal_personal: bool) -> EventRecord:
@@ -37,4 +42,5 @@ class EventRecord:
             actor=record.actor,
             data=mask_personal(record.data, reveal_personal),
             hash=record.hash,
+            position=record.position,
         )

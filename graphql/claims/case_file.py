@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
@@ -39,6 +40,12 @@ class IntegrityReport:
     event_count: int
     head_hash: str
     first_broken_event: EventRecord | None = strawberry.field(description="The first event that fails verification, if any.")
+
+
+@strawberry.enum(description="Which time a replay follows: when facts became known to farmgate, or when they happened in the world.")
+class TimeAxis(Enum):
+    RECORDED = "RECORDED"
+    OCCURRED = "OCCURRED"
 
 
 @strawberry.type(description="The state of an order and its shipment as it stood at a moment, rebuilt from events.")
@@ -80,8 +87,12 @@ class CaseFile:
         return IntegrityReport(verified=report.verified, event_count=report.event_count, head_hash=report.head_hash,
                                first_broken_event=None if broken is None else EventRecord.of(broken, self.reveal))
 
-    @strawberry.field(description="Replay: the order as it stood at `at`.")
-    async def as_of(self, info: strawberry.Info, at: datetime) -> OrderSnapshot:
+    @strawberry.field(description="Replay: the order as it stood at `at`, on the chosen time axis.")
+    async def as_of(
+        self, info: strawberry.Info, at: datetime, axis: TimeAxis | None = TimeAxis.RECORDED
+    ) -> OrderSnapshot | None:
+        if axis is TimeAxis.OCCURRED:  # None (sent as null) reads as the default, RECORDED
+            raise CodedError("Replay on the OCCURRED axis is not served yet", "BAD_USER_INPUT")
         try:
             moment = aware(at, ["asOf", "at"])
             snapshot = await run_in_threadpool(core.as_of, info.context.system.app, self.case, moment)

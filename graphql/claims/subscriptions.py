@@ -29,13 +29,19 @@ JOINS_CASE = ("Shipment.Dispatched", "CompensationClaim.Filed")
 @strawberry.type
 class CaseSubscription:
     @strawberry.subscription(
-        description="Every new event of the order, its shipments and claims, as it is recorded.",
+        description="Every new event of the order, its shipments and claims, as it is recorded; with"
+        " afterPosition, first the older ones after that position.",
         extensions=allow("MARKETPLACE", "HOUSEHOLD", "DISPUTE_STAFF"),
     )
-    async def order_events(self, info: strawberry.Info, order_id: strawberry.ID) -> AsyncGenerator[EventRecord, None]:
+    async def order_events(
+        self, info: strawberry.Info, order_id: strawberry.ID, after_position: int | None = None
+    ) -> AsyncGenerator[EventRecord, None]:
         ctx = info.context
         tail = EventTail(ctx.system.app)
-        position = await run_in_threadpool(tail.head)  # before the scope check: nothing is missed
+        if after_position is not None and after_position < 0:
+            raise CodedError("afterPosition must be 0 or more", "BAD_USER_INPUT")
+        # Taken before the scope check, so nothing recorded meanwhile is missed.
+        position = after_position if after_position is not None else await run_in_threadpool(tail.head)
         row = await visible_order_row(ctx, uuid_of(order_id, "Order"))
         if row is None or not case_file_visible(ctx.principal, row):
             raise CodedError("No order with this id", "NOT_FOUND")

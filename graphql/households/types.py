@@ -100,15 +100,15 @@ class Household(Node):
         return self.row["name"]
 
     @strawberry.field
-    def status(self) -> HouseholdStatus:
+    def status(self) -> HouseholdStatus | None:
         return HouseholdStatus(self.row["status"])
 
     @strawberry.field
-    def address(self) -> Address:
+    def address(self) -> Address | None:
         return address_of(self.row)
 
     @strawberry.field(description="Only the last 3 digits; the full number only to ADMIN and the household itself.")
-    def phone_masked(self, info: strawberry.Info) -> str:
+    def phone_masked(self, info: strawberry.Info) -> str | None:
         phone = self.row["phone"]
         return phone if sees_personal_data(info.context.principal, self.row["id"]) else mask_phone(phone)
 
@@ -122,7 +122,7 @@ class Household(Node):
         return datetime.fromisoformat(value) if value else None
 
     @strawberry.field
-    def payment_accounts(self) -> list[PaymentAccount]:
+    def payment_accounts(self) -> list[PaymentAccount] | None:
         return [
             PaymentAccount(
                 kind=PaymentAccountKind(a["kind"]),
@@ -134,7 +134,7 @@ class Household(Node):
         ]
 
     @strawberry.field
-    def certifications(self) -> list[Certification]:
+    def certifications(self) -> list[Certification] | None:
         return [Certification.of(c) for c in self.row["certifications"]]
 
     @strawberry.field
@@ -149,7 +149,7 @@ class Household(Node):
     @strawberry.field(
         description="Every event of this household, oldest first (ADMIN, DISPUTE_STAFF, PROVINCE_OFFICER of its province)."
     )
-    async def history(self, info: strawberry.Info) -> list[EventRecord]:
+    async def history(self, info: strawberry.Info) -> list[EventRecord] | None:
         principal = info.context.principal
         if not sees_household_history(principal, self.row):
             raise forbidden("Only ADMIN, DISPUTE_STAFF and the household's province officer see its history")

@@ -1,4 +1,6 @@
-"""The served schema against ../shared/contract/schema.graphql, and the SDL file kept for frontends."""
+"""The served schema against the public contract (contract/schema.graphql, a copy of
+../shared/contract/schema.graphql kept in the repository so a bare clone tests on its own), and the
+SDL file kept for frontends."""
 
 from __future__ import annotations
 
@@ -11,13 +13,14 @@ from farmgate.graphql.schema import schema
 from tests.contract.schema_diff import diff
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTRACT = ROOT.parent / "shared" / "contract" / "schema.graphql"
+CONTRACT = ROOT / "contract" / "schema.graphql"
+SHARED_CONTRACT = ROOT.parent / "shared" / "contract" / "schema.graphql"
 UNBUILT = Path(__file__).with_name("unbuilt.txt")
 
 
 @pytest.fixture(scope="module")
 def contract_diff():
-    assert CONTRACT.is_file(), f"the contract should be beside the repository at {CONTRACT}"
+    assert CONTRACT.is_file(), f"the contract should be in the repository at {CONTRACT}"
     return diff(build_schema(CONTRACT.read_text()), schema._schema)
 
 
@@ -37,3 +40,14 @@ def test_what_is_not_built_yet_is_listed(contract_diff) -> None:
 def test_the_repository_schema_file_is_current() -> None:
     kept = (ROOT / "graphql" / "schema.graphql").read_text()
     assert kept == schema.as_str() + "\n", "run `make schema` to refresh graphql/schema.graphql"
+
+
+def test_the_repository_copy_of_the_contract_is_the_shared_one() -> None:
+    """Where the shared contract sits beside the repository, our copy must equal it byte for byte;
+    on a bare clone there is nothing to compare with and the copy is the contract."""
+    if not SHARED_CONTRACT.is_file():
+        assert CONTRACT.read_text(encoding="utf-8").startswith("# farmgate")
+        return
+    assert CONTRACT.read_bytes() == SHARED_CONTRACT.read_bytes(), (
+        f"copy {SHARED_CONTRACT} to {CONTRACT}: the contract changed"
+    )
