@@ -126,7 +126,8 @@ def _version_at(case: CaseFile, stream_id: UUID, at: datetime, axis: str = RECOR
 
 def _withdrawn(case: CaseFile) -> set[tuple[UUID, int]]:
     """(shipment id, version) of every automatic spoilage a later-reported fact withdrew."""
-    return {(r.aggregate_id, int(r.data["withdrawn_version"])) for r in case.timeline if r.type == "SpoilageWithdrawn"}
+    return {(r.aggregate_id, int(r.data["withdrawn_version"])) for r in case.timeline
+            if (r.stream, r.type) == ("Shipment", "SpoilageWithdrawn")}
 
 
 def _shipment_facts(case: CaseFile, shipment_id: UUID, at: datetime, axis: str) -> list[EventRecord]:
@@ -224,15 +225,16 @@ class CaseFlag:
     record: EventRecord | None = None
 
 
-_FLAGGED_EVENTS = {"ContradictionRecorded": "CONTRADICTION", "SpoilageWithdrawn": "INFERENCE_WITHDRAWN",
-                   "FlaggedForReview": "CLAIM_FLAGGED"}
+_FLAGGED_EVENTS = {("Shipment", "ContradictionRecorded"): "CONTRADICTION",
+                   ("Shipment", "SpoilageWithdrawn"): "INFERENCE_WITHDRAWN",
+                   ("CompensationClaim", "FlaggedForReview"): "CLAIM_FLAGGED"}
 
 
 def case_flags(app: Any, case: CaseFile) -> list[CaseFlag]:
     """The case's flags, in recorded order, then any claimant past its limit now."""
     flags = []
     for r in case.timeline:
-        kind = _FLAGGED_EVENTS.get(r.type)
+        kind = _FLAGGED_EVENTS.get((r.stream, r.type))
         if kind == "CONTRADICTION":
             flags.append(CaseFlag(kind, f"{r.data['fact']} reported by {r.actor} contradicts the"
                                         f" {r.data['contradicts_type']} by {r.data['contradicts_actor']}", r))
