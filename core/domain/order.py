@@ -589,6 +589,10 @@ class Order(FarmAggregate):
         return claim_limit(claimant, total=self.total, paid=self.amount_paid, refunded_directly=self.refunded_directly,
                            cancelled=self.status == CANCELLED)
 
+    def committed_total(self, claimant: str) -> Money:
+        """What ``claimant``'s claims on this order commit now, in all."""
+        return claimant_sum(self.claims, claimant, "committed", self.total.currency)
+
     def exposure(self, claimant: str) -> dict[str, Money]:
         """claimed, approved, paid, limit and room of ``claimant``'s claims (``claim_exposure.exposure``)."""
         return exposure(claimant, self.claims, self.claim_limit(claimant))
