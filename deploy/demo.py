@@ -18,6 +18,7 @@ class DemoHousehold:
     phone: str
     province_code: str
     district_code: str
+    ward_code: str
     street: str
     latitude: float
     longitude: float
@@ -27,17 +28,17 @@ class DemoHousehold:
 
 
 DEMO_HOUSEHOLDS = [
-    DemoHousehold("Hộ Hoàng Văn Na", "020080000101", "0912000101", "20", "187", "Thôn Quán Thanh, Chi Lăng",
+    DemoHousehold("Hộ Hoàng Văn Na", "020080000101", "0912000101", "20", "187", "06523", "Thôn Quán Thanh, Chi Lăng",
                   21.6652, 106.6011, "VIETGAP", "Na dai Chi Lăng trồng trên núi đá vôi", 72),
-    DemoHousehold("Hộ Lương Thị Mận", "020080000102", "0912000102", "20", "187", "Xã Chi Lăng, Chi Lăng",
+    DemoHousehold("Hộ Lương Thị Mận", "020080000102", "0912000102", "20", "187", "06523", "Xã Chi Lăng, Chi Lăng",
                   21.6701, 106.6120, "VIETGAP", "Na bở Chi Lăng", 48),
-    DemoHousehold("Hộ Vi Văn Đào", "020080000103", "0912000103", "20", "178", "Phường Chi Lăng, TP Lạng Sơn",
+    DemoHousehold("Hộ Vi Văn Đào", "020080000103", "0912000103", "20", "178", "05983", "Phường Chi Lăng, TP Lạng Sơn",
                   21.8537, 106.7610, None, "Hồng không hạt Bảo Lâm", 240),
-    DemoHousehold("Hộ Nguyễn Văn Vải", "024080000201", "0912000201", "24", "219", "Xã Phượng Sơn, Lục Ngạn",
+    DemoHousehold("Hộ Nguyễn Văn Vải", "024080000201", "0912000201", "24", "219", "07588", "Xã Tân Quang, Lục Ngạn",
                   21.3700, 106.6200, "GLOBALGAP", "Vải thiều Lục Ngạn", 48),
-    DemoHousehold("Hộ Trần Thị Thiều", "024080000202", "0912000202", "24", "219", "Xã Hồng Giang, Lục Ngạn",
+    DemoHousehold("Hộ Trần Thị Thiều", "024080000202", "0912000202", "24", "219", "07597", "Xã Phú Nhuận, Lục Ngạn",
                   21.3912, 106.5876, "VIETGAP", "Vải thiều sớm Phúc Hòa", 48),
-    DemoHousehold("Hộ Đặng Văn Hùng", "024080000203", "0912000203", "24", "218", "Xã Tam Dị, Lục Nam",
+    DemoHousehold("Hộ Đặng Văn Hùng", "024080000203", "0912000203", "24", "218", "07456", "Xã Tam Dị, Lục Nam",
                   21.2900, 106.4000, None, "Gạo nếp cái hoa vàng", 4320),
 ]
 
@@ -58,7 +59,7 @@ def load_demo(system: System) -> int:
                     national_id=h.national_id,
                     phone=h.phone,
                     address={"scheme": 2021, "province_code": h.province_code, "district_code": h.district_code,
-                             "street": h.street},
+                             "ward_code": h.ward_code, "street": h.street},
                     location={"latitude": h.latitude, "longitude": h.longitude},
                     channel="POSTMART",
                 )

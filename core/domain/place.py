@@ -6,11 +6,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from farmgate.core.domain.errors import InvalidInput
-from farmgate.core.domain.provinces import CURRENT_SCHEME, province
+from farmgate.core.domain.provinces import CURRENT_SCHEME, check_membership, province
 
 
 @dataclass(frozen=True)
 class Address:
+    """A place by GSO codes of one scheme (2021: province, district, ward; 2025: province, ward), and
+    a free street line (personal data: never in a message)."""
+
     scheme: int
     province_code: str
     district_code: str | None = None
@@ -29,15 +32,11 @@ class Address:
     ) -> Address:
         path = field or ["address"]
         scheme = CURRENT_SCHEME if scheme is None else scheme
-        province(scheme, province_code.strip(), path + ["provinceCode"])
-        if scheme == 2025 and district_code:
-            raise InvalidInput("The 2025 scheme has no district level", path + ["districtCode"])
-        for name, code in (("districtCode", district_code), ("wardCode", ward_code)):
-            if code is not None and not (code.isdigit() and 1 <= len(code) <= 5):
-                raise InvalidInput(f"{name} must be a numeric GSO code", path + [name])
+        province_code = province_code.strip()
+        check_membership(scheme, province_code, district_code, ward_code, path)
         if street is not None and len(street) > 300:
             raise InvalidInput("street is longer than 300 characters", path + ["street"])
-        return cls(scheme, province_code.strip(), district_code, ward_code, street)
+        return cls(scheme, province_code, district_code, ward_code, street)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -14,8 +14,8 @@ from farmgate.core.projections.catalog import search_text
 from farmgate.deploy.container import System
 from tests.personal_data import PersonalData
 
-BAC_GIANG = {"scheme": 2021, "province_code": "24", "district_code": "219", "ward_code": "07507", "street": "Thôn Quý 2"}
-LANG_SON = {"scheme": 2021, "province_code": "20", "district_code": "187", "ward_code": "06280"}
+BAC_GIANG = {"scheme": 2021, "province_code": "24", "district_code": "219", "ward_code": "07528", "street": "Thôn Quý 2"}
+LANG_SON = {"scheme": 2021, "province_code": "20", "district_code": "187", "ward_code": "06466"}
 DAK_LAK = {"scheme": 2021, "province_code": "66", "district_code": "643"}
 ALL_DAY = [{"day_of_week": day, "opens": "00:00", "closes": "24:00"} for day in range(1, 8)]
 LUC_NGAN = {"latitude": 21.3803, "longitude": 106.5838}
@@ -67,7 +67,7 @@ def test_a_household_has_one_storefront_per_marketplace_on_both_marketplaces(sys
     rows = system.catalog.storefronts_of_household(household_id)
     assert [r["id"] for r in rows] == [str(postmart), str(voso)]
     assert {r["marketplace"] for r in rows} == {"POSTMART", "VOSO"}
-    assert all((r["province_code"], r["ward_code"], r["street"]) == ("24", "07507", "Thôn Quý 2") for r in rows)
+    assert all((r["province_code"], r["ward_code"], r["street"]) == ("24", "07528", "Thôn Quý 2") for r in rows)
     assert rows[0]["opening_hours"][0] == {"day_of_week": 1, "opens": "00:00", "closes": "24:00"}
 
 

@@ -68,7 +68,7 @@ def test_import_households_reports_each_bad_row_and_imports_the_rest(tmp_path: P
     url = f"sqlite:///{tmp_path}/import.db"
     good = [personal_data.national_id() for _ in range(3)]
     rows = ["name,national_id,phone,scheme,province_code,district_code,ward_code,street,latitude,longitude"]
-    rows += [f"Hộ số {n},{nid},{personal_data.phone()},2021,20,187,,,21.6,106.6" for n, nid in enumerate(good)]
+    rows += [f"Hộ số {n},{nid},{personal_data.phone()},2021,20,187,06466,,21.6,106.6" for n, nid in enumerate(good)]
     rows.append(f"Hộ sai tỉnh,{personal_data.national_id()},{personal_data.phone()},2021,99,,,,,")
     rows.append(f"Hộ trùng,{good[0]},{personal_data.phone()},2021,20,,,,,")
     rows.append(f"Hộ sai số,{personal_data.national_id()},12345,2021,20,,,,,")

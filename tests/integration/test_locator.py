@@ -140,7 +140,7 @@ def test_a_radius_must_be_positive_and_bounded(system: System, radius: float, er
 
 def test_storefronts_are_listed_by_marketplace_and_administrative_area(system: System, personal_data) -> None:
     chi_lang_ward = storefront_at(system, personal_data, CHI_LANG, LANG_SON, marketplace="VOSO")
-    other_ward = storefront_at(system, personal_data, CHI_LANG, dict(LANG_SON, ward_code="06283"))
+    other_ward = storefront_at(system, personal_data, CHI_LANG, dict(LANG_SON, ward_code="06469"))
     bac_giang = storefront_at(system, personal_data, CHI_LANG, BAC_GIANG)
     closed = storefront_at(system, personal_data, CHI_LANG, LANG_SON)
     system.app.set_storefront_status(closed, "CLOSED")
@@ -152,7 +152,7 @@ def test_storefronts_are_listed_by_marketplace_and_administrative_area(system: S
         return [r["id"] for r in rows]
 
     assert listed(province_code="20") == [str(chi_lang_ward), str(other_ward)]
-    assert listed(province_code="20", district_code="187", ward_code="06280") == [str(chi_lang_ward)]
+    assert listed(province_code="20", district_code="187", ward_code="06466") == [str(chi_lang_ward)]
     assert listed(marketplace="VOSO") == [str(chi_lang_ward)]
     assert listed(province_code="24") == [str(bac_giang)]
     assert listed(province_code="20", statuses=("CLOSED",)) == [str(closed)]
