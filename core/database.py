@@ -94,8 +94,9 @@ class ReadStore:
         """Rows after a log position, oldest first, and how many match in all.
 
         ``equals``: (column, value) pairs, skipped where the value is None; ``clauses``: (SQL with one
-        %s, value) pairs. Ordering by the position a row was created at keeps cursors stable while
-        new rows arrive: they land after every cursor already handed out.
+        %s, value) or (SQL with several, tuple of values) pairs. Ordering by the position a row was
+        created at keeps cursors stable while new rows arrive: they land after every cursor already
+        handed out.
         """
         where, params = ["1 = 1"], []
         for column, value in equals:
@@ -104,7 +105,10 @@ class ReadStore:
                 params.append(str(value))
         for sql, value in clauses:
             where.append(sql)
-            params.append(value)
+            if isinstance(value, tuple):
+                params.extend(value)
+            else:
+                params.append(value)
         clause = " AND ".join(where)
         with self.transaction(commit=False) as cur:
             total = cur.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {clause}", params).fetchone()

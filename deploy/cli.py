@@ -55,7 +55,8 @@ def token(
     role: str = typer.Option(..., help="ADMIN, MARKETPLACE, HOUSEHOLD, CARRIER, PROVINCE_OFFICER, DISPUTE_STAFF, EXPORT_PARTNER"),
     subject: str = typer.Option(..., help="Who the token is for"),
     marketplace: Optional[str] = typer.Option(None, help="POSTMART or VOSO"),
-    province: Optional[str] = typer.Option(None, help="Province code, e.g. 20"),
+    province: Optional[str] = typer.Option(
+        None, help="Province scope SCHEME:CODE, e.g. 2021:24 (Bắc Giang) or 2025:24 (Bắc Ninh); a bare code is 2025"),
     partner: Optional[str] = typer.Option(None, help="Export partner global ID"),
     carrier: Optional[str] = typer.Option(None, help="Carrier name as given on dispatch"),
     household: Optional[str] = typer.Option(None, help="Household global ID"),

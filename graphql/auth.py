@@ -8,6 +8,9 @@ from typing import Any
 
 import jwt
 
+from farmgate.core.domain.errors import InvalidInput
+from farmgate.core.domain.province_area import ProvinceArea
+
 ROLES = ("ADMIN", "MARKETPLACE", "HOUSEHOLD", "CARRIER", "PROVINCE_OFFICER", "DISPUTE_STAFF", "EXPORT_PARTNER")
 MARKETPLACES = ("POSTMART", "VOSO")
 #: the scope claim each role must carry
@@ -27,6 +30,8 @@ class AuthenticationError(Exception):
 
 @dataclass(frozen=True)
 class Principal:
+    """Who calls: role, subject and scope claims. ``province`` is always qualified (``"2025:79"``)."""
+
     role: str
     subject: str
     marketplace: str | None = None
@@ -48,6 +53,11 @@ class Principal:
     def is_(self, *roles: str) -> bool:
         return self.role in roles
 
+    @property
+    def province_area(self) -> ProvinceArea | None:
+        """The area a province claim covers under both schemes (core.domain.province_area)."""
+        return None if self.province is None else ProvinceArea.parse(self.province)
+
 
 def issue_token(secret: str, role: str, subject: str, ttl_seconds: int = 3600, **scope: str | None) -> str:
     if role not in ROLES:
@@ -57,6 +67,11 @@ def issue_token(secret: str, role: str, subject: str, ttl_seconds: int = 3600, *
         raise ValueError(f"a {role} token needs --{needed}")
     if scope.get("marketplace") and scope["marketplace"] not in MARKETPLACES:
         raise ValueError(f"marketplace must be one of {', '.join(MARKETPLACES)}")
+    if scope.get("province"):
+        try:
+            province_claim(scope["province"])  # refused here rather than on first use; written as given
+        except InvalidInput as error:
+            raise ValueError(error.message) from None
     now = int(time.time())
     claims: dict[str, Any] = {"sub": subject, "role": role, "iat": now, "exp": now + ttl_seconds}
     claims.update({k: v for k, v in scope.items() if v})
@@ -74,7 +89,19 @@ def decode_token(secret: str, token: str) -> Principal:
     needed = REQUIRED_SCOPE.get(role)
     if needed and not claims.get(needed):
         raise AuthenticationError(f"Invalid token: a {role} token needs the {needed} claim")
-    return Principal(role=role, subject=str(claims["sub"]), **{c: _str(claims.get(c)) for c in SCOPE_CLAIMS})
+    scope = {c: _str(claims.get(c)) for c in SCOPE_CLAIMS}
+    if scope["province"] is not None:
+        try:
+            scope["province"] = province_claim(scope["province"])
+        except InvalidInput as error:
+            raise AuthenticationError(f"Invalid token: {error.message}") from None
+    return Principal(role=role, subject=str(claims["sub"]), **scope)
+
+
+def province_claim(value: str) -> str:
+    """A province scope claim in its qualified form: ``"2021:24"`` stays, a bare ``"24"`` is read in
+    the 2025 scheme (``"2025:24"``). InvalidInput for an unknown scheme or province."""
+    return ProvinceArea.parse(value).claim
 
 
 def _str(value: Any) -> str | None:

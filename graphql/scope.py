@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from farmgate.core.domain.contact import mask_phone
+from farmgate.core.domain.provinces import CURRENT_SCHEME
 from farmgate.graphql.auth import Principal
 from farmgate.graphql.ids import to_global_id, uuid_of
 
@@ -20,7 +21,7 @@ def household_visible(principal: Principal | None, row: dict[str, Any], *, by_co
     if principal.is_("ADMIN", "DISPUTE_STAFF"):
         return True
     if principal.is_("PROVINCE_OFFICER"):
-        return row["province_code"] == principal.province
+        return in_province_area(principal, row)
     if principal.is_("HOUSEHOLD"):
         return principal.household == household_global_id(row["id"])
     if principal.is_("MARKETPLACE"):
@@ -29,16 +30,26 @@ def household_visible(principal: Principal | None, row: dict[str, Any], *, by_co
     return False
 
 
-def registers_in(principal: Principal, province_code: str) -> bool:
-    """A province officer registers households of its own province only."""
-    return not principal.is_("PROVINCE_OFFICER") or province_code == principal.province
+def in_province_area(principal: Principal, row: dict[str, Any]) -> bool:
+    """A province officer's records: its province's, under either scheme (core.domain.province_area)."""
+    area = principal.province_area
+    return area is not None and area.covers(int(row["scheme"]), row["province_code"], row.get("ward_code"))
+
+
+def registers_in(principal: Principal, address: dict[str, Any]) -> bool:
+    """A province officer registers households of its own province (under either scheme) only;
+    ``address`` as given (``scheme`` may be absent: the current scheme)."""
+    if not principal.is_("PROVINCE_OFFICER"):
+        return True
+    scheme = address.get("scheme")
+    return in_province_area(principal, {**address, "scheme": CURRENT_SCHEME if scheme is None else scheme})
 
 
 def manages_household(principal: Principal, row: dict[str, Any], *, itself_too: bool = False) -> bool:
     """Verify, certify, link accounts: ADMIN, the officer of its province, and (``itself_too``) the
     household itself. Anyone else is told the household does not exist."""
     return principal.is_("ADMIN") or (
-        principal.is_("PROVINCE_OFFICER") and row["province_code"] == principal.province
+        principal.is_("PROVINCE_OFFICER") and in_province_area(principal, row)
     ) or (itself_too and principal.is_("HOUSEHOLD") and principal.household == household_global_id(row["id"]))
 
 
@@ -47,7 +58,7 @@ def household_list_filter(principal: Principal) -> dict[str, Any] | None:
     if principal.is_("ADMIN", "DISPUTE_STAFF"):
         return {}
     if principal.is_("PROVINCE_OFFICER"):
-        return {"province_code": principal.province}
+        return {"area": principal.province_area}
     if principal.is_("MARKETPLACE"):
         return {"channel": principal.marketplace}
     if principal.is_("HOUSEHOLD"):
@@ -70,7 +81,7 @@ def sees_household_history(principal: Principal | None, row: dict[str, Any]) -> 
         return False
     if principal.is_("ADMIN", "DISPUTE_STAFF"):
         return True
-    return principal.is_("PROVINCE_OFFICER") and row["province_code"] == principal.province
+    return principal.is_("PROVINCE_OFFICER") and in_province_area(principal, row)
 
 
 # -- export partners and export orders --------------------------------------------------------

@@ -90,10 +90,15 @@ class Viewer:
     role: Role | None
     subject: str | None
     marketplace: Marketplace | None
-    province_code: str | None
+    province_code: str | None = strawberry.field(
+        description="The province of a PROVINCE_OFFICER's scope, in the scheme `provinceScheme` says.")
     partner_id: strawberry.ID | None
     carrier: str | None
     household_id: strawberry.ID | None
+    province_scheme: int | None = strawberry.field(
+        default=None,
+        description="The scheme of `provinceCode`: 2021 or 2025 (a bare `province` claim is read as 2025).",
+    )
 
 
 @strawberry.type

@@ -115,9 +115,10 @@ class HouseholdMutation:
     ) -> RegisterHouseholdPayload:
         ctx: Context = info.context
         principal = ctx.require_principal()
-        if not registers_in(principal, input.address.province_code.strip()):
-            raise forbidden("A province officer registers households of their own province only")
         request: dict[str, Any] = plain(input)
+        if not registers_in(principal, {k: v.strip() if isinstance(v, str) else v
+                                        for k, v in request["address"].items()}):
+            raise forbidden("A province officer registers households of their own province only")
         location = given(input.location)
 
         def command() -> dict[str, Any]:

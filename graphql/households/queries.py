@@ -46,8 +46,6 @@ class HouseholdQuery:
         if scope is None:
             return empty
         wanted_province = given(province_code)
-        if "province_code" in scope and wanted_province not in (None, scope["province_code"]):
-            return empty
         filters = dict(scope)
         if wanted_province:
             filters["province_code"] = wanted_province

@@ -84,6 +84,21 @@ def test_missing_or_bad_tokens_are_unauthenticated(api: Api, personal_data) -> N
         ({"address": {"scheme": 2021, "provinceCode": "99"}}, ["input", "address", "provinceCode"], "INVALID"),
         ({"address": {"scheme": 2030, "provinceCode": "20"}}, ["input", "address", "provinceCode"], "INVALID"),
         ({"address": {"provinceCode": "20", "districtCode": "187"}}, ["input", "address", "districtCode"], "INVALID"),
+        # Districts and wards must exist in their province and scheme (2021: province/district/ward).
+        ({"address": {"scheme": 2021, "provinceCode": "20", "districtCode": "999"}},
+         ["input", "address", "districtCode"], "INVALID"),
+        ({"address": {"scheme": 2021, "provinceCode": "20", "districtCode": "187", "wardCode": "99999"}},
+         ["input", "address", "wardCode"], "INVALID"),
+        ({"address": {"scheme": 2021, "provinceCode": "20", "districtCode": "005"}},  # Cầu Giấy, Hà Nội
+         ["input", "address", "districtCode"], "INVALID"),
+        ({"address": {"scheme": 2021, "provinceCode": "20", "districtCode": "187", "wardCode": "06280"}},  # Văn Quan
+         ["input", "address", "wardCode"], "INVALID"),
+        # 2025: province/ward, no district.
+        ({"address": {"scheme": 2025, "provinceCode": "20", "wardCode": "99999"}},
+         ["input", "address", "wardCode"], "INVALID"),
+        ({"address": {"scheme": 2025, "provinceCode": "20", "wardCode": "00004"}},  # Ba Đình, Hà Nội
+         ["input", "address", "wardCode"], "INVALID"),
+        ({"address": {"scheme": 2025, "provinceCode": "77"}}, ["input", "address", "provinceCode"], "INVALID"),
         ({"name": " "}, ["input", "name"], "INVALID"),
         ({"location": {"latitude": 91, "longitude": 106}}, ["input", "location", "latitude"], "INVALID"),
     ],

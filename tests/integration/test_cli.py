@@ -10,6 +10,7 @@ from pathlib import Path
 import jwt
 
 from farmgate.deploy.container import build_system
+from farmgate.graphql.auth import decode_token
 from farmgate.deploy.settings import DEVELOPMENT_JWT_SECRET, Settings
 from tests.personal_data import LOG_DIR, PersonalData
 
@@ -35,6 +36,19 @@ def test_token_prints_a_verifiable_jwt_with_the_scope_claims() -> None:
     assert (claims["role"], claims["sub"], claims["province"]) == ("PROVINCE_OFFICER", "lan", "20")
     refused = farmgate("token", "--role", "MARKETPLACE", "--subject", "x", check=False)
     assert refused.returncode == 2 and "--marketplace" in refused.stderr
+
+
+def test_token_takes_a_province_claim_qualified_by_its_scheme() -> None:
+    token = farmgate("token", "--role", "PROVINCE_OFFICER", "--subject", "giang", "--province", "2021:24").stdout.strip()
+    principal = decode_token(DEVELOPMENT_JWT_SECRET, token)
+    assert principal.province == "2021:24" and principal.province_area.code == "24"
+    assert principal.province_area.covers(2021, "24") and not principal.province_area.covers(2021, "27")
+    bare = decode_token(DEVELOPMENT_JWT_SECRET, farmgate(
+        "token", "--role", "PROVINCE_OFFICER", "--subject", "ninh", "--province", "24").stdout.strip())
+    assert bare.province == "2025:24" and bare.province_area.covers(2021, "27")
+    for unknown in ("2021:99", "2025:77", "1999:24"):
+        refused = farmgate("token", "--role", "PROVINCE_OFFICER", "--subject", "x", "--province", unknown, check=False)
+        assert refused.returncode == 2 and "scheme" in refused.stderr, unknown
 
 
 def test_production_refuses_to_start_with_the_development_secret() -> None:
@@ -85,6 +99,32 @@ def test_import_households_reports_each_bad_row_and_imports_the_rest(tmp_path: P
         assert system.households.page(after_position=0, limit=10)[1] == 3
     finally:
         system.close()
+
+
+def test_import_households_refuses_districts_and_wards_outside_their_province_and_scheme(
+    tmp_path: Path, personal_data: PersonalData
+) -> None:
+    url = f"sqlite:///{tmp_path}/import.db"
+    rows = ["name,national_id,phone,scheme,province_code,district_code,ward_code,street,latitude,longitude"]
+    places = [
+        "2021,20,187,06466",  # line 2: Thị trấn Chi Lăng: imported
+        "2025,20,,06463",  # line 3: Xã Chi Lăng, 2025: imported
+        "2021,20,005,",  # line 4: Cầu Giấy is a district of Hà Nội
+        "2021,20,187,06280",  # line 5: Điềm He is a ward of Văn Quan
+        "2021,20,999,",  # line 6
+        "2021,20,187,99999",  # line 7
+        "2025,20,187,",  # line 8: no district level in 2025
+        "2025,20,,06466",  # line 9: a 2021 ward code
+    ]
+    rows += [f"Hộ số {n},{personal_data.national_id()},{personal_data.phone()},{place},,," for n, place in
+             enumerate(places)]
+    csv_file = tmp_path / "lang-son.csv"
+    csv_file.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = farmgate("import-households", str(csv_file), url=url, check=False)
+    assert "imported 2, failed 6" in result.stderr
+    for line, field in ((4, "districtCode"), (5, "wardCode"), (6, "districtCode"), (7, "wardCode"),
+                        (8, "districtCode"), (9, "wardCode")):
+        assert f"line {line}: {field}" in result.stderr, line
 
 
 def test_schema_prints_the_served_sdl() -> None:
