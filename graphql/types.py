@@ -102,15 +102,6 @@ class Viewer:
 
 
 @strawberry.type
-class Province:
-    code: str
-    name: str
-    scheme: int = strawberry.field(
-        description="2021 = the 63 provinces in force when the programme ran; 2025 = the 34 provinces from 1 July 2025."
-    )
-
-
-@strawberry.type
 class Address:
     scheme: int = strawberry.field(
         description="Which administrative scheme the codes belong to: 2021 (63 provinces) or 2025 (34). Kept as captured."

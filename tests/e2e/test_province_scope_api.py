@@ -132,3 +132,31 @@ def test_a_province_claim_that_names_no_province_of_its_scheme_is_unauthenticate
     token = jwt.encode({"sub": "x", "role": "PROVINCE_OFFICER", "province": claim, "iat": now, "exp": now + 60},
                        SECRET, algorithm="HS256")
     assert error_code(api.post("{ households(first: 1) { totalCount } }", token=token)) == "UNAUTHENTICATED"
+
+
+def test_reference_data_looks_units_up_by_scheme_and_code_and_maps_2021_to_2025(api: Api) -> None:
+    query = """{
+      bacGiang: province(scheme: 2021, code: "24") { name successor { code name } predecessors { code } }
+      bacNinh: province(scheme: 2025, code: "24") { name districts { code } predecessors { code name } }
+      gone: province(scheme: 2025, code: "77") { name }
+      chiLang: district(code: "187") { name provinceCode wards { code } }
+      ward2021: ward(scheme: 2021, code: "06466") { name provinceCode districtCode predecessorProvinces { code } }
+      ward2025: ward(scheme: 2025, code: "26506") { name provinceCode districtCode predecessorProvinces { code name } }
+      noWard: ward(scheme: 2025, code: "99999") { name }
+      langSon: province(scheme: 2021, code: "20") { wards(districtCode: "187") { code } }
+    }"""
+    data = api.data(query)  # public: no token
+    assert data["bacGiang"] == {"name": "Bắc Giang", "successor": {"code": "24", "name": "Bắc Ninh"},
+                                "predecessors": []}
+    assert data["bacNinh"] == {"name": "Bắc Ninh", "districts": [], "predecessors": [
+        {"code": "24", "name": "Bắc Giang"}, {"code": "27", "name": "Bắc Ninh"}]}
+    assert data["gone"] is None and data["noWard"] is None
+    assert data["chiLang"]["name"] == "Chi Lăng" and data["chiLang"]["provinceCode"] == "20"
+    assert [w["code"] for w in data["chiLang"]["wards"]] == [w["code"] for w in data["langSon"]["wards"]]
+    assert "06466" in [w["code"] for w in data["chiLang"]["wards"]]
+    assert "06280" not in [w["code"] for w in data["chiLang"]["wards"]]
+    assert data["ward2021"] == {"name": "Thị trấn Chi Lăng", "provinceCode": "20", "districtCode": "187",
+                                "predecessorProvinces": []}
+    assert data["ward2025"] == {"name": "Phường Vũng Tàu", "provinceCode": "79", "districtCode": None,
+                                "predecessorProvinces": [{"code": "77", "name": "Bà Rịa - Vũng Tàu"}]}
+    assert error_code(api.post('{ province(scheme: 2030, code: "24") { name } }')) == "BAD_USER_INPUT"
