@@ -52,8 +52,8 @@ class ProvinceArea:
         """``"2021:24"``, ``"2025:24"`` or a bare ``"24"`` (read as 2025) → the area; InvalidInput if the
         scheme or the province is unknown."""
         text = claim.strip()
-        scheme_text, _, code = text.rpartition(":")
-        if not scheme_text:
+        scheme_text, qualified, code = text.rpartition(":")
+        if not qualified:
             scheme = BARE_CLAIM_SCHEME
         elif scheme_text.isdigit():
             scheme = int(scheme_text)

@@ -8,6 +8,7 @@ import pytest
 from farmgate.core.domain import provinces as units
 from farmgate.core.domain.errors import InvalidInput
 from farmgate.core.domain.place import Address
+from farmgate.core.domain.province_area import ProvinceArea
 
 PATH = ["input", "address"]
 
@@ -89,3 +90,17 @@ def test_codes_that_do_not_name_one_place_of_their_scheme_are_refused(address: d
 def test_codes_of_one_place_are_accepted(address: dict) -> None:
     checked = Address.checked(field=PATH, **address)
     assert checked.scheme == address.get("scheme", 2025) and checked.province_code == address["province_code"]
+
+
+def test_a_province_area_covers_its_records_under_both_schemes() -> None:
+    hcm = ProvinceArea.parse("2025:79")
+    assert all(hcm.covers(2021, old) for old in ("74", "77", "79")) and hcm.covers(2025, "79")
+    assert not hcm.covers(2021, "75") and not hcm.covers(2025, "75")
+    vung_tau = ProvinceArea.parse("2021:77")
+    assert vung_tau.covers(2021, "77") and vung_tau.covers(2025, "79", "26506")  # Phường Vũng Tàu
+    assert not vung_tau.covers(2025, "79", "26737") and not vung_tau.covers(2025, "79")  # Tân Định; no ward
+    assert ProvinceArea.parse("2021:20").covers(2025, "20")  # Lạng Sơn absorbed no other province
+    assert ProvinceArea.parse("24") == ProvinceArea(2025, "24") and ProvinceArea.parse("2021:24").claim == "2021:24"
+    for claim in ("2021:99", "2025:77", "1999:24", ":24", "x:24"):
+        with pytest.raises(InvalidInput):
+            ProvinceArea.parse(claim)
