@@ -66,7 +66,7 @@ def token(
 
     settings = _settings()
     try:
-        print(issue_token(settings.jwt_secret, role.upper(), subject, ttl, marketplace=marketplace,
+        print(issue_token(settings.jwt_secret.get_secret_value(), role.upper(), subject, ttl, marketplace=marketplace,
                           province=province, partner=partner, carrier=carrier, household=household))
     except ValueError as error:
         err.print(f"[red]farmgate token: {error}[/red]")

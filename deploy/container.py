@@ -75,7 +75,7 @@ def build_system(settings: Settings, *, clock: Clock = utc_now, create_tables: b
 
 
 def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> System:
-    app = Farmgate(settings.persistence_env(), pii_pepper=settings.pii_pepper, clock=clock)
+    app = Farmgate(settings.persistence_env(), pii_pepper=settings.pii_pepper.get_secret_value(), clock=clock)
     app.claim_response_time = timedelta(hours=settings.claim_response_hours)
     app.export_sla_at_risk_share = settings.export_at_risk_share
     store = ReadStore(app)

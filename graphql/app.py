@@ -38,7 +38,7 @@ class FarmgateGraphQL(GraphQL):
         if scheme.lower() != "bearer" or not token.strip():
             return None, "Authorization header must be 'Bearer <token>'"
         try:
-            return decode_token(self.system.settings.jwt_secret, token.strip()), None
+            return decode_token(self.system.settings.jwt_secret.get_secret_value(), token.strip()), None
         except AuthenticationError as error:
             return None, str(error)
 
