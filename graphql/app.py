@@ -1,5 +1,6 @@
 """The Starlette app: /graphql (POST, GET for queries, GraphiQL in development, WebSocket
-subscriptions), /healthz, /readyz and /metrics."""
+subscriptions), /healthz, /readyz and /metrics — behind the perimeter: request ids and metrics,
+CORS for the configured browser origins, and the request body limit."""
 
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 
-from farmgate.graphql.auth import AuthenticationError, Principal, decode_token
+from farmgate.graphql.auth import AuthenticationError, Principal, TokenVerifier
 from farmgate.graphql.context import Context
+from farmgate.graphql.graphiql import graphiql_page
+from farmgate.graphql.media_types import GRAPHQL_RESPONSE_JSON, request_error_status, wants_graphql_response_json
 from farmgate.graphql.observability import Metrics, RequestIdMiddleware
+from farmgate.graphql.request_limits import BodyLimit
 from farmgate.graphql.schema import schema
 
 if TYPE_CHECKING:
@@ -26,9 +31,10 @@ log = structlog.get_logger("farmgate.http")
 
 
 class FarmgateGraphQL(GraphQL):
-    def __init__(self, system: System, **kwargs: Any):
+    def __init__(self, system: System, verifier: TokenVerifier, **kwargs: Any):
         super().__init__(schema, **kwargs)
         self.system = system
+        self.verifier = verifier
 
     def authenticate(self, header: str) -> tuple[Principal | None, str | None]:
         """The principal of an 'Authorization: Bearer <token>' value, or why there is none."""
@@ -38,7 +44,7 @@ class FarmgateGraphQL(GraphQL):
         if scheme.lower() != "bearer" or not token.strip():
             return None, "Authorization header must be 'Bearer <token>'"
         try:
-            return decode_token(self.system.settings.jwt_secret.get_secret_value(), token.strip()), None
+            return self.verifier.verify(token.strip()), None
         except AuthenticationError as error:
             return None, str(error)
 
@@ -57,11 +63,45 @@ class FarmgateGraphQL(GraphQL):
             context.principal, context.auth_error = self.authenticate(header)
         return await super().on_ws_connect(context)
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(graphiql_page())
 
-def create_app(system: System) -> Starlette:
+    # -- application/graphql-response+json (GraphQL over HTTP) ----------------------------------
+
+    async def get_sub_response(self, request: Any) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.graphql_response_json = wants_graphql_response_json(request.headers.get("accept"))  # type: ignore[attr-defined]
+        request.state.graphql_sub_response = sub_response
+        return sub_response
+
+    async def process_result(self, request: Any, result: Any) -> Any:
+        data = await super().process_result(request, result)
+        sub_response = getattr(request.state, "graphql_sub_response", None)
+        if sub_response is not None and sub_response.graphql_response_json:
+            status = request_error_status(result)
+            if status is not None:
+                # A request error: no execution started, so no `data` entry, and a 4xx status.
+                data.pop("data", None)
+                sub_response.status_code = status
+                if status == 401:
+                    sub_response.headers["www-authenticate"] = 'Bearer realm="farmgate"'
+        return data
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if getattr(sub_response, "graphql_response_json", False):
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
+        return response
+
+
+def create_app(system: System) -> Any:
+    settings = system.settings
     metrics = Metrics(system)
-    development = not system.settings.is_production
-    graphql_app = FarmgateGraphQL(system, graphql_ide="graphiql" if development else None)
+    development = not settings.is_production
+    graphql_app = FarmgateGraphQL(system, TokenVerifier.from_settings(settings),
+                                  graphql_ide="graphiql" if development else None,
+                                  allowed_origins=list(settings.cors_origins),
+                                  keep_alive=True, keep_alive_interval=15)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -74,7 +114,7 @@ def create_app(system: System) -> Starlette:
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
         behind = {lag.projection: lag.events for lag in lags}
         worst = max(behind.values(), default=0)
-        ready = worst <= system.settings.readiness_max_lag
+        ready = worst <= settings.readiness_max_lag
         return JSONResponse({"status": "ready" if ready else "lagging", "database": "ok", "projectionLag": behind},
                             status_code=200 if ready else 503)
 
@@ -92,4 +132,9 @@ def create_app(system: System) -> Starlette:
         ],
     )
     app.state.system = system
-    return RequestIdMiddleware(app, metrics)  # type: ignore[return-value]
+    # Browsers on the configured origins may call the API; the token travels in a header, never a
+    # cookie, so no credentials mode is needed (and none is allowed).
+    cors = CORSMiddleware(app, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+                          allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID"],
+                          expose_headers=["X-Request-ID"], allow_credentials=False, max_age=600)
+    return RequestIdMiddleware(BodyLimit(cors, settings.max_body_bytes), metrics)

@@ -24,8 +24,12 @@ class Context:
     connection_params: dict[str, Any] | None = None
 
     def require_principal(self) -> Principal:
+        """The caller; UNAUTHENTICATED without a valid token, or once the token has expired (a
+        WebSocket connection outlives the moment its token was checked)."""
         if self.principal is None:
             raise unauthenticated(self.auth_error or "Authentication required: send Authorization: Bearer <token>")
+        if self.principal.expired():
+            raise unauthenticated("Your token expired: connect again with a new one")
         return self.principal
 
     def loader(self, name: str, factory: Any) -> Any:

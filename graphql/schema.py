@@ -36,6 +36,7 @@ from farmgate.graphql.households.mutations import HouseholdMutation
 from farmgate.graphql.households.queries import HouseholdQuery
 from farmgate.graphql.households.types import Household
 from farmgate.graphql.nodes import NodeQuery, register_node
+from farmgate.graphql.perimeter import Perimeter
 from farmgate.graphql.orders.mutations import OrderMutation
 from farmgate.graphql.orders.queries import OrderQuery
 from farmgate.graphql.orders.scoped import order_by_global_id, shipment_by_global_id
@@ -87,6 +88,9 @@ def build_schema() -> strawberry.Schema:
             MaxTokensLimiter(max_token_count=4000),
             ParserCache(maxsize=256),
             ValidationCache(maxsize=256),
+            # After ValidationCache: it refuses what must not run (bad token, anonymous
+            # introspection in production, over-budget cost) once the standard rules have passed.
+            Perimeter,
         ],
     )
 

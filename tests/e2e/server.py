@@ -51,7 +51,7 @@ class Api:
             "staff": self.token("DISPUTE_STAFF", "minh"),
             "carrier": self.token("CARRIER", "vnpost-bot", carrier="VNPost"),
             "other_carrier": self.token("CARRIER", "viettel-bot", carrier="Viettel Post"),
-            "partner": self.token("EXPORT_PARTNER", "brussels", partner="RXhwb3J0UGFydG5lcjox"),
+            "partner": self.token("EXPORT_PARTNER", "brussels", partner="RXhwb3J0UGFydG5lcjowMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDE"),
         }
 
     def post(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None,

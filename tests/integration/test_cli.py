@@ -31,7 +31,7 @@ def farmgate(*args: str, url: str = "memory://", check: bool = True) -> subproce
 
 def test_token_prints_a_verifiable_jwt_with_the_scope_claims() -> None:
     token = farmgate("token", "--role", "PROVINCE_OFFICER", "--subject", "lan", "--province", "20").stdout.strip()
-    claims = jwt.decode(token, DEVELOPMENT_JWT_SECRET, algorithms=["HS256"])
+    claims = jwt.decode(token, DEVELOPMENT_JWT_SECRET, algorithms=["HS256"], audience="farmgate")
     assert (claims["role"], claims["sub"], claims["province"]) == ("PROVINCE_OFFICER", "lan", "20")
     refused = farmgate("token", "--role", "MARKETPLACE", "--subject", "x", check=False)
     assert refused.returncode == 2 and "--marketplace" in refused.stderr
