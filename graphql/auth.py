@@ -31,8 +31,6 @@ DEVELOPMENT_ISSUER = "farmgate-development"
 DEFAULT_AUDIENCE = "farmgate"
 #: clock skew tolerated between the issuer and us, seconds
 LEEWAY_SECONDS = 30
-#: key types → the algorithm `farmgate token --key` signs with
-_ALGORITHM_OF_KEY = {"RSAPrivateKey": "RS256", "EllipticCurvePrivateKey": "ES256", "Ed25519PrivateKey": "EdDSA"}
 
 __all__ = ["MARKETPLACES", "REQUIRED_SCOPE", "SCOPE_CLAIMS", "AuthenticationError", "Principal", "TokenVerifier",
            "issue_token"]
@@ -92,10 +90,7 @@ def issue_token(key: Any, role: str, subject: str, ttl_seconds: int = 3600, *, i
     if isinstance(key, str) and not key.lstrip().startswith("-----BEGIN"):
         return jwt.encode(claims, key, algorithm="HS256")
     private = _private_key(key)
-    algorithm = _ALGORITHM_OF_KEY.get(type(private).__name__.lstrip("_"))
-    if algorithm is None:
-        raise ValueError("the key must be an RSA, EC P-256 or Ed25519 private key")
-    return jwt.encode(claims, private, algorithm=algorithm, headers={"kid": kid} if kid else None)
+    return jwt.encode(claims, private, algorithm=_algorithm_of(private), headers={"kid": kid} if kid else None)
 
 
 def _private_key(key: Any) -> Any:
@@ -104,6 +99,19 @@ def _private_key(key: Any) -> Any:
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
     return load_pem_private_key(key.encode() if isinstance(key, str) else key, password=None)
+
+
+def _algorithm_of(private: Any) -> str:
+    """The algorithm a private key signs with: RS256 (RSA), ES256 (EC P-256), EdDSA (Ed25519)."""
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+    if isinstance(private, rsa.RSAPrivateKey):
+        return "RS256"
+    if isinstance(private, ec.EllipticCurvePrivateKey) and isinstance(private.curve, ec.SECP256R1):
+        return "ES256"
+    if isinstance(private, ed25519.Ed25519PrivateKey):
+        return "EdDSA"
+    raise ValueError("the key must be an RSA, EC P-256 or Ed25519 private key")
 
 
 class TokenVerifier:

@@ -89,3 +89,21 @@ def test_import_households_reports_each_bad_row_and_imports_the_rest(tmp_path: P
 
 def test_schema_prints_the_served_sdl() -> None:
     assert "type Household implements Node" in farmgate("schema").stdout
+
+
+def test_token_signs_with_an_issuers_private_key(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+    private = ed25519.Ed25519PrivateKey.generate()
+    key_file = tmp_path / "voso.pem"
+    key_file.write_bytes(private.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    token = farmgate("token", "--role", "MARKETPLACE", "--subject", "vs", "--marketplace", "VOSO", "--key",
+                     str(key_file), "--kid", "voso-1", "--issuer", "https://id.voso.example").stdout.strip()
+    assert jwt.get_unverified_header(token) == {"alg": "EdDSA", "kid": "voso-1", "typ": "JWT"}
+    claims = jwt.decode(token, private.public_key(), algorithms=["EdDSA"], audience="farmgate",
+                        issuer="https://id.voso.example")
+    assert (claims["role"], claims["marketplace"]) == ("MARKETPLACE", "VOSO")
+    assert claims["exp"] - claims["iat"] == 3600
+    refused = farmgate("token", "--role", "ADMIN", "--subject", "x", "--key", str(key_file), check=False)
+    assert refused.returncode == 2 and "--issuer" in refused.stderr
