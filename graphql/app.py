@@ -4,6 +4,8 @@ CORS for the configured browser origins, and the request body limit."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -53,15 +55,30 @@ class FarmgateGraphQL(GraphQL):
         principal, auth_error = self.authenticate(request.headers.get("authorization", ""))
         if principal is not None:
             structlog.contextvars.bind_contextvars(actor=principal.actor)
-        return Context(system=self.system, request_id=request_id, principal=principal, auth_error=auth_error)
+        context = Context(system=self.system, request_id=request_id, principal=principal, auth_error=auth_error)
+        if request.scope["type"] == "websocket":
+            context.websocket = response
+        return context
 
     async def on_ws_connect(self, context: Context) -> Any:
-        """A WebSocket client may send its token in connection_init: {"Authorization": "Bearer …"}."""
+        """A WebSocket client may send its token in connection_init: {"Authorization": "Bearer …"}.
+        The connection is closed with 4401 when the token it was opened with expires."""
         params = context.connection_params or {}
         header = params.get("Authorization") or params.get("authorization") if isinstance(params, dict) else None
         if context.principal is None and isinstance(header, str):
             context.principal, context.auth_error = self.authenticate(header)
+        if context.principal is not None and context.principal.expires_at is not None and context.websocket:
+            state = context.websocket.scope.setdefault("state", {})
+            state["token_expiry"] = asyncio.create_task(_close_at_expiry(context.websocket, context.principal.expires_at))
         return await super().on_ws_connect(context)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            expiry = scope.get("state", {}).pop("token_expiry", None)
+            if expiry is not None:
+                expiry.cancel()
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(graphiql_page())
@@ -92,6 +109,20 @@ class FarmgateGraphQL(GraphQL):
         if getattr(sub_response, "graphql_response_json", False):
             response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
         return response
+
+
+#: the WebSocket close code for "your token expired: authenticate again" (graphql-transport-ws uses
+#: 4401 for an unauthorised connection; the 4000–4999 range is the application's, RFC 6455 §7.4.2)
+TOKEN_EXPIRED = 4401
+
+
+async def _close_at_expiry(websocket: Any, expires_at: float) -> None:
+    await asyncio.sleep(max(0.0, expires_at - time.time()))
+    log.info("websocket_token_expired")
+    try:
+        await websocket.close(code=TOKEN_EXPIRED, reason="Token expired")
+    except RuntimeError:
+        pass  # already closed
 
 
 def create_app(system: System) -> Any:

@@ -22,6 +22,8 @@ class Context:
     loaders: dict[str, Any] = field(default_factory=dict)
     #: the graphql-transport-ws connection_init payload (browsers cannot set headers on a WebSocket)
     connection_params: dict[str, Any] | None = None
+    #: the WebSocket of a subscription connection (None over HTTP)
+    websocket: Any = None
 
     def require_principal(self) -> Principal:
         """The caller; UNAUTHENTICATED without a valid token, or once the token has expired (a
