@@ -29,7 +29,9 @@ from farmgate.graphql.exports.mutations import ExportMutation
 from farmgate.graphql.exports.queries import ExportQuery
 from farmgate.graphql.exports.scoped import export_order_by_global_id, export_partner_by_global_id
 from farmgate.graphql.exports.types import ExportOrder, ExportPartner
-from farmgate.graphql.exports.webhooks import (WebhookDelivery, WebhookEndpoint, WebhookMutation, WebhookQuery,
+from farmgate.graphql.exports.webhooks import (MarketplaceWebhookEndpoint, WebhookDelivery, WebhookEndpoint,
+                                               WebhookMutation, WebhookQuery,
+                                               marketplace_webhook_endpoint_by_global_id,
                                                webhook_delivery_by_global_id, webhook_endpoint_by_global_id)
 from farmgate.graphql.households.loaders import household_by_global_id
 from farmgate.graphql.households.mutations import HouseholdMutation
@@ -53,6 +55,7 @@ register_node("ExportPartner", export_partner_by_global_id)
 register_node("ExportOrder", export_order_by_global_id)
 register_node("WebhookEndpoint", webhook_endpoint_by_global_id)
 register_node("WebhookDelivery", webhook_delivery_by_global_id)
+register_node("MarketplaceWebhookEndpoint", marketplace_webhook_endpoint_by_global_id)
 register_node("Order", order_by_global_id)
 register_node("Shipment", shipment_by_global_id)
 register_node("CompensationClaim", claim_by_global_id)
@@ -63,6 +66,7 @@ Mutation = merge_types("Mutation", (HouseholdMutation, CatalogMutation, ExportMu
                                       OrderMutation, ClaimMutation))
 
 NODE_TYPES: list[type] = [Household, Storefront, Listing, ExportPartner, ExportOrder, WebhookEndpoint, WebhookDelivery,
+                         MarketplaceWebhookEndpoint,
                          Order, Shipment, CompensationClaim]
 
 

@@ -6,8 +6,6 @@ of the receiver, and nothing arrives twice under one id without a recorded reaso
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import secrets
 import threading
@@ -22,6 +20,7 @@ import pytest
 
 from tests.e2e.export_steps import H, create_order, now, record_document, record_milestone, register_partner
 from tests.e2e.server import Api, running_api
+from tests.e2e.standard_webhooks import Rejected, new_secret, verify
 from tests.personal_data import LOG_DIR
 from tests.services import fresh_postgres_database, postgres_admin_url, redis_url
 
@@ -77,7 +76,7 @@ class Receiver:
             return [(headers, body) for p, headers, body in self.requests if p == path]
 
     def event_ids(self, path: str) -> list[str]:
-        return [headers["x-farmgate-event-id"] for headers, _ in self.received(path)]
+        return [headers["webhook-id"] for headers, _ in self.received(path)]
 
 
 def wait_until(condition: Callable[[], T], what: str, timeout: float = 90.0) -> T:
@@ -126,8 +125,8 @@ class Parties:
         self.cz = register_partner(api, self.admin, "Plzeň Tropical s.r.o.", "CZ")
         self.be_token = api.token("EXPORT_PARTNER", "antwerp-desk", partner=self.be["id"])
         self.cz_token = api.token("EXPORT_PARTNER", "plzen-desk", partner=self.cz["id"])
-        self.be_secret = secrets.token_urlsafe(36)
-        self.cz_secret = secrets.token_urlsafe(36)
+        self.be_secret = new_secret()
+        self.cz_secret = new_secret()
 
 
 @pytest.fixture(scope="module")
@@ -165,6 +164,9 @@ def test_endpoints_are_https_or_loopback_with_a_long_secret_that_is_never_shown(
     short = register(parties.be_token, secret="too-short-for-a-signing-secret")
     assert short["userErrors"][0]["field"] == ["input", "secret"]
     assert "too-short" not in json.dumps(short)
+    # A Standard Webhooks secret: whsec_ and the base64 of 24 to 64 random bytes.
+    for refused in ("whsec_" + "A" * 20, "whsec_not base64!", secrets.token_urlsafe(36), parties.be_secret[6:]):
+        assert register(parties.be_token, secret=refused)["userErrors"][0]["field"] == ["input", "secret"], refused
     assert register(parties.admin)["userErrors"][0]["code"] == "INVALID"  # ADMIN must name the partner
     assert register(parties.be_token, partnerId=parties.cz["id"])["userErrors"][0]["code"] == "NOT_FOUND"
     body = api.post(REGISTER, {"input": {"url": "https://partner.example/h", "secret": parties.be_secret}}, parties.postmart)
@@ -215,15 +217,17 @@ def test_every_event_arrives_signed_in_order_across_a_receiver_outage(
     wait_until(lambda: len(deliveries(api, parties.be_token, "DELIVERED")) == len(wanted), "every delivery is recorded")
 
     received = receiver.received("/be")
-    # Check each request is signed with the partner's secret over the raw body, and says what it carries.
+    # Check each request is signed to the Standard Webhooks spec with the partner's secret (id,
+    # timestamp and raw body), is fresh, and says what it carries.
     for headers, body in received:
-        digest = hmac.new(parties.be_secret.encode(), body, hashlib.sha256).hexdigest()
-        assert hmac.compare_digest(headers["x-farmgate-signature"], f"sha256={digest}")
+        verify(parties.be_secret, headers, body)
+        with pytest.raises(Rejected):
+            verify(parties.cz_secret, headers, body)
         payload = json.loads(body)
-        assert payload["eventId"] == headers["x-farmgate-event-id"] and payload["exportOrderId"] in be_orders
+        assert payload["eventId"] == headers["webhook-id"] and payload["exportOrderId"] in be_orders
         assert payload["event"]["aggregateId"] == payload["exportOrderId"]
         assert payload["eventId"] == f"{uuid_of(payload['exportOrderId'])}:{payload['event']['version']}"
-        assert abs(int(headers["x-farmgate-timestamp"]) - time.time()) < 600
+        assert payload["type"] == f"export_order.{payload['event']['type']}"
     # Check the order per export order: versions never go back, and each arrives first in sequence.
     for order_id in be_orders:
         versions = [json.loads(body)["event"]["version"] for _, body in received if json.loads(body)["exportOrderId"] == order_id]
@@ -235,7 +239,7 @@ def test_every_event_arrives_signed_in_order_across_a_receiver_outage(
     arrivals = Counter(receiver.event_ids("/be"))
     for event_id, times in arrivals.items():
         if times > 1:
-            attempts = [h["x-farmgate-delivery-attempt"] for h, _ in received if h["x-farmgate-event-id"] == event_id]
+            attempts = [h["x-farmgate-delivery-attempt"] for h, _ in received if h["webhook-id"] == event_id]
             assert len(set(attempts)) == times and by_event[event_id]["lastError"], event_id
     assert any(d["attempts"] >= 2 and d["lastError"] for d in by_event.values()), "the outage forced retries"
     assert all(d["status"] == "DELIVERED" and d["nextAttemptAt"] is None for d in by_event.values())
@@ -244,8 +248,8 @@ def test_every_event_arrives_signed_in_order_across_a_receiver_outage(
     cz_wanted = expected_event_ids(api, parties.cz_token, [order_c])
     wait_until(lambda: cz_wanted <= set(receiver.event_ids("/cz")), "the other partner's events arrived")
     for headers, body in receiver.received("/cz"):
-        digest = hmac.new(parties.cz_secret.encode(), body, hashlib.sha256).hexdigest()
-        assert headers["x-farmgate-signature"] == f"sha256={digest}" and json.loads(body)["exportOrderId"] == order_c
+        verify(parties.cz_secret, headers, body)
+        assert json.loads(body)["exportOrderId"] == order_c
     assert {d["exportOrderId"] for d in deliveries(api, parties.cz_token)} == {order_c}
 
 
@@ -270,7 +274,7 @@ def test_another_partners_deliveries_are_not_found_and_a_partner_may_ask_for_one
     again = api.data(REDELIVER, {"input": {"deliveryId": target["id"]}}, parties.be_token)["redeliverWebhook"]
     assert again["userErrors"] == [] and again["delivery"]["lastError"] == "Redelivery requested"
     wait_until(lambda: receiver.event_ids("/be").count(target["eventId"]) == before + 1, "the redelivery arrived")
-    last = [h for h, _ in receiver.received("/be") if h["x-farmgate-event-id"] == target["eventId"]][-1]
+    last = [h for h, _ in receiver.received("/be") if h["webhook-id"] == target["eventId"]][-1]
     assert last["x-farmgate-delivery-attempt"] == "1"
 
 

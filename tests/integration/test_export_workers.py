@@ -4,6 +4,7 @@ lets exactly one worker claim an attempt, and survives a rebuild without re-send
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -71,7 +72,7 @@ def test_the_webhook_outbox_hands_out_each_orders_deliveries_in_order_and_one_cl
     outbox = system.webhooks
     partner = system.app.register_export_partner(name="Praha Ovoce s.r.o.", country="CZ")
     before_endpoint = harvested_order(system, partner, "BEFORE-1", 1)
-    system.app.register_webhook_endpoint(partner_id=partner, url="https://hooks.praha.example/in", secret="s" * 40)
+    system.app.register_webhook_endpoint(partner_id=partner, url="https://hooks.praha.example/in", secret="whsec_" + base64.b64encode(b"s" * 32).decode())
     first, second = harvested_order(system, partner, "A-1", 1), harvested_order(system, partner, "B-1", 1)
     for order in (first, second):
         system.app.record_export_document(order, kind="PACKING_LIST", number="PL-1", issuer="x", issued_at=now() - H)
