@@ -94,6 +94,7 @@ def delivery_body(app: Any, row: dict[str, Any]) -> bytes:
             "stream": record.stream,
             "aggregateId": to_global_id(record.stream, aggregate_id),
             "version": record.version,
+            "position": int(row["position"]),
             "type": record.type,
             "occurredAt": record.occurred_at.isoformat() if record.occurred_at else None,
             "recordedAt": record.recorded_at.isoformat() if record.recorded_at else None,

@@ -8,23 +8,19 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import threading
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
 from tests.e2e.export_steps import H, create_order, now, record_document, record_milestone, register_partner
 from tests.e2e.server import Api, running_api
+from tests.e2e.receiver import Receiver, wait_until
 from tests.e2e.standard_webhooks import Rejected, new_secret, verify
 from tests.personal_data import LOG_DIR
 from tests.services import fresh_postgres_database, postgres_admin_url, redis_url
-
-T = TypeVar("T")
 
 REGISTER = """mutation($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) {
   endpoint { id url registeredAt updatedAt partner { id } } userErrors { field code message } } }"""
@@ -35,59 +31,6 @@ DELIVERIES = """query($after: String, $status: WebhookDeliveryStatus) {
 REDELIVER = """mutation($input: RedeliverWebhookInput!) { redeliverWebhook(input: $input) {
   delivery { id status lastError } userErrors { field code message } } }"""
 HISTORY = "query($id: ID!) { exportOrder(id: $id) { history { version } } }"
-
-
-class Receiver:
-    """A partner's endpoint: keeps every request it accepts (path, headers, raw body)."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, dict[str, str], bytes]] = []
-        self.lock = threading.Lock()
-        self.port = 0
-        self.server: ThreadingHTTPServer | None = None
-
-    def start(self) -> None:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the http.server API
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                with receiver.lock:
-                    receiver.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        # HTTPServer reuses the address, so the receiver comes back on the same port.
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        assert self.server is not None
-        self.server.shutdown()
-        self.server.server_close()
-
-    def received(self, path: str) -> list[tuple[dict[str, str], bytes]]:
-        with self.lock:
-            return [(headers, body) for p, headers, body in self.requests if p == path]
-
-    def event_ids(self, path: str) -> list[str]:
-        return [headers["webhook-id"] for headers, _ in self.received(path)]
-
-
-def wait_until(condition: Callable[[], T], what: str, timeout: float = 90.0) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting until {what}")
-        time.sleep(0.1)  # polling a condition, with a deadline
 
 
 def uuid_of(global_id: str) -> str:
