@@ -44,6 +44,7 @@ from farmgate.graphql.orders.queries import OrderQuery
 from farmgate.graphql.orders.scoped import order_by_global_id, shipment_by_global_id
 from farmgate.graphql.orders.types import Order, Shipment
 from farmgate.graphql.reference import ReferenceQuery
+from farmgate.graphql.schema_docs import document
 from farmgate.graphql.subscriptions import Subscription
 
 log = structlog.get_logger("farmgate.graphql")
@@ -80,7 +81,7 @@ class FarmgateSchema(strawberry.Schema):
 
 
 def build_schema() -> strawberry.Schema:
-    return FarmgateSchema(
+    built = FarmgateSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -97,6 +98,8 @@ def build_schema() -> strawberry.Schema:
             Perimeter,
         ],
     )
+    document(built._schema)  # every type, field and argument described (schema_docs.py)
+    return built
 
 
 schema = build_schema()

@@ -196,7 +196,8 @@ class WebhookDeliveryConnection:
 
 @strawberry.input
 class RegisterWebhookEndpointInput:
-    url: str = strawberry.field(description="https:// (plain http only to 127.0.0.1, ::1 or localhost, for development).")
+    url: str = strawberry.field(description="https:// to a public address (plain http only to this machine, in"
+                                " development); internal addresses are refused here and at every send.")
     secret: str = strawberry.field(
         description="A Standard Webhooks secret (whsec_ and the base64 of 24 to 64 random bytes). Every delivery"
         " is signed with it (webhook-id, webhook-timestamp, webhook-signature: v1,<base64 HMAC-SHA256 of"
@@ -215,7 +216,8 @@ class RegisterWebhookEndpointPayload:
 
 @strawberry.input
 class RegisterMarketplaceWebhookEndpointInput:
-    url: str = strawberry.field(description="https:// (plain http only to this machine, in development).")
+    url: str = strawberry.field(description="https:// to a public address (plain http only to this machine, in"
+                                " development); internal addresses are refused here and at every send.")
     secret: str = strawberry.field(description="A Standard Webhooks secret (whsec_…), as for partners. Never returned.")
     topics: list[WebhookTopic] = strawberry.field(description="What to receive, of the marketplace's own orders.")
     backfill_after_position: int | None = strawberry.field(
