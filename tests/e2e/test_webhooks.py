@@ -50,15 +50,6 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
             yield server
 
 
-@pytest.fixture(scope="module")
-def receiver(api: Api) -> Iterator[Receiver]:
-    """One receiver per backend's server, so each run counts only its own deliveries."""
-    server = Receiver()
-    server.start()
-    yield server
-    server.stop()
-
-
 class Parties:
     def __init__(self, api: Api) -> None:
         self.admin = api.token("ADMIN", "root")

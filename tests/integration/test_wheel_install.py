@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.server import free_port
+from tests.e2e.server import free_port, stop
 from tests.personal_data import LOG_DIR
 from tests.services import fresh_postgres_database, postgres_admin_url, redis_url
 
@@ -58,13 +58,7 @@ def start(bin_dir: Path, args: list[str], env: dict[str, str], cwd: Path, name: 
 def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
     started: list[subprocess.Popen[bytes]] = []
     yield started
-    for process in started:
-        process.terminate()
-    for process in started:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    stop(started)
 
 
 def wait_for_log(process: subprocess.Popen[bytes], name: str, text: str, timeout: float = 60) -> None:
@@ -108,6 +102,4 @@ def test_the_wheel_without_extras_serves_works_and_projects(installed: Path, pro
             processes.append(process)
             wait_for_log(process, name, says)
         assert all(process.poll() is None for process in processes)
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=15)
+        stop(processes)
