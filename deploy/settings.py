@@ -13,13 +13,13 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
+from farmgate.graphql.auth import ROLES
+
 DEVELOPMENT_JWT_SECRET = "farmgate-development-secret-do-not-use-in-production"
 DEVELOPMENT_PII_PEPPER = "farmgate-development-pepper"
 DEFAULT_DATABASE_URL = "sqlite:///var/farmgate.db"
 ENV_PREFIX = "FARMGATE_"
 
-#: the roles a token may carry (the contract's Role enum)
-ROLES = ("ADMIN", "MARKETPLACE", "HOUSEHOLD", "CARRIER", "PROVINCE_OFFICER", "DISPUTE_STAFF", "EXPORT_PARTNER")
 #: query cost budgets: anonymous callers get the least (see graphql/query_cost.py)
 DEFAULT_QUERY_COST_BUDGETS = {"ANONYMOUS": 2_000, "AUTHENTICATED": 20_000, "ADMIN": 50_000, "DISPUTE_STAFF": 50_000}
 #: the asymmetric algorithms an issuer's keys may use (RFC 7518 RS256 / ES256, RFC 8037 EdDSA)
@@ -186,9 +186,6 @@ class Settings(BaseSettings):
                 raise ValueError("FARMGATE_JWT_ISSUERS must name at least one token issuer in production "
                                  "(production accepts only issuers' asymmetric keys, not HS256)")
         return self
-
-    def check(self) -> None:
-        """Kept for callers of the old API: the rules run when the settings are made."""
 
     @property
     def is_production(self) -> bool:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import jwt
 
 from farmgate.graphql.issuer_keys import IssuerKeys, UnknownSigningKey
-from farmgate.graphql.scope_claims import MARKETPLACES, REQUIRED_SCOPE, SCOPE_CLAIMS, InvalidScopeClaim, scope_claims
+from farmgate.graphql.scope_claims import REQUIRED_SCOPE, SCOPE_CLAIMS, InvalidScopeClaim, scope_claims
 
 if TYPE_CHECKING:
     from farmgate.deploy.settings import Settings, TokenIssuer
@@ -31,10 +31,6 @@ DEVELOPMENT_ISSUER = "farmgate-development"
 DEFAULT_AUDIENCE = "farmgate"
 #: clock skew tolerated between the issuer and us, seconds
 LEEWAY_SECONDS = 30
-
-__all__ = ["MARKETPLACES", "REQUIRED_SCOPE", "SCOPE_CLAIMS", "AuthenticationError", "Principal", "TokenVerifier",
-           "issue_token"]
-
 
 class AuthenticationError(Exception):
     """The bearer token is missing, malformed, expired, badly signed, or claims more than its issuer may."""

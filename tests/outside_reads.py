@@ -8,7 +8,8 @@ import os
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.checkout import ROOT
+
 PARENT = ROOT.parent
 #: the one file read when it exists, by the test that keeps our copy of the contract equal to it
 OPTIONAL = {PARENT / "shared" / "contract" / "schema.graphql"}

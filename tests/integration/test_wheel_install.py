@@ -16,18 +16,19 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.checkout import ROOT, copy_tracked_files
 from tests.e2e.server import free_port, stop
 from tests.personal_data import LOG_DIR
 from tests.services import fresh_postgres_database, postgres_admin_url, redis_url
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtualenv with the wheel of this checkout installed, no extras; its bin/ folder."""
     work = tmp_path_factory.mktemp("wheel")
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(work), str(ROOT)],
+    # Built from the tracked files only, as from a fresh clone (no build/ leftovers, nothing untracked).
+    source = copy_tracked_files(work / "source")
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(work), str(source)],
                            capture_output=True, text=True, timeout=600)
     assert built.returncode == 0, built.stderr
     [wheel] = work.glob("farmgate-*.whl")

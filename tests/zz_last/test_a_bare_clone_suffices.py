@@ -4,12 +4,12 @@ read ../shared pass on a copy of the repository's files with nothing beside them
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.outside_reads import ROOT, outside_reads
+from tests.checkout import copy_tracked_files
+from tests.outside_reads import outside_reads
 
 
 def test_nothing_beside_the_repository_was_read_during_this_run() -> None:
@@ -17,13 +17,7 @@ def test_nothing_beside_the_repository_was_read_during_this_run() -> None:
 
 
 def test_the_contract_tests_pass_on_a_copy_with_nothing_beside_it(tmp_path: Path) -> None:
-    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
-    copy = tmp_path / "bare" / "farmgate"
-    for name in filter(None, tracked.decode().split("\0")):
-        source = ROOT / name
-        if source.is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, copy / name)
+    copy = copy_tracked_files(tmp_path / "bare" / "farmgate")
     assert not (copy.parent / "shared").exists()
     # (The package itself is imported from this checkout's editable install; the files the tests
     # read are the copy's.)
