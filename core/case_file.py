@@ -1,18 +1,30 @@
 """The case file of one order: every event of the order, its shipments and its claims in recorded
-order, re-verified from storage; the SLA breaches; and the order as it stood at any moment,
-rebuilt from the events recorded by then (not from a read model)."""
+order, re-verified from storage; the SLA breaches; the flags dispute staff must see (contradictions,
+withdrawn inferences, claims flagged or past their limit); and the order as it stood at any moment,
+rebuilt from the stored events (not from a read model), on either time axis:
+
+- RECORDED: what farmgate knew at T — the events recorded by T, each stream rebuilt at its version.
+- OCCURRED: what had happened in the world by T, as known now — the facts whose ``occurred_at`` is
+  at or before T, however late they were reported; an automatic spoilage that a later-reported fact
+  withdrew never happened, and a contradiction moved nothing. The shipment's status is its ending by
+  T if it had one, else its newest in-flight fact by T; the order follows it after its dispatch.
+  Claims and refunds have no world time of their own beyond when they were recorded.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from farmgate.core.domain.claim import CompensationClaim
 from farmgate.core.domain.errors import InvalidInput
-from farmgate.core.domain.order import Order
-from farmgate.core.domain.shipment import Shipment
+from farmgate.core.domain.money import Money
+from farmgate.core.domain.order import (
+    CANCELLED, CONFIRMED, DISPATCHED, ORDER_STATUS_FOR_SHIPMENT, PLACED, Order, payment_status_of,
+)
+from farmgate.core.domain.shipment import ATTEMPT_FAILED, DELIVERED, INFO_RECEIVED, RETURNED_TO_SENDER, SPOILED, Shipment
 from farmgate.core.history import EventRecord, IntegrityReport, integrity_of, stream_records
 
 DELIVERY_PROMISE = "DELIVERY_PROMISE"
@@ -27,6 +39,25 @@ class SlaBreach:
     breached_at: datetime | None
 
 
+RECORDED, OCCURRED = "RECORDED", "OCCURRED"
+#: a shipment event's own status, by event type (CheckpointRecorded names its own)
+_FACT_STATUS = {"Dispatched": INFO_RECEIVED, "DeliveryFailed": ATTEMPT_FAILED, "Delivered": DELIVERED,
+                "SpoilageDeclared": SPOILED, "ReturnedToSender": RETURNED_TO_SENDER}
+_ENDINGS = (DELIVERED, SPOILED, RETURNED_TO_SENDER)
+
+
+@dataclass(frozen=True)
+class ClaimSnapshot:
+    claim_id: UUID
+    claimant: str
+    kind: str
+    status: str
+    claimed: Money
+    committed: Money
+    approved: Money
+    paid: Money
+
+
 @dataclass(frozen=True)
 class OrderSnapshot:
     at: datetime
@@ -35,6 +66,14 @@ class OrderSnapshot:
     shipment_status: str | None
     version: int
     claim_statuses: list[str]
+    axis: str = RECORDED
+    amount_paid: Money | None = None
+    amount_refunded: Money | None = None
+    refund_due: Money | None = None
+    #: the shipment's facts known on the axis, in world-time order: records of its status facts
+    checkpoints: list[EventRecord] = field(default_factory=list)
+    failures: list[EventRecord] = field(default_factory=list)
+    claims: list[ClaimSnapshot] = field(default_factory=list)
 
 
 @dataclass
@@ -76,29 +115,140 @@ def open_case_file(app: Any, order_id: UUID, claim_ids: list[UUID]) -> CaseFile:
     return CaseFile(order_id, shipment_ids, claim_ids, records, integrity)
 
 
-def _version_at(case: CaseFile, stream_id: UUID, at: datetime) -> int:
-    return max((r.version for r in case.timeline
-                if r.aggregate_id == stream_id and r.recorded_at is not None and r.recorded_at <= at), default=0)
+def _known(record: EventRecord, at: datetime, axis: str) -> bool:
+    moment = record.recorded_at if axis == RECORDED else record.occurred_at
+    return moment is not None and moment <= at
 
 
-def as_of(app: Any, case: CaseFile, at: datetime) -> OrderSnapshot:
-    """The order, its newest shipment and its claims as recorded by ``at``."""
-    order_version = _version_at(case, case.order_id, at)
+def _version_at(case: CaseFile, stream_id: UUID, at: datetime, axis: str = RECORDED) -> int:
+    return max((r.version for r in case.timeline if r.aggregate_id == stream_id and _known(r, at, axis)), default=0)
+
+
+def _withdrawn(case: CaseFile) -> set[tuple[UUID, int]]:
+    """(shipment id, version) of every automatic spoilage a later-reported fact withdrew."""
+    return {(r.aggregate_id, int(r.data["withdrawn_version"])) for r in case.timeline
+            if (r.stream, r.type) == ("Shipment", "SpoilageWithdrawn")}
+
+
+def _shipment_facts(case: CaseFile, shipment_id: UUID, at: datetime, axis: str) -> list[EventRecord]:
+    """The shipment's status facts known on the axis, in world-time order (withdrawn ones left out)."""
+    withdrawn = _withdrawn(case)
+    facts = [r for r in case.timeline if r.aggregate_id == shipment_id and _known(r, at, axis)
+             and (r.type in _FACT_STATUS or r.type == "CheckpointRecorded")
+             and (r.aggregate_id, r.version) not in withdrawn]
+    return sorted(facts, key=lambda r: (r.occurred_at, r.version))
+
+
+def _fact_status(record: EventRecord) -> str:
+    return str(record.data["checkpoint_status"]) if record.type == "CheckpointRecorded" else _FACT_STATUS[record.type]
+
+
+def _world_shipment_status(facts: list[EventRecord]) -> str | None:
+    """The shipment's status in the world by the last fact given: its ending if it had one, else its
+    newest in-flight fact."""
+    if not facts:
+        return None
+    endings = [f for f in facts if _fact_status(f) in _ENDINGS]
+    return _fact_status(endings[0] if endings else facts[-1])
+
+
+def _money_of(records: list[EventRecord], types: tuple[str, ...], currency: str) -> Money:
+    total = Money.zero(currency)
+    for r in records:
+        if r.type in types:
+            total += Money.from_primitive(r.data["amount"])
+    return total
+
+
+def _world_order(case: CaseFile, at: datetime, shipment_status: str | None) -> tuple[str, str, Money, Money, Money, int]:
+    """Order status, payment status, paid, refunded, refund due and version by world time ``at``."""
+    records = [r for r in case.timeline if r.aggregate_id == case.order_id and _known(r, at, OCCURRED)]
+    kinds = {r.type for r in records}
+    placed = next(r for r in case.timeline if r.aggregate_id == case.order_id and r.version == 1)
+    total = Money.from_primitive(placed.data["total"])
+    status = PLACED
+    if "Confirmed" in kinds:
+        status = CONFIRMED
+    if "Cancelled" in kinds:
+        status = CANCELLED
+    elif "Dispatched" in kinds:
+        status = ORDER_STATUS_FOR_SHIPMENT[shipment_status] if shipment_status else DISPATCHED
+    paid = _money_of(records, ("PaymentRecorded",), total.currency)
+    refunded = _money_of(records, ("RefundRecorded", "Refunded"), total.currency)
+    kept = Money.zero(total.currency) if status == CANCELLED else total
+    due = paid - refunded - kept
+    due = due if due.is_positive else Money.zero(total.currency)
+    version = max((r.version for r in records), default=0)
+    return status, payment_status_of(total, paid, refunded, due), paid, refunded, due, version
+
+
+def as_of(app: Any, case: CaseFile, at: datetime, axis: str = RECORDED) -> OrderSnapshot:
+    """The order, its newest shipment and its claims at ``at`` on ``axis`` (see the module docstring)."""
+    order_version = _version_at(case, case.order_id, at, axis)
     if order_version == 0:
         raise InvalidInput("The order had not been placed at that moment", ["asOf", "at"])
-    order = app.repository.get(case.order_id, version=order_version)
-    shipment_status = None
-    for shipment_id in reversed(case.shipment_ids):
-        version = _version_at(case, shipment_id, at)
-        if version:
-            shipment_status = app.repository.get(shipment_id, version=version).status
-            break
-    claim_statuses = []
+    shipment_id = next((i for i in reversed(case.shipment_ids) if _version_at(case, i, at, axis)), None)
+    facts = [] if shipment_id is None else _shipment_facts(case, shipment_id, at, axis)
+    if axis == RECORDED:
+        order: Order = app.repository.get(case.order_id, version=order_version)
+        shipment_status = None
+        if shipment_id is not None:
+            shipment_status = app.repository.get(shipment_id, version=_version_at(case, shipment_id, at)).status
+        status, payment_status = order.status, order.payment_status
+        paid, refunded, due = order.amount_paid, order.refunded, order.refund_due
+    else:
+        shipment_status = _world_shipment_status(facts)
+        status, payment_status, paid, refunded, due, order_version = _world_order(case, at, shipment_status)
+    claims = []
     for claim_id in case.claim_ids:
-        version = _version_at(case, claim_id, at)
+        version = _version_at(case, claim_id, at, axis)
         if version:
-            claim_statuses.append(app.repository.get(claim_id, version=version).status)
-    return OrderSnapshot(at, order.status, order.payment_status, shipment_status, order_version, claim_statuses)
+            claim: CompensationClaim = app.repository.get(claim_id, version=version)
+            claims.append(ClaimSnapshot(claim_id, claim.claimant, claim.kind, claim.status, claim.claimed,
+                                        claim.committed, claim.approved, claim.paid_total))
+    return OrderSnapshot(
+        at, status, payment_status, shipment_status, order_version, [c.status for c in claims], axis=axis,
+        amount_paid=paid, amount_refunded=refunded, refund_due=due, checkpoints=facts,
+        failures=[f for f in facts if f.type == "DeliveryFailed"], claims=claims,
+    )
+
+
+@dataclass(frozen=True)
+class CaseFlag:
+    """Something dispute staff must look at: CONTRADICTION (a fact against a final one, kept),
+    INFERENCE_WITHDRAWN (an automatic spoilage withdrawn by an earlier fact reported late),
+    CLAIM_FLAGGED (a claim flagged for review), CLAIM_OVER_LIMIT (a claimant's commitments above its
+    limit after a later refund)."""
+
+    kind: str
+    summary: str
+    record: EventRecord | None = None
+
+
+_FLAGGED_EVENTS = {("Shipment", "ContradictionRecorded"): "CONTRADICTION",
+                   ("Shipment", "SpoilageWithdrawn"): "INFERENCE_WITHDRAWN",
+                   ("CompensationClaim", "FlaggedForReview"): "CLAIM_FLAGGED"}
+
+
+def case_flags(app: Any, case: CaseFile) -> list[CaseFlag]:
+    """The case's flags, in recorded order, then any claimant past its limit now."""
+    flags = []
+    for r in case.timeline:
+        kind = _FLAGGED_EVENTS.get((r.stream, r.type))
+        if kind == "CONTRADICTION":
+            flags.append(CaseFlag(kind, f"{r.data['fact']} reported by {r.actor} contradicts the"
+                                        f" {r.data['contradicts_type']} by {r.data['contradicts_actor']}", r))
+        elif kind == "INFERENCE_WITHDRAWN":
+            flags.append(CaseFlag(kind, f"Automatic spoilage withdrawn: {r.data['cause']}", r))
+        elif kind == "CLAIM_FLAGGED":
+            flags.append(CaseFlag(kind, str(r.data["reason"]), r))
+    order: Order = app.repository.get(case.order_id)
+    for claimant in ("BUYER", "HOUSEHOLD"):
+        exposure = order.exposure(claimant)
+        if exposure["room"].amount < 0:
+            flags.append(CaseFlag("CLAIM_OVER_LIMIT", f"{claimant} claims commit {exposure['claimed']}, above the"
+                                                      f" limit of {exposure['limit']} after a later refund"))
+    return flags
 
 
 def sla_breaches(app: Any, case: CaseFile, now: datetime) -> list[SlaBreach]:

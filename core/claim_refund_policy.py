@@ -1,5 +1,6 @@
-"""Process step: an approved compensation claim refunds its order (PARTIALLY_REFUNDED or
-REFUNDED), once per claim, with the claim's decision as the cause."""
+"""Process step: an approved BUYER claim refunds its order (PARTIALLY_REFUNDED or REFUNDED), once
+per claim, with the claim's decision as the cause. A HOUSEHOLD claim compensates the grower, not the
+buyer: it refunds nothing."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ def refund_approved_claim(app: Farmgate, event: Any) -> None:
 
     def command() -> bool:
         claim = app.load(CompensationClaim, event.originator_id)
+        if claim.claimant != "BUYER":
+            return False
         order = app.load(Order, claim.order_id)
         if not order.refund_for_claim(claim.id, Money.from_primitive(event.payout)):
             return False

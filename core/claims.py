@@ -1,5 +1,11 @@
 """Compensation claim use cases: file, add evidence, assess, decide, pay, withdraw, and the
-response-deadline check a worker runs."""
+response-deadline check a worker runs.
+
+Every change that moves what a claim commits or what was paid on it is saved together with the
+claim's order, which keeps the running totals per claimant and checks the limit
+(``Order.note_claim``): the order's version check serialises concurrent claims on one order on every
+backend, and a lost race is retried against the fresh totals.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,12 @@ if TYPE_CHECKING:
     from farmgate.core.application import Farmgate
 
 SLA_ACTOR = "SYSTEM:claim-deadline"
+
+
+def note_exposure(order: Order, claim: CompensationClaim, field: list[str]) -> None:
+    """Tell the order what ``claim`` now commits and what was paid on it (see ``Order.note_claim``)."""
+    order.note_claim(claim.id, claim.claimant, claim.kind, claim.status, claim.claimed, claim.committed,
+                     claim.approved, claim.paid_total, field)
 
 
 class ClaimCommands:
@@ -47,22 +59,30 @@ class ClaimCommands:
                 kind=kind,
                 claimant=claimant,
                 amount_claimed=claimed,
-                paid_for_order=order.amount_paid,
                 description=description,
                 evidence=items,
                 now=self.clock(),
                 response_time=self.claim_response_time,
             )
-            self.save(claim)
+            note_exposure(order, claim, ["input", "amountClaimed"])
+            self.save(claim, order)
             return claim.id
 
-        return self.retrying(command, "this claim")
+        return self.retrying(command, "this order's claims")
 
-    def _change_claim(self: Farmgate, claim_id: UUID, change: Any) -> UUID:
+    def _change_claim(self: Farmgate, claim_id: UUID, change: Any, field: list[str] | None = None) -> UUID:
+        """Load, change, save a claim; with ``field`` (the input amount that may move the claim's
+        exposure) its order is told and saved with it."""
+
         def command() -> UUID:
             claim = self.load(CompensationClaim, claim_id, ["input", "claimId"])
             change(claim)
-            self.save(claim)
+            if field is None:
+                self.save(claim)
+                return claim.id
+            order = self.load(Order, claim.order_id)
+            note_exposure(order, claim, field)
+            self.save(claim, order)
             return claim.id
 
         return self.retrying(command, "this claim")
@@ -76,22 +96,23 @@ class ClaimCommands:
         payout_currency: str,
     ) -> UUID:
         payout = Money.parse(payout_amount, payout_currency, ["input", "recommendedPayout"])
-        return self._change_claim(claim_id, lambda c: c.assess(findings, liability, payout))
+        return self._change_claim(claim_id, lambda c: c.assess(findings, liability, payout),
+                                  ["input", "recommendedPayout"])
 
     def decide_claim(
         self: Farmgate, claim_id: UUID, outcome: str, payout: tuple[str, str] | None, reason: str
     ) -> UUID:
         money = None if payout is None else Money.parse(payout[0], payout[1], ["input", "payout"])
-        return self._change_claim(claim_id, lambda c: c.decide(outcome, money, reason))
+        return self._change_claim(claim_id, lambda c: c.decide(outcome, money, reason), ["input", "payout"])
 
     def record_compensation_payment(
         self: Farmgate, claim_id: UUID, payer: str, amount: str, currency: str, reference: str
     ) -> UUID:
         money = Money.parse(amount, currency, ["input", "amount"])
-        return self._change_claim(claim_id, lambda c: c.record_payment(payer, money, reference))
+        return self._change_claim(claim_id, lambda c: c.record_payment(payer, money, reference), ["input", "amount"])
 
     def withdraw_claim(self: Farmgate, claim_id: UUID, reason: str) -> UUID:
-        return self._change_claim(claim_id, lambda c: c.withdraw(reason))
+        return self._change_claim(claim_id, lambda c: c.withdraw(reason), ["input", "claimId"])
 
     def note_missed_claim_deadlines(self: Farmgate, claim_ids: Iterable[UUID], now: datetime | None = None) -> list[UUID]:
         """The claim-response watchdog: record each undecided claim past respond_by as breached, once."""
@@ -111,3 +132,22 @@ class ClaimCommands:
                 if self.retrying(lambda claim_id=claim_id: note(claim_id), "this claim"):
                     noted.append(claim_id)
         return noted
+
+    def flag_claims_for_review(self: Farmgate, order_id: UUID, kinds: Sequence[str], reason: str, cause: str) -> int:
+        """A process step: flag the order's undecided or unpaid claims of ``kinds`` for dispute staff,
+        once per cause. Returns how many were flagged."""
+        order = self.load(Order, order_id)
+        flagged = 0
+        for claim_id, claim in order.claims.items():
+            if claim["kind"] not in kinds:
+                continue
+
+            def command(claim_id: str = claim_id) -> bool:
+                loaded = self.load(CompensationClaim, UUID(claim_id))
+                if not loaded.flag_for_review(reason, cause):
+                    return False
+                self.save(loaded)
+                return True
+
+            flagged += int(self.retrying(command, "this claim"))
+        return flagged

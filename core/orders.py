@@ -140,6 +140,15 @@ class OrderCommands:
             order_id, lambda order: order.record_payment(money, reference, occurred_at, self.clock())
         )
 
+    def record_refund(
+        self: Farmgate, order_id: UUID, *, amount: Mapping[str, Any], reference: str, occurred_at: datetime
+    ) -> UUID:
+        """Money returned to the buyer (a gateway refund, a transfer back)."""
+        money = Money.parse(amount.get("amount", ""), amount.get("currency", ""), ["input", "amount"])
+        return self._change_order(
+            order_id, lambda order: order.record_refund(money, reference, occurred_at, self.clock())
+        )
+
     # -- shipments ---------------------------------------------------------------------------------
 
     def dispatch_order(
@@ -233,14 +242,16 @@ class OrderCommands:
     # -- process steps -----------------------------------------------------------------------------
 
     def follow_shipment(
-        self: Farmgate, shipment_id: UUID, shipment_version: int, shipment_status: str, occurred_at: datetime
+        self: Farmgate, shipment_id: UUID, shipment_version: int, shipment_status: str, occurred_at: datetime,
+        withdraws_spoilage: bool = False,
     ) -> bool:
         """Move the shipment's order with its news (see ``Order.follow_shipment``); True if it moved."""
 
         def command() -> bool:
             shipment = self.load(Shipment, shipment_id)
             order = self.load(Order, shipment.order_id)
-            if not order.follow_shipment(shipment_id, shipment_version, shipment_status, occurred_at):
+            if not order.follow_shipment(shipment_id, shipment_version, shipment_status, occurred_at,
+                                         withdraws_spoilage):
                 return False
             self.save(order)
             return True

@@ -16,7 +16,8 @@ TOPIC_OF_EVENT: dict[str, str] = {
     "Shipment.SpoilageDeclared": "order.spoiled",
     "Shipment.Delivered": "order.delivered",
     "Order.PaymentRecorded": "order.payment_recorded",
-    "Order.Refunded": "order.refunded",
+    "Order.Refunded": "order.refunded",  # by an approved claim
+    "Order.RefundRecorded": "order.refunded",  # a refund reported directly (recordRefund)
     "CompensationClaim.Filed": "claim.filed",
     "CompensationClaim.Decided": "claim.decided",
     "CompensationClaim.CompensationPaid": "claim.paid",

@@ -363,6 +363,11 @@ def collects_payment(principal: Principal, row: dict[str, Any]) -> bool:
     return not principal.is_("CARRIER") or row["payment_method"] == "CASH_ON_DELIVERY"
 
 
+def refunds_order(principal: Principal, row: dict[str, Any]) -> bool:
+    """recordRefund: ADMIN and the order's marketplace (it took the payment, it returns it)."""
+    return principal.is_("ADMIN") or _its_marketplace(principal, row)
+
+
 def tracks_shipment(principal: Principal, row: dict[str, Any]) -> bool:
     """recordCheckpoint, recordDeliveryFailure, confirmDelivery, and recordPayment (a carrier's for cash
     on delivery only, ``collects_payment``): ADMIN, the order's marketplace, the shipment's carrier."""

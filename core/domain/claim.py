@@ -4,6 +4,11 @@ lateness; assessed by dispute staff with a liability split, decided, and paid pe
 Lifecycle: OPEN → ASSESSED → APPROVED → PAID, or → REJECTED; OPEN/ASSESSED → WITHDRAWN.
 A party's payments never exceed its share of the payout; the shares are the payout split by basis
 points in whole minor units (Money.allocate), so they always add up to it exactly.
+
+What a claim commits (``committed``) counts against its claimant's limit on the order: the amount
+claimed while OPEN, the recommended payout once ASSESSED, the payout once APPROVED or PAID, nothing
+once REJECTED or WITHDRAWN. The order keeps those running totals and checks the limit
+(``Order.note_claim``), in the same save as every change here that moves them.
 """
 
 from __future__ import annotations
@@ -101,6 +106,16 @@ class CompensationClaim(FarmAggregate):
         def apply(self, claim: CompensationClaim) -> None:
             claim.status = "WITHDRAWN"
 
+    class FlaggedForReview(FarmAggregate.Event):
+        """Something recorded after the claim was filed puts its grounds in doubt (e.g. the spoilage it
+        claims for was withdrawn by a delivery reported late): dispute staff must look again."""
+
+        reason: str
+        cause: str
+
+        def apply(self, claim: CompensationClaim) -> None:
+            claim.flags.append({"reason": self.reason, "cause": self.cause, "flagged_at": self.occurred_at})
+
     class ResponseDeadlineMissed(FarmAggregate.Event):
         """A worker saw the claim still undecided after respond_by: an SLA breach on record."""
 
@@ -125,6 +140,7 @@ class CompensationClaim(FarmAggregate):
         self.decision: dict[str, Any] | None = None
         self.payments: list[dict[str, Any]] = []
         self.breached_at: datetime | None = None
+        self.flags: list[dict[str, Any]] = []
 
     @classmethod
     def file(
@@ -136,7 +152,6 @@ class CompensationClaim(FarmAggregate):
         kind: str,
         claimant: str,
         amount_claimed: Money,
-        paid_for_order: Money,
         description: str,
         evidence: list[dict[str, Any]],
         now: datetime,
@@ -147,13 +162,8 @@ class CompensationClaim(FarmAggregate):
         if claimant not in CLAIMANTS:
             raise InvalidInput(f"Unknown claimant {claimant}", ["input", "claimant"])
         field = ["input", "amountClaimed"]
-        if amount_claimed.currency != paid_for_order.currency:
-            raise InvalidInput(f"The order was paid in {paid_for_order.currency}", field + ["currency"])
         if not amount_claimed.is_positive:
             raise InvalidInput("amountClaimed must be more than zero", field + ["amount"])
-        if amount_claimed > paid_for_order:
-            raise InvalidInput(f"amountClaimed is more than was paid for the order ({paid_for_order})",
-                               field + ["amount"])
         claim = cls._start(
             cls.Filed,
             uuid4(),
@@ -181,6 +191,23 @@ class CompensationClaim(FarmAggregate):
         if self.decision and self.decision["payout"]:
             return Money.from_primitive(self.decision["payout"])
         return None
+
+    @property
+    def committed(self) -> Money:
+        """What the claim counts against its claimant's limit now (see the module docstring)."""
+        zero = Money.zero(self.claimed.currency)
+        if self.status == "OPEN":
+            return self.claimed
+        if self.status == "ASSESSED" and self.assessment is not None:
+            return Money.from_primitive(self.assessment["recommended_payout"])
+        if self.status in ("APPROVED", "PAID"):
+            return self.payout or zero
+        return zero
+
+    @property
+    def approved(self) -> Money:
+        payout = self.payout
+        return payout if payout is not None and self.status in ("APPROVED", "PAID") else Money.zero(self.claimed.currency)
 
     def paid_by(self, party: str) -> Money:
         total = Money.zero(self.claimed.currency)
@@ -280,6 +307,13 @@ class CompensationClaim(FarmAggregate):
         settled = self.paid_total + amount == self.payout
         self._record(self.CompensationPaid, occurred_at=occurred_at, payer=payer, amount=amount.to_primitive(),
                      reference=required_text(reference, ["input", "reference"], 200), settled=settled)
+
+    def flag_for_review(self, reason: str, cause: str) -> bool:
+        """Flag an undecided or unpaid claim for dispute staff, once per cause. True if recorded."""
+        if self.status not in ("OPEN", "ASSESSED", "APPROVED") or any(f["cause"] == cause for f in self.flags):
+            return False
+        self._record(self.FlaggedForReview, reason=reason, cause=cause)
+        return True
 
     def withdraw(self, reason: str) -> None:
         self._require(("OPEN", "ASSESSED"), "withdrawn")

@@ -12,9 +12,21 @@ The rules it keeps, decided here once:
   shipment (``ORDER_STATUS_FOR_SHIPMENT``), moved by a process step that may repeat itself: each
   step names the shipment event that caused it, and a cause already applied, or older shipment news
   than the order has already followed, changes nothing.
-- Payments: in the order's currency, positive, never more than what is outstanding (the refusal
-  names the outstanding amount), each reference once. The payment that covers the total makes it
-  PAID; before that it stays PENDING with ``amount_paid`` tracked. Not on a cancelled order.
+- Payments: in the order's currency, positive, never more than what is outstanding on a live order
+  (the refusal names the outstanding amount), each reference once. The payment that covers the total
+  makes it PAID; before that it stays PENDING with ``amount_paid`` tracked. A payment that arrives
+  after a cancel is a fact and is recorded: it is owed back (REFUND_DUE), like everything paid on a
+  cancelled order (cancelling records the refund owed).
+- Refunds are facts too (``record_refund``: money returned, never more than was paid and not yet
+  returned), beside the refunds approved BUYER claims make (``refund_for_claim``). The payment status
+  follows from the running totals (``payment_status_of``).
+- Claim exposure, as running totals (``note_claim``): each claim tells the order, in the same save,
+  what it commits (OPEN: the amount claimed; ASSESSED: the recommended payout; APPROVED or PAID: the
+  payout; REJECTED or WITHDRAWN: nothing). A claimant's commitments on one order stay within its
+  limit (``claim_limit``): BUYER, what the buyer paid net of refunds (never more than the total of a
+  live order, nothing on a cancelled one); HOUSEHOLD, the goods value of the lines, whatever was
+  paid. Because the claim and the order are saved together, the order's version check serialises
+  concurrent claims: two cannot both pass the limit.
 
 The buyer's name, phone and address are personal data: their event fields are named ``buyer_*`` so
 ``personal_data`` masks them, and no message here repeats them.
@@ -29,8 +41,9 @@ from typing import Any
 from uuid import UUID
 
 from farmgate.core.domain.aggregate import FarmAggregate
+from farmgate.core.domain.claim_exposure import CLAIMANTS, claim_limit, claimant_sum, exposure
 from farmgate.core.domain.contact import normalise_phone
-from farmgate.core.domain.errors import AlreadyExists, InvalidInput, InvalidTransition, OutOfStock
+from farmgate.core.domain.errors import AlreadyExists, InvalidInput, InvalidTransition, LimitExceeded, OutOfStock
 from farmgate.core.domain.listing import Listing
 from farmgate.core.domain.money import Money
 from farmgate.core.domain.place import Address
@@ -51,7 +64,8 @@ ORDER_STATUSES = (PLACED, CONFIRMED, DISPATCHED, DELIVERED, DELIVERY_FAILED, SPO
 FOLLOWING = (DISPATCHED, DELIVERY_FAILED)
 
 PENDING, PAID = "PENDING", "PAID"
-REFUNDED, PARTIALLY_REFUNDED = "REFUNDED", "PARTIALLY_REFUNDED"
+REFUNDED, PARTIALLY_REFUNDED, REFUND_DUE = "REFUNDED", "PARTIALLY_REFUNDED", "REFUND_DUE"
+PAYMENT_STATUSES = (PENDING, PAID, REFUND_DUE, PARTIALLY_REFUNDED, REFUNDED)
 
 ORDER_STATUS_FOR_SHIPMENT = {
     INFO_RECEIVED: DISPATCHED,
@@ -69,6 +83,19 @@ ORDER_STATUS_FOR_SHIPMENT = {
 MAX_PROMISE_HOURS = 48
 MAX_LINES = 50
 MAX_LINE_QUANTITY = 10_000
+
+
+def payment_status_of(total: Money, paid: Money, refunded: Money, due: Money) -> str:
+    """The contract's PaymentStatus from the running totals: money owed back first, then what came back."""
+    if due.is_positive:
+        return REFUND_DUE
+    if paid.is_positive and refunded == paid:
+        return REFUNDED
+    if refunded.is_positive:
+        return PARTIALLY_REFUNDED
+    if paid.is_positive and paid >= total:
+        return PAID
+    return PENDING
 
 
 @dataclass(frozen=True)
@@ -180,6 +207,50 @@ class Order(FarmAggregate):
             order.payment_status = self.payment_status
             order.payment_references.append(self.reference)
 
+    class RefundFellDue(FarmAggregate.Event):
+        """Money the order holds but may not keep (it was cancelled): owed back to the buyer."""
+
+        amount_due: dict[str, str]
+        reason: str
+        payment_status: str
+
+        def apply(self, order: Order) -> None:
+            order.payment_status = self.payment_status
+
+    class RefundRecorded(FarmAggregate.Event):
+        """Money went back to the buyer (a gateway refund, a transfer back), as reported."""
+
+        amount: dict[str, str]
+        reference: str
+        #: refunded in all (through claims too), and the payment status, after this refund
+        refunded_total: dict[str, str]
+        payment_status: str
+
+        def apply(self, order: Order) -> None:
+            order._refunded = self.refunded_total
+            order._refunded_directly = (Money.from_primitive(order._refunded_directly)
+                                        + Money.from_primitive(self.amount)).to_primitive()
+            order.payment_status = self.payment_status
+            order.refund_references.append(self.reference)
+
+    class ClaimExposureChanged(FarmAggregate.Event):
+        """A claim on this order was filed or moved: what it now commits and what was paid on it."""
+
+        claim_id: UUID
+        claimant: str
+        kind: str
+        claim_status: str
+        claimed: dict[str, str]
+        committed: dict[str, str]
+        approved: dict[str, str]
+        paid: dict[str, str]
+
+        def apply(self, order: Order) -> None:
+            order.claims[str(self.claim_id)] = {
+                "claimant": self.claimant, "kind": self.kind, "status": self.claim_status, "claimed": self.claimed,
+                "committed": self.committed, "approved": self.approved, "paid": self.paid,
+            }
+
     class Dispatched(FarmAggregate.Event):
         shipment_id: UUID
         carrier: str
@@ -233,6 +304,10 @@ class Order(FarmAggregate):
     class Returned(FollowedShipment):
         pass
 
+    class SpoilageWithdrawn(FollowedShipment):
+        """The shipment's automatic spoilage was withdrawn by a fact that happened before it: the order
+        follows its shipment again."""
+
     def __init__(
         self,
         number: str,
@@ -274,8 +349,13 @@ class Order(FarmAggregate):
         #: ids of the shipment events already applied, so a repeated process step changes nothing
         self.followed_causes: list[str] = []
         self._refunded = Money.zero(total["currency"]).to_primitive()
+        #: refunded by record_refund (not through claims)
+        self._refunded_directly = Money.zero(total["currency"]).to_primitive()
+        self.refund_references: list[str] = []
         #: claims already refunded: a repeated process step refunds nothing twice
         self.refunded_claims: list[str] = []
+        #: claim id -> claimant, kind, status and the claim's amounts (primitives)
+        self.claims: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def place(
@@ -347,22 +427,28 @@ class Order(FarmAggregate):
         """Cancel before dispatch; returns each listing's reserved quantity, for the caller to release."""
         self._require_status((PLACED, CONFIRMED), "be cancelled")
         self._record(self.Cancelled, reason=required_text(reason, ["input", "reason"], 500))
+        if self.refund_due.is_positive:
+            self._record(self.RefundFellDue, amount_due=self.refund_due.to_primitive(),
+                         reason="The order was cancelled after it was paid",
+                         payment_status=payment_status_of(self.total, self.amount_paid, self.refunded,
+                                                          self.refund_due))
         return [(line["listing_id"], line["quantity"]) for line in self.lines]
 
-    def record_payment(self, amount: Money, reference: str, occurred_at: datetime, now: datetime) -> None:
-        self._require_status(tuple(s for s in ORDER_STATUSES if s != CANCELLED), "take payments")
-        reference = required_text(reference, ["input", "reference"], 100)
-        occurred_at = world_time(occurred_at, now, ["input", "occurredAt"])
-        if occurred_at < self.placed_at:
-            raise InvalidInput("occurredAt must not be before the order was placed", ["input", "occurredAt"])
+    def _check_money(self, amount: Money, field: list[str]) -> None:
         if amount.currency != self.total.currency:
-            raise InvalidInput(f"This order is paid in {self.total.currency}", ["input", "amount", "currency"])
+            raise InvalidInput(f"This order is paid in {self.total.currency}", field + ["currency"])
         if not amount.is_positive:
-            raise InvalidInput("amount must be more than zero", ["input", "amount", "amount"])
+            raise InvalidInput("amount must be more than zero", field + ["amount"])
+
+    def record_payment(self, amount: Money, reference: str, occurred_at: datetime, now: datetime) -> None:
+        """A payment that arrived. On a cancelled order it is recorded all the same, and owed back."""
+        reference = required_text(reference, ["input", "reference"], 100)
+        occurred_at = world_time(occurred_at, now, ["input", "occurredAt"], self.placed_at, "the order was placed")
+        self._check_money(amount, ["input", "amount"])
         if reference in self.payment_references:
             raise AlreadyExists("A payment with this reference is already recorded", ["input", "reference"])
         outstanding = self.outstanding
-        if amount > outstanding:
+        if self.status != CANCELLED and amount > outstanding:
             if outstanding.is_zero:
                 raise InvalidInput("Nothing is outstanding: the order is paid", ["input", "amount", "amount"])
             raise InvalidInput(f"Only {outstanding} is outstanding; {amount} would overpay the order",
@@ -374,7 +460,32 @@ class Order(FarmAggregate):
             amount=amount.to_primitive(),
             reference=reference,
             amount_paid=paid.to_primitive(),
-            payment_status=PAID if paid == self.total else PENDING,
+            payment_status=payment_status_of(self.total, paid, self.refunded, self._due(paid, self.refunded)),
+        )
+        if self.status == CANCELLED:
+            self._record(self.RefundFellDue, amount_due=self.refund_due.to_primitive(),
+                         reason="A payment arrived after the order was cancelled", payment_status=self.payment_status)
+
+    def record_refund(self, amount: Money, reference: str, occurred_at: datetime, now: datetime) -> None:
+        """Money returned to the buyer: never more than was paid and not yet returned."""
+        reference = required_text(reference, ["input", "reference"], 100)
+        occurred_at = world_time(occurred_at, now, ["input", "occurredAt"], self.placed_at, "the order was placed")
+        self._check_money(amount, ["input", "amount"])
+        if reference in self.refund_references:
+            raise AlreadyExists("A refund with this reference is already recorded", ["input", "reference"])
+        returnable = self.amount_paid - self.refunded
+        if amount > returnable:
+            raise InvalidInput(f"Only {returnable} was paid and not yet refunded; {amount} is more",
+                               ["input", "amount", "amount"])
+        refunded = self.refunded + amount
+        self._record(
+            self.RefundRecorded,
+            occurred_at=occurred_at,
+            amount=amount.to_primitive(),
+            reference=reference,
+            refunded_total=refunded.to_primitive(),
+            payment_status=payment_status_of(self.total, self.amount_paid, refunded,
+                                             self._due(self.amount_paid, refunded)),
         )
 
     def record_dispatch(self, shipment_id: UUID, carrier: str, tracking_number: str) -> None:
@@ -385,23 +496,26 @@ class Order(FarmAggregate):
         self._record(self.Dispatched, shipment_id=shipment_id, carrier=carrier, tracking_number=tracking_number)
 
     def follow_shipment(
-        self, shipment_id: UUID, shipment_version: int, shipment_status: str, occurred_at: datetime
+        self, shipment_id: UUID, shipment_version: int, shipment_status: str, occurred_at: datetime,
+        withdraws_spoilage: bool = False,
     ) -> bool:
         """Move with the shipment's news; True if the order changed.
 
         Called by a process step that may run more than once per event, and late: a cause already
         applied, news older than the order already followed, or news that changes nothing record
-        nothing. The cause is the current provenance's causation id.
+        nothing. The cause is the current provenance's causation id. ``withdraws_spoilage``: the news
+        withdraws the shipment's automatic spoilage, so a SPOILED order follows it again.
         """
         target = ORDER_STATUS_FOR_SHIPMENT[shipment_status]
         cause = current_provenance().causation_id
-        if shipment_id != self.shipment_id or self.status not in FOLLOWING:
+        following = FOLLOWING + ((SPOILED,) if withdraws_spoilage else ())
+        if shipment_id != self.shipment_id or self.status not in following:
             return False
         if (cause is not None and cause in self.followed_causes) or shipment_version <= self.shipment_version:
             return False
         if target == self.status:
             return False
-        event_class = {
+        event_class = self.SpoilageWithdrawn if self.status == SPOILED else {
             DISPATCHED: self.DeliveryResumed,
             DELIVERY_FAILED: self.DeliveryFailed,
             DELIVERED: self.Delivered,
@@ -421,10 +535,34 @@ class Order(FarmAggregate):
 
     @property
     def refunded(self) -> Money:
+        """Returned to the buyer in all: recorded refunds and refunds through claims."""
         return Money.from_primitive(self._refunded)
 
+    @property
+    def refunded_directly(self) -> Money:
+        return Money.from_primitive(self._refunded_directly)
+
+    @property
+    def refunded_through_claims(self) -> Money:
+        return self.refunded - self.refunded_directly
+
+    @property
+    def kept(self) -> Money:
+        """What the order may keep of what was paid: its total while it stands, nothing once cancelled."""
+        return Money.zero(self.total.currency) if self.status == CANCELLED else self.total
+
+    def _due(self, paid: Money, refunded: Money) -> Money:
+        due = paid - refunded - self.kept
+        return due if due.is_positive else Money.zero(due.currency)
+
+    @property
+    def refund_due(self) -> Money:
+        """Paid, not refunded, and not the order's to keep: owed back to the buyer."""
+        return self._due(self.amount_paid, self.refunded)
+
     def refund_for_claim(self, claim_id: UUID, payout: Money) -> bool:
-        """Refund an approved claim's payout once; never more than was paid. True if recorded."""
+        """Refund an approved BUYER claim's payout once; never more than was paid and not yet
+        refunded (the event records how much it refunded). True if recorded."""
         if str(claim_id) in self.refunded_claims or not payout.is_positive:
             return False
         if payout.currency != self.total.currency:
@@ -439,6 +577,51 @@ class Order(FarmAggregate):
             claim_id=claim_id,
             amount=amount.to_primitive(),
             refunded_total=refunded.to_primitive(),
-            payment_status=REFUNDED if refunded == self.amount_paid else PARTIALLY_REFUNDED,
+            payment_status=payment_status_of(self.total, self.amount_paid, refunded,
+                                             self._due(self.amount_paid, refunded)),
         )
         return True
+
+    # -- claim exposure ------------------------------------------------------------------------------
+
+    def claim_limit(self, claimant: str) -> Money:
+        """How much ``claimant``'s claims on this order may commit in all (``claim_exposure``)."""
+        return claim_limit(claimant, total=self.total, paid=self.amount_paid, refunded_directly=self.refunded_directly,
+                           cancelled=self.status == CANCELLED)
+
+    def committed_total(self, claimant: str) -> Money:
+        """What ``claimant``'s claims on this order commit now, in all."""
+        return claimant_sum(self.claims, claimant, "committed", self.total.currency)
+
+    def exposure(self, claimant: str) -> dict[str, Money]:
+        """claimed, approved, paid, limit and room of ``claimant``'s claims (``claim_exposure.exposure``)."""
+        return exposure(claimant, self.claims, self.claim_limit(claimant))
+
+    def note_claim(
+        self, claim_id: UUID, claimant: str, kind: str, claim_status: str, claimed: Money, committed: Money,
+        approved: Money, paid: Money, field: list[str],
+    ) -> None:
+        """Record what a claim now commits, refusing (LIMIT_EXCEEDED, naming the room left) a rise that
+        would take its claimant's commitments past the limit. ``field`` is the input amount at fault."""
+        if claimant not in CLAIMANTS:
+            raise InvalidInput(f"Unknown claimant {claimant}", ["input", "claimant"])
+        if claimed.currency != self.total.currency:
+            raise InvalidInput(f"This order is priced in {self.total.currency}", field + ["currency"])
+        previous = self.claims.get(str(claim_id))
+        before = Money.from_primitive(previous["committed"]) if previous else Money.zero(self.total.currency)
+        if committed > before:
+            limit = self.claim_limit(claimant)
+            others = claimant_sum(self.claims, claimant, "committed", self.total.currency, without=str(claim_id))
+            if others + committed > limit:
+                room = limit - others
+                room = room if room.is_positive else Money.zero(room.currency)
+                raise LimitExceeded(
+                    f"{claimant} claims on this order may commit at most {limit} in all; {room} is left",
+                    field + ["amount"],
+                )
+        self._record(
+            self.ClaimExposureChanged,
+            claim_id=claim_id, claimant=claimant, kind=kind, claim_status=claim_status,
+            claimed=claimed.to_primitive(), committed=committed.to_primitive(), approved=approved.to_primitive(),
+            paid=paid.to_primitive(),
+        )

@@ -1,7 +1,8 @@
 """Shipment: an order's produce on its way with a carrier, as the carrier and the people report it.
 
-Every fact keeps ``occurred_at`` (when it happened in the world, as reported; never in the future
-by the application's clock) apart from the recorded time: a carrier may report hours late.
+Every fact keeps ``occurred_at`` (when it happened in the world, as reported; the world-time policy
+of ``text.world_time``, never before the dispatch) apart from the recorded time: a carrier may
+report hours late.
 
 Statuses (the contract's ShipmentStatus) and what may follow each — the transition table:
 
@@ -15,6 +16,15 @@ Statuses (the contract's ShipmentStatus) and what may follow each — the transi
     DELIVERED              nothing
     SPOILED                nothing: spoiled produce is not delivered afterwards
     RETURNED_TO_SENDER     nothing
+
+A fact from the world is always recorded, even after a final status; what it means is decided here
+(``_settle``):
+- an in-flight scan or a failure that happened before the final fact is history: kept, moves nothing;
+- a delivery or return that happened before an *automatic* spoilage (declared by a ``SYSTEM:`` actor,
+  the promise watchdog) shows the inference wrong: the fact is recorded and moves the shipment, and
+  ``SpoilageWithdrawn`` withdraws the inference, naming the fact that caused it;
+- anything else contradicts the final fact (a delivery after a person declared spoilage, a scan after
+  the delivery): it is recorded as ``ContradictionRecorded``, moves nothing, and the case file flags it.
 
 In flight, a carrier's scans come in any order (out for delivery, attempt failed, back in transit,
 available for pickup…), so any in-flight status may follow another; only INFO_RECEIVED, which means
@@ -35,12 +45,15 @@ definition, and the promise watchdog declares it so.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 from farmgate.core.domain.aggregate import FarmAggregate
 from farmgate.core.domain.errors import InvalidInput, InvalidTransition
 from farmgate.core.domain.text import optional_text, required_text, world_time
+
+SYSTEM_ACTOR_PREFIX = "SYSTEM:"
 
 INFO_RECEIVED = "INFO_RECEIVED"
 IN_TRANSIT = "IN_TRANSIT"
@@ -78,6 +91,9 @@ DELIVERY_FAILURE_REASONS = (
     "DAMAGED_IN_TRANSIT", "CARRIER_CAPACITY", "WEATHER", "OTHER",
 )
 
+#: the oldest harvest a dispatch may name (stored grain keeps about a year; nothing farmgate sells longer)
+MAX_HARVEST_AGE = timedelta(days=366)
+
 _TRACKING_NUMBER = re.compile(r"^[A-Za-z0-9\-]{4,40}$")
 
 
@@ -103,6 +119,7 @@ class Shipment(FarmAggregate):
             if self.status != shipment.status:
                 shipment.status = self.status
                 shipment.status_since = self.occurred_at
+                shipment.status_event = (self.originator_version, type(self).__name__, self.actor)
 
     class CheckpointRecorded(StatusChanged):
         checkpoint_status: str
@@ -132,11 +149,35 @@ class Shipment(FarmAggregate):
         def apply(self, shipment: Shipment) -> None:
             super().apply(shipment)
             shipment.spoiled_at = self.occurred_at
+            shipment.spoiled_by = self.actor
 
     class ReturnedToSender(StatusChanged):
         location: str | None
         note: str | None
         raw_status: str | None
+
+    class SpoilageWithdrawn(StatusChanged):
+        """The automatic spoilage (event ``withdrawn_version``) was wrong: a fact reported late
+        (event ``cause_version``) happened before it. ``status`` is the shipment's after the fact."""
+
+        withdrawn_version: int
+        cause_version: int
+        cause: str
+
+        def apply(self, shipment: Shipment) -> None:
+            super().apply(shipment)
+            shipment.spoiled_at = None
+            shipment.spoiled_by = None
+
+    class ContradictionRecorded(StatusChanged):
+        """A fact that contradicts the shipment's final fact (event ``contradicts_version``, by
+        ``contradicts_actor``): kept as reported, moving nothing (``status`` is unchanged)."""
+
+        fact: str
+        details: dict[str, Any]
+        contradicts_version: int
+        contradicts_type: str
+        contradicts_actor: str
 
     def __init__(
         self,
@@ -171,6 +212,9 @@ class Shipment(FarmAggregate):
         self.failure_count = 0
         self.delivered_at: datetime | None = None
         self.spoiled_at: datetime | None = None
+        self.spoiled_by: str | None = None
+        #: (version, event type, actor) of the fact that set the current status
+        self.status_event: tuple[int, str, str] = (1, "Dispatched", "")
 
     @classmethod
     def dispatch(
@@ -193,7 +237,8 @@ class Shipment(FarmAggregate):
         if not _TRACKING_NUMBER.match(tracking_number):
             raise InvalidInput("trackingNumber must be 4 to 40 letters, digits or dashes", ["input", "trackingNumber"])
         if harvested_at is not None:
-            harvested_at = world_time(harvested_at, now, ["input", "harvestedAt"])
+            harvested_at = world_time(harvested_at, now, ["input", "harvestedAt"], now - MAX_HARVEST_AGE,
+                                      "a year before the dispatch")
         return cls._start(
             cls.Dispatched,
             shipment_id or uuid4(),
@@ -222,17 +267,47 @@ class Shipment(FarmAggregate):
 
     # -- commands ----------------------------------------------------------------------------------
 
-    def _resulting_status(self, status: str, occurred_at: datetime) -> str:
-        """The status after a fact of ``status`` at ``occurred_at``, or InvalidTransition."""
+    def _when(self, occurred_at: datetime, now: datetime) -> datetime:
+        return world_time(occurred_at, now, ["input", "occurredAt"], self.dispatched_at, "the shipment was dispatched")
+
+    def _settle(self, status: str, occurred_at: datetime) -> tuple[str, str]:
+        """What a fact of ``status`` at ``occurred_at`` means now: ("move", status after),
+        ("history", status unchanged), ("withdraw", status after) or ("contradiction", unchanged).
+        Raises InvalidTransition only for an in-flight move the table forbids."""
         if self.is_final:
-            raise InvalidTransition(f"A {self.status} shipment takes no more facts", ["input", "shipmentId"])
+            before_final = self.status_since is not None and occurred_at < self.status_since
+            if (self.status == SPOILED and (self.spoiled_by or "").startswith(SYSTEM_ACTOR_PREFIX)
+                    and status in (DELIVERED, RETURNED_TO_SENDER) and before_final):
+                return "withdraw", status
+            if before_final and status in IN_FLIGHT:
+                return "history", self.status
+            return "contradiction", self.status
         # A final fact ends the way whenever it happened; an in-flight scan older than the current
         # status is history and moves nothing.
         if status in IN_FLIGHT and self.status_since is not None and occurred_at < self.status_since:
-            return self.status
+            return "history", self.status
         if status not in TRANSITIONS[self.status]:
             raise InvalidTransition(f"{status} cannot follow {self.status}", ["input", "status"])
-        return status
+        return "move", status
+
+    def _report(self, status: str, occurred_at: datetime, event_class: type, **data: Any) -> None:
+        """Record a fact as _settle says: as itself (moving the shipment or as history), with the
+        withdrawal of an automatic spoilage after it, or as a contradiction."""
+        meaning, after = self._settle(status, occurred_at)
+        if meaning == "contradiction":
+            version, kind, actor = self.status_event
+            self._record(self.ContradictionRecorded, occurred_at=occurred_at, status=self.status, fact=status,
+                         details=data, contradicts_version=version, contradicts_type=kind, contradicts_actor=actor)
+            return
+        withdrawn_version, spoiled_at = self.status_event[0], self.spoiled_at
+        self._record(event_class, occurred_at=occurred_at, status=after, **data)
+        if meaning == "withdraw":
+            self._record(
+                self.SpoilageWithdrawn, occurred_at=occurred_at, status=after, withdrawn_version=withdrawn_version,
+                cause_version=self.version,
+                cause=(f"{status} at {occurred_at.isoformat()}, reported by {self.status_event[2]}, happened before"
+                       f" the spoilage inferred at {spoiled_at.isoformat() if spoiled_at else 'the promise'}"),
+            )
 
     def record_checkpoint(
         self,
@@ -248,14 +323,12 @@ class Shipment(FarmAggregate):
         if status not in CHECKPOINT_STATUSES:
             raise InvalidInput(f"Unknown shipment status; use one of {', '.join(CHECKPOINT_STATUSES)}",
                                ["input", "status"])
-        occurred_at = world_time(occurred_at, now, ["input", "occurredAt"])
+        occurred_at = self._when(occurred_at, now)
         if status == RETURNED_TO_SENDER:
             self.return_to_sender(occurred_at, now, note=note, location=location, raw_status=raw_status)
             return
-        self._record(
-            self.CheckpointRecorded,
-            occurred_at=occurred_at,
-            status=self._resulting_status(status, occurred_at),
+        self._report(
+            status, occurred_at, self.CheckpointRecorded,
             checkpoint_status=status,
             raw_status=optional_text(raw_status, ["input", "rawStatus"], 200),
             location=optional_text(location, ["input", "location"], 200),
@@ -267,32 +340,18 @@ class Shipment(FarmAggregate):
     ) -> None:
         if reason not in DELIVERY_FAILURE_REASONS:
             raise InvalidInput(f"Unknown reason; use one of {', '.join(DELIVERY_FAILURE_REASONS)}", ["input", "reason"])
-        occurred_at = world_time(occurred_at, now, ["input", "occurredAt"])
-        self._record(
-            self.DeliveryFailed,
-            occurred_at=occurred_at,
-            status=self._resulting_status(ATTEMPT_FAILED, occurred_at),
-            reason=reason,
-            note=optional_text(note, ["input", "note"], 1000),
-        )
+        occurred_at = self._when(occurred_at, now)
+        self._report(ATTEMPT_FAILED, occurred_at, self.DeliveryFailed, reason=reason,
+                     note=optional_text(note, ["input", "note"], 1000))
 
     def confirm_delivery(self, occurred_at: datetime, now: datetime, received_by: str | None = None) -> None:
-        occurred_at = world_time(occurred_at, now, ["input", "occurredAt"])
-        self._record(
-            self.Delivered,
-            occurred_at=occurred_at,
-            status=self._resulting_status(DELIVERED, occurred_at),
-            received_by=optional_text(received_by, ["input", "receivedBy"], 200),
-        )
+        occurred_at = self._when(occurred_at, now)
+        self._report(DELIVERED, occurred_at, self.Delivered,
+                     received_by=optional_text(received_by, ["input", "receivedBy"], 200))
 
     def declare_spoilage(self, occurred_at: datetime, now: datetime, note: str) -> None:
-        occurred_at = world_time(occurred_at, now, ["input", "occurredAt"])
-        self._record(
-            self.SpoilageDeclared,
-            occurred_at=occurred_at,
-            status=self._resulting_status(SPOILED, occurred_at),
-            note=required_text(note, ["input", "note"], 1000),
-        )
+        occurred_at = self._when(occurred_at, now)
+        self._report(SPOILED, occurred_at, self.SpoilageDeclared, note=required_text(note, ["input", "note"], 1000))
 
     def return_to_sender(
         self,
@@ -302,11 +361,9 @@ class Shipment(FarmAggregate):
         location: str | None = None,
         raw_status: str | None = None,
     ) -> None:
-        occurred_at = world_time(occurred_at, now, ["input", "occurredAt"])
-        self._record(
-            self.ReturnedToSender,
-            occurred_at=occurred_at,
-            status=self._resulting_status(RETURNED_TO_SENDER, occurred_at),
+        occurred_at = self._when(occurred_at, now)
+        self._report(
+            RETURNED_TO_SENDER, occurred_at, self.ReturnedToSender,
             location=optional_text(location, ["input", "location"], 200),
             note=optional_text(note, ["input", "note"], 1000),
             raw_status=optional_text(raw_status, ["input", "rawStatus"], 200),

@@ -1,8 +1,16 @@
-"""Checked free text and reported times: the small rules every command's input shares."""
+"""Checked free text and reported times: the small rules every command's input shares.
+
+World time (``occurredAt``, ``harvestedAt``, ``issuedAt``…) follows one policy everywhere, decided
+in ``world_time``: it carries a UTC offset; it is at most ``CLOCK_SKEW`` ahead of the application's
+clock (a carrier's or a gateway's clock may run a little fast, but the future has not happened);
+and it is never before the fact's possible start (a checkpoint before its shipment was dispatched,
+a payment before its order was placed) by more than the same allowance, so a gateway time truncated
+to the second is taken while one from the year 0001 is not.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from farmgate.core.domain.errors import InvalidInput
 
@@ -23,10 +31,27 @@ def optional_text(value: str | None, field: list[str], limit: int) -> str | None
     return required_text(value, field, limit)
 
 
-def world_time(value: datetime, now: datetime, field: list[str]) -> datetime:
-    """A time reported from the world: with an offset, and not after the application's now."""
+#: how far a reported time may run ahead of the application's clock, or before the fact's start
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def world_time(
+    value: datetime, now: datetime, field: list[str], not_before: datetime | None = None, start: str = ""
+) -> datetime:
+    """A time reported from the world (see the module docstring), or InvalidInput naming the field.
+
+    ``not_before`` is the fact's possible start (None: no such bound) and ``start`` names it for the
+    message ("the order was placed"). Within ``CLOCK_SKEW`` either way the time is taken as given.
+    """
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInput(f"{field[-1]} must carry a UTC offset", field)
-    if value > now:
-        raise InvalidInput(f"{field[-1]} must not be in the future", field)
+    if value > now + CLOCK_SKEW:
+        raise InvalidInput(f"{field[-1]} must not be in the future (more than {_minutes(CLOCK_SKEW)} ahead"
+                           " of the clock)", field)
+    if not_before is not None and value < not_before - CLOCK_SKEW:
+        raise InvalidInput(f"{field[-1]} must not be before {start or 'the fact could have happened'}", field)
     return value
+
+
+def _minutes(delta: timedelta) -> str:
+    return f"{int(delta.total_seconds() // 60)} minutes"

@@ -12,8 +12,8 @@ from farmgate.core.database import Cursor, ReadStore
 from farmgate.core.domain.audit import canonical
 from farmgate.core.projections.base import Projection
 
-TABLE = "claims_v1"
-JSON_COLUMNS = ("evidence", "assessment", "decision", "payments")
+TABLE = "claims_v2"
+JSON_COLUMNS = ("evidence", "assessment", "decision", "payments", "flags")
 
 
 def _json(value: Any) -> str:
@@ -22,7 +22,7 @@ def _json(value: Any) -> str:
 
 class ClaimsView(Projection):
     name = "claims"
-    version = 1
+    version = 2
     tables = (TABLE,)
 
     def ddl(self, dialect: str) -> list[str]:
@@ -45,6 +45,7 @@ class ClaimsView(Projection):
                 assessment TEXT,
                 decision TEXT,
                 payments TEXT NOT NULL,
+                flags TEXT NOT NULL DEFAULT '[]',
                 position BIGINT NOT NULL
             )""",
             f"CREATE INDEX IF NOT EXISTS {TABLE}_order ON {TABLE} (order_id)",
@@ -61,6 +62,7 @@ class ClaimsView(Projection):
             "CompensationClaim.CompensationPaid": self.paid,
             "CompensationClaim.Withdrawn": self.withdrawn,
             "CompensationClaim.ResponseDeadlineMissed": self.deadline_missed,
+            "CompensationClaim.FlaggedForReview": self.flagged,
         }
 
     def filed(self, cur: Cursor, e: Any, position: int) -> None:
@@ -105,6 +107,11 @@ class ClaimsView(Projection):
 
     def withdrawn(self, cur: Cursor, e: Any, position: int) -> None:
         self._update(cur, e.originator_id, status="WITHDRAWN")
+
+    def flagged(self, cur: Cursor, e: Any, position: int) -> None:
+        flags = json.loads(self._row(cur, e.originator_id)["flags"])
+        flags.append({"reason": e.reason, "cause": e.cause, "flagged_at": e.occurred_at})
+        self._update(cur, e.originator_id, flags=_json(flags))
 
     def deadline_missed(self, cur: Cursor, e: Any, position: int) -> None:
         self._update(cur, e.originator_id, breached_at=e.occurred_at.isoformat())

@@ -12,6 +12,7 @@ Amounts are exact decimal strings, never floats.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -23,12 +24,13 @@ from farmgate.core.domain.shipment import FINAL
 from farmgate.core.projections.base import Projection
 from farmgate.core.projections.catalog import _in, sortable_utc
 
-ORDERS = "orders_v1"
-LINES = "order_lines_v1"
-PAYMENTS = "order_payments_v1"
-SHIPMENTS = "shipments_v1"
-CHECKPOINTS = "shipment_checkpoints_v1"
-FAILURES = "shipment_failures_v1"
+ORDERS = "orders_v2"
+LINES = "order_lines_v2"
+PAYMENTS = "order_payments_v2"
+SHIPMENTS = "shipments_v2"
+CHECKPOINTS = "shipment_checkpoints_v2"
+FAILURES = "shipment_failures_v2"
+REFUNDS = "order_refunds_v2"
 
 
 def utc(value: datetime | None) -> str | None:
@@ -37,8 +39,8 @@ def utc(value: datetime | None) -> str | None:
 
 class OrdersAndShipments(Projection):
     name = "orders_and_shipments"
-    version = 1
-    tables = (ORDERS, LINES, PAYMENTS, SHIPMENTS, CHECKPOINTS, FAILURES)
+    version = 2
+    tables = (ORDERS, LINES, PAYMENTS, REFUNDS, SHIPMENTS, CHECKPOINTS, FAILURES)
 
     def ddl(self, dialect: str) -> list[str]:
         return [
@@ -54,6 +56,10 @@ class OrdersAndShipments(Projection):
                 total_amount TEXT NOT NULL,
                 currency TEXT NOT NULL,
                 amount_paid TEXT NOT NULL,
+                amount_refunded TEXT NOT NULL DEFAULT '0',
+                refunded_directly TEXT NOT NULL DEFAULT '0',
+                refund_due TEXT NOT NULL DEFAULT '0',
+                claims TEXT NOT NULL DEFAULT '{{}}',
                 buyer_name TEXT NOT NULL,
                 buyer_phone TEXT NOT NULL,
                 buyer_address TEXT NOT NULL,
@@ -99,6 +105,18 @@ class OrdersAndShipments(Projection):
                 position BIGINT NOT NULL
             )""",
             f"CREATE INDEX IF NOT EXISTS {PAYMENTS}_order ON {PAYMENTS} (order_id, position)",
+            f"""CREATE TABLE IF NOT EXISTS {REFUNDS} (
+                order_id TEXT NOT NULL,
+                amount TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                reference TEXT,
+                claim_id TEXT,
+                occurred_at TEXT NOT NULL,
+                recorded_at TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                position BIGINT NOT NULL
+            )""",
+            f"CREATE INDEX IF NOT EXISTS {REFUNDS}_order ON {REFUNDS} (order_id, position)",
             f"""CREATE TABLE IF NOT EXISTS {SHIPMENTS} (
                 id TEXT PRIMARY KEY,
                 order_id TEXT NOT NULL,
@@ -156,6 +174,11 @@ class OrdersAndShipments(Projection):
             "Order.Cancelled": self.cancelled,
             "Order.PaymentRecorded": self.payment_recorded,
             "Order.Refunded": self.refunded,
+            "Order.RefundRecorded": self.refunded,
+            "Order.RefundFellDue": self.refund_fell_due,
+            "Order.ClaimExposureChanged": self.claim_exposure_changed,
+            "Order.SpoilageWithdrawn": self.order_followed_shipment,
+            "Shipment.SpoilageWithdrawn": self.spoilage_withdrawn,
             "Order.Dispatched": self.order_dispatched,
             **followed,
             "Shipment.Dispatched": self.shipment_dispatched,
@@ -204,6 +227,19 @@ class OrdersAndShipments(Projection):
     def cancelled(self, cur: Cursor, e: Any, position: int) -> None:
         self._order(cur, e, "status = 'CANCELLED', cancelled_at = %s, cancel_reason = %s",
                     (utc(e.occurred_at), e.reason))
+        self._refund_due(cur, e)
+
+    def _money_row(self, cur: Cursor, order_id: Any) -> dict[str, Any]:
+        row = cur.execute(f"SELECT * FROM {ORDERS} WHERE id = %s", (str(order_id),)).fetchone()
+        assert row is not None, "an order event arrived before its Placed event"
+        return row
+
+    def _refund_due(self, cur: Cursor, e: Any) -> None:
+        """The refund owed, from the row's running totals (``Order.refund_due``'s rule)."""
+        row = self._money_row(cur, e.originator_id)
+        kept = Decimal(0) if row["status"] == "CANCELLED" else Decimal(row["total_amount"])
+        due = Decimal(row["amount_paid"]) - Decimal(row["amount_refunded"]) - kept
+        self._order(cur, e, "refund_due = %s", (format(max(due, Decimal(0)), "f"),))
 
     def payment_recorded(self, cur: Cursor, e: Any, position: int) -> None:
         self._order(cur, e, "amount_paid = %s, payment_status = %s", (e.amount_paid["amount"], e.payment_status))
@@ -213,9 +249,32 @@ class OrdersAndShipments(Projection):
             (str(e.originator_id), e.amount["amount"], e.amount["currency"], e.reference, utc(e.occurred_at),
              utc(e.timestamp), e.actor, position),
         )
+        self._refund_due(cur, e)
 
     def refunded(self, cur: Cursor, e: Any, position: int) -> None:
-        self._order(cur, e, "payment_status = %s", (e.payment_status,))
+        """A refund through a claim (``Refunded``) or recorded as such (``RefundRecorded``)."""
+        claim_id = getattr(e, "claim_id", None)
+        row = self._money_row(cur, e.originator_id)
+        directly = Decimal(row["refunded_directly"]) + (Decimal(e.amount["amount"]) if claim_id is None else 0)
+        self._order(cur, e, "payment_status = %s, amount_refunded = %s, refunded_directly = %s",
+                    (e.payment_status, e.refunded_total["amount"], format(directly, "f")))
+        cur.execute(
+            f"""INSERT INTO {REFUNDS} (order_id, amount, currency, reference, claim_id, occurred_at, recorded_at,
+                actor, position) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            (str(e.originator_id), e.amount["amount"], e.amount["currency"], getattr(e, "reference", None),
+             None if claim_id is None else str(claim_id), utc(e.occurred_at), utc(e.timestamp), e.actor, position),
+        )
+        self._refund_due(cur, e)
+
+    def refund_fell_due(self, cur: Cursor, e: Any, position: int) -> None:
+        self._order(cur, e, "payment_status = %s, refund_due = %s", (e.payment_status, e.amount_due["amount"]))
+
+    def claim_exposure_changed(self, cur: Cursor, e: Any, position: int) -> None:
+        claims = json.loads(self._money_row(cur, e.originator_id)["claims"])
+        claims[str(e.claim_id)] = {"claimant": e.claimant, "kind": e.kind, "status": e.claim_status,
+                                   "claimed": e.claimed, "committed": e.committed, "approved": e.approved,
+                                   "paid": e.paid}
+        self._order(cur, e, "claims = %s", (json.dumps(claims, sort_keys=True),))
 
     def order_dispatched(self, cur: Cursor, e: Any, position: int) -> None:
         self._order(cur, e, "status = 'DISPATCHED', shipment_id = %s, carrier = %s", (str(e.shipment_id), e.carrier))
@@ -275,6 +334,9 @@ class OrdersAndShipments(Projection):
         self._shipment(cur, e, "spoiled_at = %s", (utc(e.occurred_at),))
         self._checkpoint(cur, e, position, "SPOILED", note=e.note)
 
+    def spoilage_withdrawn(self, cur: Cursor, e: Any, position: int) -> None:
+        self._shipment(cur, e, "spoiled_at = NULL")
+
     def returned_to_sender(self, cur: Cursor, e: Any, position: int) -> None:
         self._shipment(cur, e, "returned_at = %s", (utc(e.occurred_at),))
         self._checkpoint(cur, e, position, "RETURNED_TO_SENDER", e.raw_status, e.location, e.note)
@@ -307,6 +369,7 @@ class OrderQueries:
         row = dict(row)
         row["buyer_address"] = json.loads(row["buyer_address"])
         row["perishable"] = bool(row["perishable"])
+        row["claims"] = json.loads(row["claims"])
         return row
 
     @staticmethod
@@ -355,6 +418,14 @@ class OrderQueries:
             return {}
         rows = self.store.query(
             f"SELECT * FROM {LINES} WHERE order_id IN ({_in(ids)}) ORDER BY order_id, line_no", _ids(ids)
+        )
+        return _grouped(rows, "order_id", ids)
+
+    def refunds_for_orders(self, ids: Sequence[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+        if not ids:
+            return {}
+        rows = self.store.query(
+            f"SELECT * FROM {REFUNDS} WHERE order_id IN ({_in(ids)}) ORDER BY order_id, position", _ids(ids)
         )
         return _grouped(rows, "order_id", ids)
 

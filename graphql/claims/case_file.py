@@ -18,7 +18,11 @@ from farmgate.graphql.errors import CodedError
 from farmgate.graphql.ids import uuid_of
 from farmgate.graphql.inputs import aware
 from farmgate.graphql.orders.enums import OrderStatus, PaymentStatus, ShipmentStatus
-from farmgate.graphql.claims.types import ClaimStatus
+from farmgate.core.domain.money import Money as DomainMoney
+from farmgate.core.history import EventRecord as CoreEventRecord
+from farmgate.graphql.claims.types import ClaimKind, ClaimParty, ClaimStatus
+from farmgate.graphql.ids import to_global_id
+from farmgate.graphql.types import Money
 from farmgate.graphql.orders.scoped import visible_order_row
 from farmgate.graphql.permissions import allow
 from farmgate.graphql.scope import case_file_visible, sees_buyer
@@ -48,6 +52,27 @@ class TimeAxis(Enum):
     OCCURRED = "OCCURRED"
 
 
+@strawberry.type(description="A claim as it stood at a replayed moment (an addition to the contract).")
+class ClaimSnapshot:
+    claim_id: strawberry.ID
+    claimant: ClaimParty
+    kind: ClaimKind
+    status: ClaimStatus
+    amount_claimed: Money
+    committed: Money = strawberry.field(description="What it counted against its claimant's limit then.")
+    approved: Money
+    paid: Money
+
+
+@strawberry.type(description="A fact about the shipment known at a replayed moment (an addition to the contract).")
+class SnapshotFact:
+    status: ShipmentStatus
+    occurred_at: datetime
+    recorded_at: datetime
+    actor: str
+    reason: str | None = strawberry.field(description="A delivery failure's reason.")
+
+
 @strawberry.type(description="The state of an order and its shipment as it stood at a moment, rebuilt from events.")
 class OrderSnapshot:
     at: datetime
@@ -56,6 +81,32 @@ class OrderSnapshot:
     shipment_status: ShipmentStatus | None
     version: int = strawberry.field(description="Version of the order stream at that moment.")
     claim_statuses: list[ClaimStatus]
+    axis: TimeAxis = strawberry.field(description="The time axis replayed (beyond the contract).")
+    amount_paid: Money = strawberry.field(description="Paid by then (beyond the contract).")
+    amount_refunded: Money = strawberry.field(description="Refunded by then, through claims too (beyond the contract).")
+    refund_due: Money = strawberry.field(description="Owed back to the buyer then (beyond the contract).")
+    checkpoints: list[SnapshotFact] = strawberry.field(
+        description="The shipment's facts known on the axis by then, in world-time order (beyond the contract).")
+    failures: list[SnapshotFact] = strawberry.field(description="Its delivery failures among them (beyond the contract).")
+    claims: list[ClaimSnapshot] = strawberry.field(description="The claims by then, with amounts (beyond the contract).")
+
+
+@strawberry.type(description="Something in the case dispute staff must look at (an addition to the contract).")
+class CaseFlag:
+    kind: str = strawberry.field(description="CONTRADICTION, INFERENCE_WITHDRAWN, CLAIM_FLAGGED or CLAIM_OVER_LIMIT.")
+    summary: str
+    event: EventRecord | None
+
+
+def _money(value: DomainMoney | None) -> Money:
+    assert value is not None
+    return Money(amount=value.amount_text, currency=value.currency)
+
+
+def _fact(record: CoreEventRecord) -> SnapshotFact:
+    status = record.data["checkpoint_status"] if record.type == "CheckpointRecorded" else core._FACT_STATUS[record.type]
+    return SnapshotFact(status=ShipmentStatus(status), occurred_at=record.occurred_at, recorded_at=record.recorded_at,
+                        actor=record.actor, reason=record.data.get("reason") if record.type == "DeliveryFailed" else None)
 
 
 @strawberry.type(description="Everything dispute staff need to decide a claim about one order.")
@@ -91,18 +142,31 @@ class CaseFile:
     async def as_of(
         self, info: strawberry.Info, at: datetime, axis: TimeAxis | None = TimeAxis.RECORDED
     ) -> OrderSnapshot | None:
-        if axis is TimeAxis.OCCURRED:  # None (sent as null) reads as the default, RECORDED
-            raise CodedError("Replay on the OCCURRED axis is not served yet", "BAD_USER_INPUT")
+        chosen = axis or TimeAxis.RECORDED  # None (sent as null) reads as the default, RECORDED
         try:
             moment = aware(at, ["asOf", "at"])
-            snapshot = await run_in_threadpool(core.as_of, info.context.system.app, self.case, moment)
+            snapshot = await run_in_threadpool(core.as_of, info.context.system.app, self.case, moment, chosen.value)
         except DomainError as error:
             raise CodedError(error.message, "BAD_USER_INPUT") from None
         return OrderSnapshot(
             at=snapshot.at, status=OrderStatus(snapshot.status), payment_status=PaymentStatus(snapshot.payment_status),
             shipment_status=ShipmentStatus(snapshot.shipment_status) if snapshot.shipment_status else None,
-            version=snapshot.version, claim_statuses=[ClaimStatus(s) for s in snapshot.claim_statuses],
+            version=snapshot.version, claim_statuses=[ClaimStatus(s) for s in snapshot.claim_statuses], axis=chosen,
+            amount_paid=_money(snapshot.amount_paid), amount_refunded=_money(snapshot.amount_refunded),
+            refund_due=_money(snapshot.refund_due), checkpoints=[_fact(r) for r in snapshot.checkpoints],
+            failures=[_fact(r) for r in snapshot.failures],
+            claims=[ClaimSnapshot(claim_id=strawberry.ID(to_global_id("CompensationClaim", c.claim_id)),
+                                  claimant=ClaimParty(c.claimant), kind=ClaimKind(c.kind), status=ClaimStatus(c.status),
+                                  amount_claimed=_money(c.claimed), committed=_money(c.committed),
+                                  approved=_money(c.approved), paid=_money(c.paid)) for c in snapshot.claims],
         )
+
+    @strawberry.field(description="What dispute staff must look at: contradicting facts kept, automatic inferences"
+                      " withdrawn, claims flagged or past their limit (beyond the contract).")
+    async def flags(self, info: strawberry.Info) -> list[CaseFlag]:
+        found = await run_in_threadpool(core.case_flags, info.context.system.app, self.case)
+        return [CaseFlag(kind=f.kind, summary=f.summary,
+                         event=None if f.record is None else EventRecord.of(f.record, self.reveal)) for f in found]
 
 
 async def case_file_for(ctx: Any, order_global_id: str) -> CaseFile | None:

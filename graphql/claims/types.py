@@ -107,6 +107,14 @@ class CompensationPayment:
     paid_at: datetime
 
 
+@strawberry.type(description="Something recorded after the claim was filed that puts its grounds in doubt (an"
+                 " addition to the contract).")
+class ClaimFlag:
+    reason: str
+    cause: str = strawberry.field(description="The event that raised it, as '<aggregate id>:<version>'.")
+    flagged_at: datetime
+
+
 @strawberry.type
 class CompensationClaim(Node):
     row: strawberry.Private[dict[str, Any]]
@@ -178,6 +186,12 @@ class CompensationClaim(Node):
             return None
         return ClaimDecision(outcome=ClaimOutcome(d["outcome"]), payout=money(d["payout"]) if d["payout"] else None,
                              reason=d["reason"], decided_by=d["decided_by"], decided_at=when(d["decided_at"]))
+
+    @strawberry.field(description="Flags for dispute staff, e.g. the spoilage claimed for was withdrawn by a delivery"
+                      " reported late (beyond the contract).")
+    def flags(self) -> list[ClaimFlag]:
+        return [ClaimFlag(reason=f["reason"], cause=f["cause"], flagged_at=when(f["flagged_at"]))
+                for f in self.row.get("flags") or []]
 
     @strawberry.field
     def payments(self) -> list[CompensationPayment]:

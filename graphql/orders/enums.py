@@ -22,6 +22,10 @@ class PaymentStatus(Enum):
     REFUNDED = "REFUNDED"
     PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
     FAILED = "FAILED"
+    REFUND_DUE = strawberry.enum_value(
+        "REFUND_DUE", description="Money was paid that the order may not keep (it was cancelled, or a payment"
+        " arrived after the cancel): owed back until recordRefund records it returned. An addition to the contract."
+    )
 
 
 @strawberry.enum

@@ -10,6 +10,13 @@ from farmgate.graphql.orders.enums import DeliveryFailureReason, PaymentMethod, 
 from farmgate.graphql.orders.types import Order, Shipment
 from farmgate.graphql.types import AddressInput, MoneyInput, UserError
 
+#: the world-time policy (``core.domain.text.world_time``), as every occurredAt input documents it
+WORLD_TIME = (
+    "When it happened in the world, as reported (world-time policy): with a UTC offset; at most 5 minutes"
+    " ahead of the clock; never before the fact could have happened (its order placed, its shipment"
+    " dispatched) by more than those 5 minutes."
+)
+
 
 @strawberry.input
 class OrderLineInput:
@@ -65,11 +72,25 @@ class RecordPaymentInput:
     order_id: strawberry.ID
     amount: MoneyInput
     reference: str
-    occurred_at: datetime
+    occurred_at: datetime = strawberry.field(description=WORLD_TIME)
 
 
 @strawberry.type
 class RecordPaymentPayload:
+    order: Order | None
+    user_errors: list[UserError]
+
+
+@strawberry.input(description="Money returned to the buyer (an addition to the contract).")
+class RecordRefundInput:
+    order_id: strawberry.ID
+    amount: MoneyInput = strawberry.field(description="At most what was paid and not yet refunded.")
+    reference: str = strawberry.field(description="The gateway's or bank's reference of the refund; once per order.")
+    occurred_at: datetime = strawberry.field(description=WORLD_TIME)
+
+
+@strawberry.type
+class RecordRefundPayload:
     order: Order | None
     user_errors: list[UserError]
 
@@ -93,7 +114,7 @@ class DispatchOrderPayload:
 class RecordCheckpointInput:
     shipment_id: strawberry.ID
     status: ShipmentStatus
-    occurred_at: datetime
+    occurred_at: datetime = strawberry.field(description=WORLD_TIME)
     location: str | None = strawberry.UNSET
     note: str | None = strawberry.UNSET
     raw_status: str | None = strawberry.field(
@@ -112,7 +133,7 @@ class RecordCheckpointPayload:
 class RecordDeliveryFailureInput:
     shipment_id: strawberry.ID
     reason: DeliveryFailureReason
-    occurred_at: datetime
+    occurred_at: datetime = strawberry.field(description=WORLD_TIME)
     note: str | None = strawberry.UNSET
 
 
@@ -125,7 +146,7 @@ class RecordDeliveryFailurePayload:
 @strawberry.input
 class ConfirmDeliveryInput:
     shipment_id: strawberry.ID
-    occurred_at: datetime
+    occurred_at: datetime = strawberry.field(description=WORLD_TIME)
     received_by: str | None = strawberry.UNSET
 
 
@@ -138,7 +159,7 @@ class ConfirmDeliveryPayload:
 @strawberry.input
 class DeclareSpoilageInput:
     shipment_id: strawberry.ID
-    occurred_at: datetime
+    occurred_at: datetime = strawberry.field(description=WORLD_TIME)
     note: str
 
 

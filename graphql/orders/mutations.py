@@ -26,14 +26,14 @@ from farmgate.graphql.orders.inputs import (
     CancelOrderInput, CancelOrderPayload, ConfirmDeliveryInput, ConfirmDeliveryPayload, ConfirmOrderInput,
     ConfirmOrderPayload, DeclareSpoilageInput, DeclareSpoilagePayload, DispatchOrderInput, DispatchOrderPayload,
     PlaceOrderInput, PlaceOrderPayload, RecordCheckpointInput, RecordCheckpointPayload, RecordDeliveryFailureInput,
-    RecordDeliveryFailurePayload, RecordPaymentInput, RecordPaymentPayload,
+    RecordDeliveryFailurePayload, RecordPaymentInput, RecordPaymentPayload, RecordRefundInput, RecordRefundPayload,
 )
 from farmgate.graphql.orders.loaders import Row, forget_orders, order_row, shipment_row
 from farmgate.graphql.orders.scoped import order_by_id, shipment_by_id
 from farmgate.graphql.orders.types import Order, Shipment
 from farmgate.graphql.permissions import allow
 from farmgate.graphql.scope import (
-    collects_payment, declares_spoilage_of, manages_order, orders_marketplace, tracks_shipment,
+    collects_payment, declares_spoilage_of, manages_order, orders_marketplace, refunds_order, tracks_shipment,
 )
 from farmgate.graphql.types import UserErrorCode
 
@@ -159,6 +159,20 @@ class OrderMutation:
                                                 occurred_at=_occurred_at(input)),
         )
         return RecordPaymentPayload(order=await _order_payload(info.context, outcome), user_errors=outcome.user_errors)
+
+    @strawberry.mutation(extensions=allow("MARKETPLACE"),
+                         description="Record money returned to the buyer (an addition to the contract): the order's"
+                         " marketplace, or ADMIN. Moves the payment status to PARTIALLY_REFUNDED or REFUNDED.")
+    async def record_refund(
+        self, info: strawberry.Info, input: RecordRefundInput, idempotency_key: str | None = strawberry.UNSET
+    ) -> RecordRefundPayload:
+        app, amount = info.context.system.app, plain(input.amount)
+        outcome = await _act_on(
+            info, "Order", "recordRefund", input, idempotency_key, refunds_order,
+            lambda order_id: app.record_refund(order_id, amount=amount, reference=input.reference,
+                                               occurred_at=_occurred_at(input)),
+        )
+        return RecordRefundPayload(order=await _order_payload(info.context, outcome), user_errors=outcome.user_errors)
 
     @strawberry.mutation(extensions=allow(*PARTIES))
     async def dispatch_order(

@@ -13,11 +13,14 @@ from uuid import UUID
 
 import strawberry
 
+from farmgate.core.domain.claim_exposure import CLAIMANTS, claim_limit, exposure
 from farmgate.core.domain.contact import mask_phone
+from farmgate.core.domain.money import Money as DomainMoney
 from farmgate.core.domain.provinces import province
 from farmgate.graphql.catalog.loaders import listing_row, storefront_row
 from farmgate.graphql.catalog.types import Listing, Storefront
 from farmgate.graphql.households.loaders import household_row
+from farmgate.graphql.claims.types import ClaimParty
 from farmgate.graphql.households.types import Household, address_of
 from farmgate.graphql.ids import to_global_id
 from farmgate.graphql.orders.enums import (
@@ -102,6 +105,35 @@ class OrderLine:
         return Money(amount=self.row["line_total"], currency=self.row["currency"])
 
 
+@strawberry.type(description="One claimant's claims on one order, as running totals (an addition to the contract).")
+class ClaimExposure:
+    claimant: ClaimParty
+    limit: Money = strawberry.field(description="BUYER: what the buyer paid net of refunds (nothing on a cancelled"
+                                    " order); HOUSEHOLD: the goods value of the order's lines, whatever was paid.")
+    claimed: Money = strawberry.field(description="Committed by its open (amount claimed), assessed (recommended"
+                                      " payout) and approved or paid (payout) claims.")
+    approved: Money
+    paid: Money = strawberry.field(description="Compensation paid on its claims by the liable parties.")
+    room: Money = strawberry.field(description="limit - claimed; negative when a later refund shrank the limit.")
+
+
+def claim_exposure_of(row: Row) -> list[ClaimExposure]:
+    """Each claimant's exposure from an order row (the domain's rules, ``claim_exposure``)."""
+    currency = row["currency"]
+
+    def money_of(column: str) -> DomainMoney:
+        return DomainMoney.parse(row[column], currency, [column])
+
+    found = []
+    for claimant in CLAIMANTS:
+        limit = claim_limit(claimant, total=money_of("total_amount"), paid=money_of("amount_paid"),
+                            refunded_directly=money_of("refunded_directly"), cancelled=row["status"] == "CANCELLED")
+        totals = exposure(claimant, row["claims"], limit)
+        found.append(ClaimExposure(claimant=ClaimParty(claimant), **{k: Money(amount=v.amount_text, currency=v.currency)
+                                                        for k, v in totals.items()}))
+    return found
+
+
 @strawberry.type
 class Order(Node):
     row: strawberry.Private[Row]
@@ -152,6 +184,28 @@ class Order(Node):
     @strawberry.field(description="What has been paid so far (beyond the contract).")
     def amount_paid(self) -> Money:
         return Money(amount=self.row["amount_paid"], currency=self.row["currency"])
+
+    @strawberry.field(description="Returned to the buyer in all: recorded refunds and refunds through BUYER claims"
+                      " (beyond the contract).")
+    def amount_refunded(self) -> Money:
+        return Money(amount=self.row["amount_refunded"], currency=self.row["currency"])
+
+    @strawberry.field(description="Refunded through approved BUYER claims (beyond the contract).")
+    def refunded_through_claims(self) -> Money:
+        through = DomainMoney.parse(self.row["amount_refunded"], self.row["currency"], ["amountRefunded"]) - \
+            DomainMoney.parse(self.row["refunded_directly"], self.row["currency"], ["refundedDirectly"])
+        return Money(amount=through.amount_text, currency=through.currency)
+
+    @strawberry.field(description="Paid but not the order's to keep (it was cancelled): owed back to the buyer"
+                      " (beyond the contract).")
+    def refund_due(self) -> Money:
+        return Money(amount=self.row["refund_due"], currency=self.row["currency"])
+
+    @strawberry.field(description="The order's claim exposure per claimant, as running totals: what its open, assessed"
+                      " and approved claims commit, what was approved and paid, the claimant's limit and the room"
+                      " left (beyond the contract).")
+    def claim_exposure(self) -> list[ClaimExposure]:
+        return claim_exposure_of(self.row)
 
     @strawberry.field
     def payment_method(self) -> PaymentMethod:

@@ -123,7 +123,9 @@ def test_the_custard_apple_incident_from_order_to_tampered_case_file(world: tupl
     late = api.data("""mutation($i: ConfirmDeliveryInput!) { confirmDelivery(input: $i) { shipment { status } %s } }"""
                     % ERRORS, {"i": {"shipmentId": shipment_id, "occurredAt": (T0 + timedelta(hours=49)).isoformat()}},
                     s["carrier"])["confirmDelivery"]
-    assert late["userErrors"][0]["code"] == "INVALID_TRANSITION"  # no delivery after spoilage
+    # The issue changes this: a delivery reported after a person declared spoilage is kept, as a contradiction
+    # the case file flags; the shipment stays SPOILED.
+    assert late["userErrors"] == [] and late["shipment"]["status"] == "SPOILED"
 
     claim = ok(api, """mutation($i: FileClaimInput!) { fileClaim(input: $i) {
         claim { id status respondBy amountClaimed { amount currency } evidence { sha256 addedBy } } %s } }"""

@@ -22,10 +22,10 @@ def vnd(amount: int) -> Money:
     return Money(Decimal(amount), "VND")
 
 
-def a_claim(claimed: int = 300_000, paid: int = 350_000) -> CompensationClaim:
-    return CompensationClaim.file(order_id=uuid4(), marketplace="POSTMART", household_id=uuid4(), kind="SPOILED", claimant="BUYER", amount_claimed=vnd(claimed),
-                                  paid_for_order=vnd(paid), description="Na đến Hà Nội bị hỏng", evidence=[EVIDENCE],
-                                  now=NOW)
+def a_claim(claimed: int = 300_000) -> CompensationClaim:
+    return CompensationClaim.file(order_id=uuid4(), marketplace="POSTMART", household_id=uuid4(), kind="SPOILED",
+                                  claimant="BUYER", amount_claimed=vnd(claimed), description="Na đến Hà Nội bị hỏng",
+                                  evidence=[EVIDENCE], now=NOW)
 
 
 def test_a_claim_is_filed_with_its_evidence_and_a_response_deadline() -> None:
@@ -35,17 +35,21 @@ def test_a_claim_is_filed_with_its_evidence_and_a_response_deadline() -> None:
     assert [type(e).__name__ for e in claim.pending_events] == ["Filed", "EvidenceAdded"]
 
 
-def test_claiming_more_than_was_paid_or_nothing_is_refused() -> None:
-    with pytest.raises(InvalidInput) as too_much:
-        a_claim(claimed=400_000, paid=350_000)
-    assert too_much.value.field == ["input", "amountClaimed", "amount"]
-    with pytest.raises(InvalidInput):
+def test_claiming_nothing_is_refused_and_what_a_claim_commits_follows_its_status() -> None:
+    # How much may be claimed is the order's running total per claimant (tests/unit/test_claim_limits.py).
+    with pytest.raises(InvalidInput) as nothing:
         a_claim(claimed=0)
-    with pytest.raises(InvalidInput) as currency:
-        CompensationClaim.file(order_id=uuid4(), marketplace="POSTMART", household_id=uuid4(), kind="SPOILED", claimant="BUYER",
-                               amount_claimed=Money(Decimal("10.00"), "EUR"), paid_for_order=vnd(10), description="x",
-                               evidence=[], now=NOW)
-    assert currency.value.field == ["input", "amountClaimed", "currency"]
+    assert nothing.value.field == ["input", "amountClaimed", "amount"]
+    claim = a_claim(claimed=300_000)
+    assert claim.committed == vnd(300_000)
+    claim.assess("x", [{"party": "CARRIER", "basis_points": 10_000}], vnd(250_000))
+    assert claim.committed == vnd(250_000) and claim.approved == vnd(0)
+    claim.decide("APPROVED", vnd(280_000), "y")
+    assert claim.committed == claim.approved == vnd(280_000)
+    rejected = a_claim()
+    rejected.assess("x", [{"party": "CARRIER", "basis_points": 10_000}], vnd(1))
+    rejected.decide("REJECTED", None, "no")
+    assert rejected.committed == vnd(0)
 
 
 def test_evidence_must_be_a_sha256_and_a_real_address() -> None:
@@ -132,7 +136,7 @@ def test_liability_splits_never_create_or_lose_a_dong(payout: int, weights: list
 @given(payout=st.integers(min_value=1, max_value=5_000_000), carrier_points=st.integers(min_value=1, max_value=9_999),
        instalments=st.lists(st.integers(min_value=1, max_value=2_000_000), min_size=1, max_size=8))
 def test_payments_never_exceed_a_share_and_settle_exactly(payout: int, carrier_points: int, instalments: list[int]) -> None:
-    claim = a_claim(claimed=5_000_000, paid=5_000_000)
+    claim = a_claim(claimed=5_000_000)
     claim.assess("split", [{"party": "CARRIER", "basis_points": carrier_points},
                            {"party": "HOUSEHOLD", "basis_points": 10_000 - carrier_points}], vnd(payout))
     claim.decide("APPROVED", vnd(payout), "approved")

@@ -86,6 +86,12 @@ def test_every_move_is_allowed_exactly_when_the_transition_table_says_so(before:
     if after in TRANSITIONS[before]:
         move(shipment, after, at(2), at(3))
         assert shipment.status == after and len(shipment.collect_events()) == 1
+    elif before in FINAL:
+        # The issue changes this: a fact after the way ended is recorded as a contradiction, moving nothing.
+        move(shipment, after, at(2), at(3))
+        [event] = shipment.collect_events()
+        assert type(event).__name__ == "ContradictionRecorded" and event.fact == after
+        assert shipment.status == before
     else:
         with pytest.raises(InvalidTransition):
             move(shipment, after, at(2), at(3))
@@ -99,16 +105,51 @@ def test_the_table_keeps_the_final_statuses_final_and_info_received_first() -> N
     assert set(TRANSITIONS) == set(SHIPMENT_STATUSES)
 
 
-def test_no_delivery_after_spoilage_and_nothing_at_all_after_delivery() -> None:
-    spoiled = reach("SPOILED")
-    with pytest.raises(InvalidTransition):
-        spoiled.confirm_delivery(at(2), at(3))
+def test_after_the_way_ends_facts_are_kept_as_history_or_as_contradictions_never_dropped() -> None:
+    # The issue changes this: nothing reported is refused any more; what it means is recorded.
+    from farmgate.core.domain.provenance import Provenance, recording
+
+    with recording(Provenance(actor="DISPUTE_STAFF:minh", correlation_id="req-spoil")):
+        spoiled = reach("SPOILED")  # declared by a person: a delivery contradicts it
+    spoiled.confirm_delivery(at(0.5), at(3))
+    [contradiction] = spoiled.collect_events()
+    assert type(contradiction).__name__ == "ContradictionRecorded"
+    assert (contradiction.fact, contradiction.contradicts_type, contradiction.status) == (
+        "DELIVERED", "SpoilageDeclared", "SPOILED")
+    assert contradiction.details == {"received_by": None} and spoiled.status == "SPOILED"
     delivered = reach("DELIVERED")
-    for late in ("IN_TRANSIT", "ATTEMPT_FAILED", "SPOILED", "RETURNED_TO_SENDER", "DELIVERED"):
-        with pytest.raises(InvalidTransition):
-            # Even a scan that happened before the delivery: after DELIVERED nothing is taken.
-            move(delivered, late, at(0.5), at(3))
-    assert delivered.collect_events() == []
+    for late in ("IN_TRANSIT", "ATTEMPT_FAILED"):
+        move(delivered, late, at(0.5), at(3))  # before the delivery: history
+    for late in ("SPOILED", "RETURNED_TO_SENDER", "DELIVERED", "IN_TRANSIT"):
+        move(delivered, late, at(2), at(3))  # after it: contradictions
+    kinds = [(type(e).__name__, e.status) for e in delivered.collect_events()]
+    assert kinds == [("CheckpointRecorded", "DELIVERED"), ("DeliveryFailed", "DELIVERED")] + [
+        ("ContradictionRecorded", "DELIVERED")] * 4
+    assert delivered.status == "DELIVERED" and delivered.delivered_at == at(1)
+
+
+def test_a_delivery_that_happened_before_an_automatic_spoilage_withdraws_it_naming_its_cause() -> None:
+    from farmgate.core.domain.provenance import Provenance, recording
+
+    shipment = dispatch()
+    with recording(Provenance(actor="SYSTEM:promise-watchdog", correlation_id="watchdog")):
+        shipment.declare_spoilage(PROMISED_BY, PROMISED_BY + timedelta(minutes=5), "Not delivered by the promise")
+    with recording(Provenance(actor="CARRIER:vnpost-bot", correlation_id="req-late")):
+        shipment.confirm_delivery(PROMISED_BY - timedelta(hours=1), PROMISED_BY + timedelta(hours=3), "Chị Mai")
+    events = shipment.collect_events()[1:]
+    assert [type(e).__name__ for e in events] == ["SpoilageDeclared", "Delivered", "SpoilageWithdrawn"]
+    withdrawn = events[-1]
+    assert (withdrawn.withdrawn_version, withdrawn.cause_version, withdrawn.status) == (2, 3, "DELIVERED")
+    assert "CARRIER:vnpost-bot" in withdrawn.cause and withdrawn.actor == "CARRIER:vnpost-bot"
+    assert (shipment.status, shipment.delivered_at, shipment.spoiled_at) == (
+        "DELIVERED", PROMISED_BY - timedelta(hours=1), None)
+    # A delivery after the promise does not withdraw it: it contradicts it.
+    late = dispatch()
+    with recording(Provenance(actor="SYSTEM:promise-watchdog", correlation_id="watchdog")):
+        late.declare_spoilage(PROMISED_BY, PROMISED_BY, "Not delivered by the promise")
+    late.confirm_delivery(PROMISED_BY + timedelta(hours=1), PROMISED_BY + timedelta(hours=3))
+    assert [type(e).__name__ for e in late.collect_events()][-1] == "ContradictionRecorded"
+    assert late.status == "SPOILED"
 
 
 def test_a_late_report_is_kept_where_it_happened_and_moves_nothing() -> None:
@@ -195,8 +236,14 @@ def test_only_a_perishable_shipment_on_its_way_past_its_promise_is_overdue() -> 
     assert not reach("RETURNED_TO_SENDER").is_overdue(at(100))
 
 
-def test_a_scan_made_before_the_dispatch_was_recorded_still_moves_the_shipment_on() -> None:
-    # The household told farmgate an hour after handing the parcel over; the carrier's scan is news.
+def test_a_scan_before_the_dispatch_is_refused_beyond_the_clock_skew() -> None:
+    # The issue changes this: a shipment's facts cannot happen before its dispatch (world-time policy);
+    # within the clock skew a scan is taken, and it is news.
     shipment = dispatch()
-    shipment.record_checkpoint("IN_TRANSIT", at(-1), at(1))
+    with pytest.raises(InvalidInput) as early:
+        shipment.record_checkpoint("IN_TRANSIT", at(-1), at(1))
+    assert early.value.field == ["input", "occurredAt"]
+    with pytest.raises(InvalidInput):
+        shipment.record_delivery_failure("AREA_RESTRICTED", datetime(1, 1, 1, tzinfo=timezone.utc), at(1))
+    shipment.record_checkpoint("IN_TRANSIT", at(-0.05), at(1))
     assert shipment.status == "IN_TRANSIT"
