@@ -3,13 +3,17 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Every dependency pinned with its hashes: a new upstream release cannot change main unseen.
+# Regenerate with `make lock` after editing pyproject.toml's dependencies.
+LOCK := requirements.lock
 
-.PHONY: run test bench schema clean
+.PHONY: run test bench schema lock clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -26,5 +30,13 @@ bench: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/farmgate schema > graphql/schema.graphql
 
+# Pin pyproject.toml's dependencies (and the test extra) with hashes, keeping existing pins;
+# `make lock UPGRADE=1` resolves everything afresh.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "pip-tools>=7.4"
+	$(BIN)/pip-compile --quiet $(if $(UPGRADE),--upgrade) --extra test --generate-hashes --strip-extras --no-emit-index-url \
+		--no-emit-find-links --no-emit-trusted-host --output-file $(LOCK) pyproject.toml
+
 clean:
-	rm -rf $(VENV) var build *.egg-info
+	rm -rf $(VENV) var build dist *.egg-info

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any, ClassVar, TypeVar
+from urllib.parse import parse_qsl
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -63,6 +64,16 @@ class Farmgate(HouseholdCommands, ExportCommands, WebhookCommands, CatalogComman
         self._saved = threading.local()
 
     # -- persistence helpers -------------------------------------------------------------------
+
+    def construct_factory(self, env: Any) -> Any:
+        """The library's factory, with the libpq parameters of the database URL's query string
+        (sslmode, sslrootcert, application_name…) added to every connection its pool opens. The
+        library has no setting for them; its pool is not opened yet here."""
+        factory = super().construct_factory(env)
+        parameters = env.get("POSTGRES_CONNECTION_PARAMETERS")
+        if parameters:
+            factory.datastore.pool.kwargs.update(parse_qsl(parameters, keep_blank_values=True))
+        return factory
 
     def save(self, *aggregates: Any, **kwargs: Any) -> Any:
         recordings = super().save(*aggregates, **kwargs)

@@ -61,14 +61,25 @@ def token(
     carrier: Optional[str] = typer.Option(None, help="Carrier name as given on dispatch"),
     household: Optional[str] = typer.Option(None, help="Household global ID"),
     ttl: int = typer.Option(3600, help="Seconds until it expires"),
+    key: Optional[Path] = typer.Option(None, help="Sign with this PEM private key (RSA, EC P-256 or Ed25519) "
+                                                  "instead of FARMGATE_JWT_SECRET"),
+    kid: Optional[str] = typer.Option(None, help="The key's id in its issuer's JWKS (with --key)"),
+    issuer: Optional[str] = typer.Option(None, help="The iss claim (with --key: the issuer as configured "
+                                                    "in FARMGATE_JWT_ISSUERS)"),
 ) -> None:
-    """Print a JWT for development and tests."""
-    from farmgate.graphql.auth import issue_token
+    """Print a JWT: HS256 with FARMGATE_JWT_SECRET for development and tests, or signed with an
+    issuer's private key (--key, --kid, --issuer) as production verifies them."""
+    from farmgate.graphql.auth import DEVELOPMENT_ISSUER, issue_token
 
     settings = _settings()
+    if key is not None and not issuer:
+        err.print("[red]farmgate token: --key needs --issuer (the iss its public key is configured under)[/red]")
+        raise typer.Exit(2)
+    signing_key = key.read_text(encoding="utf-8") if key is not None else settings.jwt_secret.get_secret_value()
     try:
-        print(issue_token(settings.jwt_secret, role.upper(), subject, ttl, marketplace=marketplace,
-                          province=province, partner=partner, carrier=carrier, household=household))
+        print(issue_token(signing_key, role.upper(), subject, ttl, issuer=issuer or DEVELOPMENT_ISSUER,
+                          audience=settings.jwt_audience, kid=kid, marketplace=marketplace, province=province,
+                          partner=partner, carrier=carrier, household=household))
     except ValueError as error:
         err.print(f"[red]farmgate token: {error}[/red]")
         raise typer.Exit(2) from None

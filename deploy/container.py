@@ -20,6 +20,7 @@ from farmgate.core.projections.orders import OrderQueries
 from farmgate.core.projections.registry import all_projections
 from farmgate.core.projections.runner import Projector
 from farmgate.core.projections.webhook_outbox import WebhookDeliveries
+from farmgate.core.webhook_destinations import DestinationPolicy, FileResolver, system_resolver
 from farmgate.deploy.settings import Settings
 
 
@@ -69,14 +70,22 @@ def schema_lock(settings: Settings) -> Iterator[None]:
             conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
 
 
+def webhook_destinations(settings: Settings) -> DestinationPolicy:
+    """Where webhooks may go: public addresses; also this machine outside production. Tests resolve
+    names from FARMGATE_TEST_RESOLVER_FILE only, so no DNS query leaves the machine."""
+    resolver = FileResolver(settings.test_resolver_file or "/nonexistent") if settings.env == "test" else system_resolver
+    return DestinationPolicy(resolver=resolver, allow_loopback=not settings.is_production)
+
+
 def build_system(settings: Settings, *, clock: Clock = utc_now, create_tables: bool = True) -> System:
     with schema_lock(settings):
         return _build_system(settings, clock, create_tables)
 
 
 def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> System:
-    app = Farmgate(settings.persistence_env(), pii_pepper=settings.pii_pepper, clock=clock)
+    app = Farmgate(settings.persistence_env(), pii_pepper=settings.pii_pepper.get_secret_value(), clock=clock)
     app.claim_response_time = timedelta(hours=settings.claim_response_hours)
+    app.webhook_destinations = webhook_destinations(settings)
     app.export_sla_at_risk_share = settings.export_at_risk_share
     store = ReadStore(app)
     projector = Projector(app, store, all_projections(), batch_size=settings.projector_batch_size,

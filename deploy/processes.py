@@ -28,8 +28,11 @@ class Workers:
     scheduler: Scheduler
 
     def stop(self) -> None:
+        from farmgate.workers.webhooks import SharedClient
+
         self.scheduler.stop()
         self.worker.stop(timeout=5000)
+        SharedClient.close()
 
 
 def start_workers(system: System, threads: int = 4) -> Workers:

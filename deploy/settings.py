@@ -1,71 +1,191 @@
-"""Settings from FARMGATE_* environment variables, with development defaults (12-factor)."""
+"""Settings from FARMGATE_* environment variables, with development defaults (12-factor), parsed
+by pydantic-settings: a wrong value stops the process with the variable's name and what it must be,
+secrets stay out of ``repr`` and error messages, and every parameter of the database URL is kept."""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
+import re
+from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+
+from farmgate.graphql.auth import ROLES
 
 DEVELOPMENT_JWT_SECRET = "farmgate-development-secret-do-not-use-in-production"
+DEVELOPMENT_PII_PEPPER = "farmgate-development-pepper"
 DEFAULT_DATABASE_URL = "sqlite:///var/farmgate.db"
+ENV_PREFIX = "FARMGATE_"
+
+#: query cost budgets: anonymous callers get the least (see graphql/query_cost.py)
+DEFAULT_QUERY_COST_BUDGETS = {"ANONYMOUS": 2_000, "AUTHENTICATED": 20_000, "ADMIN": 50_000, "DISPUTE_STAFF": 50_000}
+#: the asymmetric algorithms an issuer's keys may use (RFC 7518 RS256 / ES256, RFC 8037 EdDSA)
+ASYMMETRIC_ALGORITHMS = ("RS256", "ES256", "EdDSA")
 
 
 class SettingsError(ValueError):
     """A setting is missing or wrong; the process must not start."""
 
 
-@dataclass(frozen=True)
-class Settings:
+class TokenIssuer(BaseModel):
+    """One party allowed to mint tokens for farmgate (FARMGATE_JWT_ISSUERS is a JSON list of these).
+
+    ``jwks``: a JWKS file path or an https:// URL (keys picked by the token's ``kid``, so an issuer
+    rotates by publishing the new key beside the old). ``roles``: the roles its tokens may carry.
+    ``scopes``: per scope claim (marketplace, province, partner, carrier, household), the values
+    its tokens may carry; ``"*"`` allows any valid value; a claim not listed may not be used.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    issuer: str = Field(min_length=1)
+    jwks: str = Field(min_length=1)
+    roles: tuple[Literal[ROLES], ...] = Field(min_length=1)  # type: ignore[valid-type]
+    scopes: dict[Literal["marketplace", "province", "partner", "carrier", "household"], tuple[str, ...]] = {}
+    algorithms: tuple[Literal[ASYMMETRIC_ALGORITHMS], ...] = ASYMMETRIC_ALGORITHMS  # type: ignore[valid-type]
+
+    @field_validator("jwks")
+    @classmethod
+    def _jwks_is_a_file_or_https(cls, value: str) -> str:
+        if value.startswith("http://"):
+            raise ValueError("a JWKS URL must be https:// (a key fetched in the clear could be swapped)")
+        return value
+
+
+def _comma_list(value: Any) -> Any:
+    """'a, b' or a JSON list → ['a', 'b']."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            import json
+
+            return json.loads(text)
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every FARMGATE_* setting. ``Settings(...)`` takes values as given (tests); ``from_env`` reads
+    the environment. Raises SettingsError (from ``from_env``) naming the variable at fault."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore",
+                                      validate_default=True, hide_input_in_errors=True)
+
     database_url: str = DEFAULT_DATABASE_URL
     broker_url: str = "memory://"
-    jwt_secret: str = DEVELOPMENT_JWT_SECRET
-    env: str = "development"
+    #: HS256 key of development and test tokens; production accepts only its issuers' asymmetric keys
+    jwt_secret: SecretStr = SecretStr(DEVELOPMENT_JWT_SECRET)
+    env: Literal["development", "production", "test"] = "development"
     # Keyed digest of national IDs: without it the digests cannot be recomputed from a leaked table.
-    pii_pepper: str = "farmgate-development-pepper"
-    projection_wait_seconds: float = 5.0
-    readiness_max_lag: int = 1000
-    projector_batch_size: int = 500
+    pii_pepper: SecretStr = SecretStr(DEVELOPMENT_PII_PEPPER)
+    projection_wait_seconds: float = Field(5.0, ge=0)
+    readiness_max_lag: int = Field(1000, ge=0)
+    projector_batch_size: int = Field(500, ge=1)
     #: pause between projector batches, to shed load on the database during a large backfill
-    projector_throttle_ms: int = 0
-    log_format: str = "auto"
+    projector_throttle_ms: int = Field(0, ge=0)
+    log_format: Literal["auto", "json", "console"] = "auto"
     #: hours dispute staff have to decide a claim before it is an SLA breach
-    claim_response_hours: float = 72.0
+    claim_response_hours: float = Field(72.0, gt=0, le=24 * 365)
     #: share of the harvest-to-door time used after which an undelivered export order is AT_RISK
-    export_at_risk_share: float = 0.75
+    export_at_risk_share: float = Field(0.75, gt=0, le=1)
     #: tests only: a file holding the current time, shared by the API and worker processes
     test_clock_file: str | None = None
+    #: tests only: a JSON file {host: [addresses]} answering webhook DNS look-ups (no real DNS traffic)
+    test_resolver_file: str | None = None
     #: partner webhooks: first retry delay (doubling per attempt, capped), attempts before FAILED, HTTP timeout
-    webhook_backoff_seconds: float = 1.0
-    webhook_max_backoff_seconds: float = 3600.0
-    webhook_max_attempts: int = 25
-    webhook_timeout_seconds: float = 10.0
-    extra: dict[str, str] = field(default_factory=dict)
+    webhook_backoff_seconds: float = Field(1.0, gt=0)
+    webhook_max_backoff_seconds: float = Field(3600.0, gt=0)
+    webhook_max_attempts: int = Field(25, ge=1)
+    webhook_timeout_seconds: float = Field(10.0, gt=0)
+    #: how long the previous secret still signs (beside the new one) after an endpoint's secret is rotated
+    webhook_secret_overlap_hours: float = Field(24.0, ge=0)
+    #: token issuers trusted in production (JSON list of TokenIssuer); development and tests also take HS256
+    jwt_issuers: tuple[TokenIssuer, ...] = ()
+    #: the ``aud`` every token must name
+    jwt_audience: str = "farmgate"
+    #: the longest a token may live (exp - iat, and exp - now)
+    jwt_max_lifetime_seconds: int = Field(24 * 3600, ge=60)
+    #: browser origins allowed to call the API (CORS) and open its WebSocket; comma-separated
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    #: largest request body accepted (bytes); larger is 413
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    #: query cost budget per role (and ANONYMOUS, AUTHENTICATED for any role not listed); JSON object
+    query_cost_budgets: dict[str, int] = DEFAULT_QUERY_COST_BUDGETS
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        e = os.environ if environ is None else environ
-        settings = cls(
-            database_url=e.get("FARMGATE_DATABASE_URL", DEFAULT_DATABASE_URL),
-            broker_url=e.get("FARMGATE_BROKER_URL", "memory://"),
-            jwt_secret=e.get("FARMGATE_JWT_SECRET", DEVELOPMENT_JWT_SECRET),
-            env=e.get("FARMGATE_ENV", "development"),
-            pii_pepper=e.get("FARMGATE_PII_PEPPER", "farmgate-development-pepper"),
-            projection_wait_seconds=float(e.get("FARMGATE_PROJECTION_WAIT_SECONDS", "5")),
-            readiness_max_lag=int(e.get("FARMGATE_READINESS_MAX_LAG", "1000")),
-            projector_batch_size=int(e.get("FARMGATE_PROJECTOR_BATCH_SIZE", "500")),
-            projector_throttle_ms=int(e.get("FARMGATE_PROJECTOR_THROTTLE_MS", "0")),
-            log_format=e.get("FARMGATE_LOG_FORMAT", "auto"),
-            test_clock_file=e.get("FARMGATE_TEST_CLOCK_FILE") or None,
-            claim_response_hours=float(e.get("FARMGATE_CLAIM_RESPONSE_HOURS", "72")),
-            export_at_risk_share=float(e.get("FARMGATE_EXPORT_AT_RISK_SHARE", "0.75")),
-            webhook_backoff_seconds=float(e.get("FARMGATE_WEBHOOK_BACKOFF_SECONDS", "1")),
-            webhook_max_backoff_seconds=float(e.get("FARMGATE_WEBHOOK_MAX_BACKOFF_SECONDS", "3600")),
-            webhook_max_attempts=int(e.get("FARMGATE_WEBHOOK_MAX_ATTEMPTS", "25")),
-            webhook_timeout_seconds=float(e.get("FARMGATE_WEBHOOK_TIMEOUT_SECONDS", "10")),
-        )
-        settings.check()
-        return settings
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   **_: PydanticBaseSettingsSource) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Constructed directly, settings are exactly what is passed; `from_env` reads the environment.
+        return (init_settings,)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings of FARMGATE_* variables in ``environ`` (default: the process environment)."""
+        import os
+
+        source = _Environment(cls, os.environ if environ is None else environ)
+        try:
+            return cls(**source())
+        except ValidationError as error:
+            raise SettingsError(_explain(error)) from None
+        except ValueError as error:  # a JSON value that does not parse, from the source itself
+            field = re.search(r'field "(\w+)"', str(error))
+            name = f"{ENV_PREFIX}{field.group(1).upper()}" if field else "a FARMGATE_* variable"
+            raise SettingsError(f"{name}: is not valid JSON") from None
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        return _comma_list(value)
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_are_origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            parts = urlsplit(origin)
+            if origin != "*" and (parts.scheme not in ("http", "https") or not parts.hostname
+                                  or parts.path not in ("", "/") or parts.query):
+                raise ValueError(f"{origin!r} is not an origin like https://shop.example (scheme, host, port)")
+        return tuple(origin.rstrip("/") for origin in value)
+
+    @field_validator("query_cost_budgets")
+    @classmethod
+    def _budgets(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = set(value) - {*ROLES, "ANONYMOUS", "AUTHENTICATED"}
+        if unknown:
+            raise ValueError(f"unknown roles {sorted(unknown)}; use roles, ANONYMOUS or AUTHENTICATED")
+        if any(budget < 1 for budget in value.values()):
+            raise ValueError("every budget must be at least 1")
+        return {**DEFAULT_QUERY_COST_BUDGETS, **value}
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        persistence_env(value)  # raises on a malformed URL
+        return value
+
+    @model_validator(mode="after")
+    def _production_rules(self) -> Settings:
+        if self.test_clock_file and self.env != "test":
+            raise ValueError("FARMGATE_TEST_CLOCK_FILE is only allowed with FARMGATE_ENV=test")
+        if self.test_resolver_file and self.env != "test":
+            raise ValueError("FARMGATE_TEST_RESOLVER_FILE is only allowed with FARMGATE_ENV=test")
+        if self.is_production:
+            secret = self.jwt_secret.get_secret_value()
+            if secret == DEVELOPMENT_JWT_SECRET or len(secret) < 32:
+                raise ValueError(
+                    "FARMGATE_JWT_SECRET is the development secret or shorter than 32 characters; "
+                    "production refuses to start with it"
+                )
+            if self.pii_pepper.get_secret_value() == DEVELOPMENT_PII_PEPPER:
+                raise ValueError("FARMGATE_PII_PEPPER must be set in production")
+            if not self.jwt_issuers:
+                raise ValueError("FARMGATE_JWT_ISSUERS must name at least one token issuer in production "
+                                 "(production accepts only issuers' asymmetric keys, not HS256)")
+        return self
 
     @property
     def is_production(self) -> bool:
@@ -76,31 +196,42 @@ class Settings:
         """SQLite or in-memory events, or an in-memory broker: projectors and workers run in the API process."""
         return self.database_url.startswith(("sqlite", "memory")) or self.broker_url.startswith("memory")
 
-    def check(self) -> None:
-        if self.env not in ("development", "production", "test"):
-            raise SettingsError(f"FARMGATE_ENV must be development, production or test, not {self.env!r}")
-        if not 0 < self.claim_response_hours <= 24 * 365:
-            raise SettingsError("FARMGATE_CLAIM_RESPONSE_HOURS must be above 0 and at most a year of hours")
-        if not 0 < self.export_at_risk_share <= 1:
-            raise SettingsError("FARMGATE_EXPORT_AT_RISK_SHARE must be above 0 and at most 1")
-        if self.test_clock_file and self.env != "test":
-            raise SettingsError("FARMGATE_TEST_CLOCK_FILE is only allowed with FARMGATE_ENV=test")
-        if self.is_production:
-            if self.jwt_secret == DEVELOPMENT_JWT_SECRET or len(self.jwt_secret) < 32:
-                raise SettingsError(
-                    "FARMGATE_JWT_SECRET is the development secret or shorter than 32 characters; "
-                    "production refuses to start with it"
-                )
-            if self.pii_pepper == "farmgate-development-pepper":
-                raise SettingsError("FARMGATE_PII_PEPPER must be set in production")
-        persistence_env(self.database_url)  # raises on a malformed URL
-
     def persistence_env(self) -> dict[str, str]:
         return persistence_env(self.database_url)
 
 
+class _Environment(EnvSettingsSource):
+    """pydantic-settings' own environment source, reading a given mapping instead of os.environ."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]):
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {key.lower(): value for key, value in self._environ.items() if key.upper().startswith(ENV_PREFIX)}
+
+
+def _explain(error: ValidationError) -> str:
+    """One line per wrong setting, named as the operator wrote it; the value itself is never repeated."""
+    lines = []
+    for problem in error.errors(include_input=False, include_url=False):
+        location = problem["loc"]
+        message = problem["msg"].removeprefix("Value error, ")
+        if not location or message.startswith(ENV_PREFIX):
+            lines.append(message)  # the rule names its variables itself
+            continue
+        detail = ".".join(str(part) for part in location[1:])
+        lines.append(f"{ENV_PREFIX}{str(location[0]).upper()}{f' ({detail})' if detail else ''}: {message}")
+    return "; ".join(lines)
+
+
+#: libpq parameters carried from the URL's query string to every connection (sslmode, sslrootcert…)
+CONNECTION_PARAMETERS = "POSTGRES_CONNECTION_PARAMETERS"
+
+
 def persistence_env(database_url: str) -> dict[str, str]:
-    """Map FARMGATE_DATABASE_URL onto the eventsourcing library's own persistence settings."""
+    """Map FARMGATE_DATABASE_URL onto the eventsourcing library's own persistence settings.
+    Query parameters of a PostgreSQL URL (``?sslmode=verify-full&sslrootcert=…``) are kept."""
     parts = urlsplit(database_url)
     if parts.scheme == "memory":
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
@@ -116,11 +247,15 @@ def persistence_env(database_url: str) -> dict[str, str]:
         dbname = parts.path.lstrip("/")
         if not dbname:
             raise SettingsError("FARMGATE_DATABASE_URL needs a database name")
-        return {
+        try:
+            port = parts.port
+        except ValueError:
+            raise SettingsError("FARMGATE_DATABASE_URL has a port that is not a number") from None
+        env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": unquote(dbname),
             "POSTGRES_HOST": parts.hostname or "127.0.0.1",
-            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_PORT": str(port or 5432),
             "POSTGRES_USER": unquote(parts.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_LOCK_TIMEOUT": "5",
@@ -131,6 +266,9 @@ def persistence_env(database_url: str) -> dict[str, str]:
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "30",
         }
+        if parts.query:
+            env[CONNECTION_PARAMETERS] = urlencode(parse_qsl(parts.query, keep_blank_values=True))
+        return env
     raise SettingsError(
         f"FARMGATE_DATABASE_URL scheme {parts.scheme!r} is not one of memory, sqlite, postgresql"
     )

@@ -1,22 +1,29 @@
 """The Starlette app: /graphql (POST, GET for queries, GraphiQL in development, WebSocket
-subscriptions), /healthz, /readyz and /metrics."""
+subscriptions), /healthz, /readyz and /metrics — behind the perimeter: request ids and metrics,
+CORS for the configured browser origins, and the request body limit."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import TYPE_CHECKING, Any
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 
-from farmgate.graphql.auth import AuthenticationError, Principal, decode_token
+from farmgate.graphql.auth import AuthenticationError, Principal, TokenVerifier
 from farmgate.graphql.context import Context
+from farmgate.graphql.graphiql import graphiql_page
+from farmgate.graphql.media_types import GRAPHQL_RESPONSE_JSON, request_error_status, wants_graphql_response_json
 from farmgate.graphql.observability import Metrics, RequestIdMiddleware
+from farmgate.graphql.request_limits import BodyLimit
 from farmgate.graphql.schema import schema
 
 if TYPE_CHECKING:
@@ -26,9 +33,10 @@ log = structlog.get_logger("farmgate.http")
 
 
 class FarmgateGraphQL(GraphQL):
-    def __init__(self, system: System, **kwargs: Any):
+    def __init__(self, system: System, verifier: TokenVerifier, **kwargs: Any):
         super().__init__(schema, **kwargs)
         self.system = system
+        self.verifier = verifier
 
     def authenticate(self, header: str) -> tuple[Principal | None, str | None]:
         """The principal of an 'Authorization: Bearer <token>' value, or why there is none."""
@@ -38,7 +46,7 @@ class FarmgateGraphQL(GraphQL):
         if scheme.lower() != "bearer" or not token.strip():
             return None, "Authorization header must be 'Bearer <token>'"
         try:
-            return decode_token(self.system.settings.jwt_secret, token.strip()), None
+            return self.verifier.verify(token.strip()), None
         except AuthenticationError as error:
             return None, str(error)
 
@@ -47,21 +55,84 @@ class FarmgateGraphQL(GraphQL):
         principal, auth_error = self.authenticate(request.headers.get("authorization", ""))
         if principal is not None:
             structlog.contextvars.bind_contextvars(actor=principal.actor)
-        return Context(system=self.system, request_id=request_id, principal=principal, auth_error=auth_error)
+        context = Context(system=self.system, request_id=request_id, principal=principal, auth_error=auth_error)
+        if request.scope["type"] == "websocket":
+            context.websocket = response
+        return context
 
     async def on_ws_connect(self, context: Context) -> Any:
-        """A WebSocket client may send its token in connection_init: {"Authorization": "Bearer …"}."""
+        """A WebSocket client may send its token in connection_init: {"Authorization": "Bearer …"}.
+        The connection is closed with 4401 when the token it was opened with expires."""
         params = context.connection_params or {}
         header = params.get("Authorization") or params.get("authorization") if isinstance(params, dict) else None
         if context.principal is None and isinstance(header, str):
             context.principal, context.auth_error = self.authenticate(header)
+        if context.principal is not None and context.principal.expires_at is not None and context.websocket:
+            state = context.websocket.scope.setdefault("state", {})
+            state["token_expiry"] = asyncio.create_task(_close_at_expiry(context.websocket, context.principal.expires_at))
         return await super().on_ws_connect(context)
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            expiry = scope.get("state", {}).pop("token_expiry", None)
+            if expiry is not None:
+                expiry.cancel()
 
-def create_app(system: System) -> Starlette:
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(graphiql_page())
+
+    # -- application/graphql-response+json (GraphQL over HTTP) ----------------------------------
+
+    async def get_sub_response(self, request: Any) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.graphql_response_json = wants_graphql_response_json(request.headers.get("accept"))  # type: ignore[attr-defined]
+        request.state.graphql_sub_response = sub_response
+        return sub_response
+
+    async def process_result(self, request: Any, result: Any) -> Any:
+        data = await super().process_result(request, result)
+        sub_response = getattr(request.state, "graphql_sub_response", None)
+        if sub_response is not None and sub_response.graphql_response_json:
+            status = request_error_status(result)
+            if status is not None:
+                # A request error: no execution started, so no `data` entry, and a 4xx status.
+                data.pop("data", None)
+                sub_response.status_code = status
+                if status == 401:
+                    sub_response.headers["www-authenticate"] = 'Bearer realm="farmgate"'
+        return data
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if getattr(sub_response, "graphql_response_json", False):
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
+        return response
+
+
+#: the WebSocket close code for "your token expired: authenticate again" (graphql-transport-ws uses
+#: 4401 for an unauthorised connection; the 4000–4999 range is the application's, RFC 6455 §7.4.2)
+TOKEN_EXPIRED = 4401
+
+
+async def _close_at_expiry(websocket: Any, expires_at: float) -> None:
+    await asyncio.sleep(max(0.0, expires_at - time.time()))
+    log.info("websocket_token_expired")
+    try:
+        await websocket.close(code=TOKEN_EXPIRED, reason="Token expired")
+    except Exception:  # noqa: BLE001 - the client left first; nothing to close
+        log.debug("websocket_already_closed")
+
+
+def create_app(system: System) -> Any:
+    settings = system.settings
     metrics = Metrics(system)
-    development = not system.settings.is_production
-    graphql_app = FarmgateGraphQL(system, graphql_ide="graphiql" if development else None)
+    development = not settings.is_production
+    graphql_app = FarmgateGraphQL(system, TokenVerifier.from_settings(settings),
+                                  graphql_ide="graphiql" if development else None,
+                                  allowed_origins=list(settings.cors_origins),
+                                  keep_alive=True, keep_alive_interval=15)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -74,7 +145,7 @@ def create_app(system: System) -> Starlette:
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
         behind = {lag.projection: lag.events for lag in lags}
         worst = max(behind.values(), default=0)
-        ready = worst <= system.settings.readiness_max_lag
+        ready = worst <= settings.readiness_max_lag
         return JSONResponse({"status": "ready" if ready else "lagging", "database": "ok", "projectionLag": behind},
                             status_code=200 if ready else 503)
 
@@ -92,4 +163,9 @@ def create_app(system: System) -> Starlette:
         ],
     )
     app.state.system = system
-    return RequestIdMiddleware(app, metrics)  # type: ignore[return-value]
+    # Browsers on the configured origins may call the API; the token travels in a header, never a
+    # cookie, so no credentials mode is needed (and none is allowed).
+    cors = CORSMiddleware(app, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+                          allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID"],
+                          expose_headers=["X-Request-ID"], allow_credentials=False, max_age=600)
+    return RequestIdMiddleware(BodyLimit(cors, settings.max_body_bytes), metrics)

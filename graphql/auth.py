@@ -1,37 +1,44 @@
-"""Authentication: HS256 JWTs carrying a role and scope claims, and the principal they describe."""
+"""Authentication: bearer JWTs, verified per issuer, and the principal they describe.
+
+Production trusts only the issuers configured in FARMGATE_JWT_ISSUERS, each with its own public
+keys (RS256, ES256 or EdDSA; RFC 7518 / RFC 8037) and its own limits: the roles and scope values
+its tokens may carry, so Postmart's key cannot mint a VOSO or an ADMIN token. Development and tests
+also accept HS256 tokens signed with FARMGATE_JWT_SECRET by the development issuer (`farmgate token`).
+
+Every token must name the audience (``aud``), its issuer (``iss``), its subject, its role and an
+expiry no further away than the maximum lifetime (RFC 7519 §4.1). A token that fails any check is
+refused as UNAUTHENTICATED, whichever field it was sent for.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 
-from farmgate.core.domain.errors import InvalidInput
 from farmgate.core.domain.province_area import ProvinceArea
+from farmgate.graphql.issuer_keys import IssuerKeys, UnknownSigningKey
+from farmgate.graphql.scope_claims import REQUIRED_SCOPE, SCOPE_CLAIMS, InvalidScopeClaim, grants, scope_claims
+
+if TYPE_CHECKING:
+    from farmgate.deploy.settings import Settings, TokenIssuer
 
 ROLES = ("ADMIN", "MARKETPLACE", "HOUSEHOLD", "CARRIER", "PROVINCE_OFFICER", "DISPUTE_STAFF", "EXPORT_PARTNER")
-MARKETPLACES = ("POSTMART", "VOSO")
-#: the scope claim each role must carry
-REQUIRED_SCOPE = {
-    "MARKETPLACE": "marketplace",
-    "HOUSEHOLD": "household",
-    "CARRIER": "carrier",
-    "PROVINCE_OFFICER": "province",
-    "EXPORT_PARTNER": "partner",
-}
-SCOPE_CLAIMS = ("marketplace", "province", "partner", "carrier", "household")
-
+#: the ``iss`` of HS256 tokens made by `farmgate token` for development and tests
+DEVELOPMENT_ISSUER = "farmgate-development"
+DEFAULT_AUDIENCE = "farmgate"
+#: clock skew tolerated between the issuer and us, seconds
+LEEWAY_SECONDS = 30
 
 class AuthenticationError(Exception):
-    """The bearer token is missing, malformed, expired or badly signed."""
+    """The bearer token is missing, malformed, expired, badly signed, or claims more than its issuer may."""
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who calls: role, subject and scope claims. ``province`` is always qualified (``"2025:79"``)."""
-
     role: str
     subject: str
     marketplace: str | None = None
@@ -39,6 +46,8 @@ class Principal:
     partner: str | None = None
     carrier: str | None = None
     household: str | None = None
+    #: the token's ``exp`` (seconds since the epoch): long-lived connections end there
+    expires_at: float | None = None
 
     @property
     def actor(self) -> str:
@@ -58,51 +67,125 @@ class Principal:
         """The area a province claim covers under both schemes (core.domain.province_area)."""
         return None if self.province is None else ProvinceArea.parse(self.province)
 
+    def expired(self, now: float | None = None) -> bool:
+        return self.expires_at is not None and (time.time() if now is None else now) >= self.expires_at
 
-def issue_token(secret: str, role: str, subject: str, ttl_seconds: int = 3600, **scope: str | None) -> str:
+
+def issue_token(key: Any, role: str, subject: str, ttl_seconds: int = 3600, *, issuer: str = DEVELOPMENT_ISSUER,
+                audience: str = DEFAULT_AUDIENCE, kid: str | None = None, **scope: str | None) -> str:
+    """A signed JWT for ``role`` and ``subject``, valid ``ttl_seconds``. ``key``: the HS256 secret
+    (development), or a private key (PEM text or a `cryptography` key) signed with RS256, ES256 or
+    EdDSA according to its type. Raises ValueError for an unknown role or a missing or invalid scope."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     needed = REQUIRED_SCOPE.get(role)
     if needed and not scope.get(needed):
         raise ValueError(f"a {role} token needs --{needed}")
-    if scope.get("marketplace") and scope["marketplace"] not in MARKETPLACES:
-        raise ValueError(f"marketplace must be one of {', '.join(MARKETPLACES)}")
-    if scope.get("province"):
-        try:
-            province_claim(scope["province"])  # refused here rather than on first use; written as given
-        except InvalidInput as error:
-            raise ValueError(error.message) from None
-    now = int(time.time())
-    claims: dict[str, Any] = {"sub": subject, "role": role, "iat": now, "exp": now + ttl_seconds}
-    claims.update({k: v for k, v in scope.items() if v})
-    return jwt.encode(claims, secret, algorithm="HS256")
-
-
-def decode_token(secret: str, token: str) -> Principal:
     try:
-        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["sub", "role", "exp"]})
-    except jwt.PyJWTError as error:
-        raise AuthenticationError(f"Invalid token: {error}") from None
-    role = claims.get("role")
-    if role not in ROLES:
-        raise AuthenticationError("Invalid token: unknown role")
-    needed = REQUIRED_SCOPE.get(role)
-    if needed and not claims.get(needed):
-        raise AuthenticationError(f"Invalid token: a {role} token needs the {needed} claim")
-    scope = {c: _str(claims.get(c)) for c in SCOPE_CLAIMS}
-    if scope["province"] is not None:
+        checked = scope_claims(role, scope)
+    except InvalidScopeClaim as error:
+        raise ValueError(str(error)) from None
+    now = int(time.time())
+    claims: dict[str, Any] = {"iss": issuer, "aud": audience, "sub": subject, "role": role, "iat": now,
+                              "exp": now + ttl_seconds}
+    # Checked, but written as given: a bare province code stays bare in the token (read in 2025).
+    claims.update({claim: scope[claim] for claim, value in checked.items() if value})
+    if isinstance(key, str) and not key.lstrip().startswith("-----BEGIN"):
+        return jwt.encode(claims, key, algorithm="HS256")
+    private = _private_key(key)
+    return jwt.encode(claims, private, algorithm=_algorithm_of(private), headers={"kid": kid} if kid else None)
+
+
+def _private_key(key: Any) -> Any:
+    if not isinstance(key, (str, bytes)):
+        return key
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    return load_pem_private_key(key.encode() if isinstance(key, str) else key, password=None)
+
+
+def _algorithm_of(private: Any) -> str:
+    """The algorithm a private key signs with: RS256 (RSA), ES256 (EC P-256), EdDSA (Ed25519)."""
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+    if isinstance(private, rsa.RSAPrivateKey):
+        return "RS256"
+    if isinstance(private, ec.EllipticCurvePrivateKey) and isinstance(private.curve, ec.SECP256R1):
+        return "ES256"
+    if isinstance(private, ed25519.Ed25519PrivateKey):
+        return "EdDSA"
+    raise ValueError("the key must be an RSA, EC P-256 or Ed25519 private key")
+
+
+class TokenVerifier:
+    """Checks bearer tokens against the configured issuers (and, outside production, the HS256
+    development issuer). ``verify`` returns the Principal or raises AuthenticationError."""
+
+    def __init__(self, *, issuers: Sequence[TokenIssuer] = (), development_secret: str | None = None,
+                 audience: str = DEFAULT_AUDIENCE, max_lifetime_seconds: int = 24 * 3600,
+                 keys: dict[str, IssuerKeys] | None = None):
+        self.issuers = {issuer.issuer: issuer for issuer in issuers}
+        self.keys = keys or {issuer.issuer: IssuerKeys(issuer.jwks) for issuer in issuers}
+        self.development_secret = development_secret
+        self.audience = audience
+        self.max_lifetime_seconds = max_lifetime_seconds
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TokenVerifier:
+        return cls(issuers=settings.jwt_issuers, audience=settings.jwt_audience,
+                   max_lifetime_seconds=settings.jwt_max_lifetime_seconds,
+                   development_secret=None if settings.is_production else settings.jwt_secret.get_secret_value())
+
+    def verify(self, token: str) -> Principal:
         try:
-            scope["province"] = province_claim(scope["province"])
-        except InvalidInput as error:
-            raise AuthenticationError(f"Invalid token: {error.message}") from None
-    return Principal(role=role, subject=str(claims["sub"]), **scope)
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            raise AuthenticationError("Invalid token: not a JWT") from None
+        issuer_name, algorithm = unverified.get("iss"), header.get("alg")
+        issuer = self.issuers.get(issuer_name) if isinstance(issuer_name, str) else None
+        if issuer is not None:
+            if algorithm not in issuer.algorithms:
+                raise AuthenticationError(f"Invalid token: its issuer signs with {', '.join(issuer.algorithms)}")
+            try:
+                key: Any = self.keys[issuer.issuer].key_for(header.get("kid"))
+            except UnknownSigningKey as error:
+                raise AuthenticationError(f"Invalid token: {error}") from None
+        elif issuer_name == DEVELOPMENT_ISSUER and algorithm == "HS256" and self.development_secret:
+            key = self.development_secret
+        elif issuer_name == DEVELOPMENT_ISSUER:
+            raise AuthenticationError("Invalid token: development tokens (HS256) are not accepted here")
+        else:
+            raise AuthenticationError("Invalid token: unknown issuer")
+        claims = self._decode(token, key, algorithm, issuer_name)
+        return self._principal(claims, issuer)
 
+    def _decode(self, token: str, key: Any, algorithm: str, issuer_name: str) -> dict[str, Any]:
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token, key, algorithms=[algorithm], audience=self.audience, issuer=issuer_name, leeway=LEEWAY_SECONDS,
+                options={"require": ["iss", "aud", "sub", "role", "exp"]},
+            )
+        except jwt.PyJWTError as error:
+            raise AuthenticationError(f"Invalid token: {error}") from None
+        now, expiry, issued = time.time(), claims["exp"], claims.get("iat")
+        longest = self.max_lifetime_seconds + LEEWAY_SECONDS
+        if expiry - now > longest or (isinstance(issued, (int, float)) and expiry - issued > longest):
+            raise AuthenticationError(f"Invalid token: it may live at most {self.max_lifetime_seconds} seconds")
+        return claims
 
-def province_claim(value: str) -> str:
-    """A province scope claim in its qualified form: ``"2021:24"`` stays, a bare ``"24"`` is read in
-    the 2025 scheme (``"2025:24"``). InvalidInput for an unknown scheme or province."""
-    return ProvinceArea.parse(value).claim
-
-
-def _str(value: Any) -> str | None:
-    return None if value is None else str(value)
+    def _principal(self, claims: dict[str, Any], issuer: TokenIssuer | None) -> Principal:
+        role = claims.get("role")
+        if role not in ROLES:
+            raise AuthenticationError("Invalid token: unknown role")
+        if issuer is not None and role not in issuer.roles:
+            raise AuthenticationError(f"Invalid token: its issuer may not grant the {role} role")
+        try:
+            scope = scope_claims(role, claims)
+        except InvalidScopeClaim as error:
+            raise AuthenticationError(f"Invalid token: {error}") from None
+        if issuer is not None:
+            for claim, value in scope.items():
+                if value is not None and not grants(issuer.scopes.get(claim, ()), claim, value):
+                    raise AuthenticationError(f"Invalid token: its issuer may not grant this {claim}")
+        return Principal(role=role, subject=str(claims["sub"]), expires_at=float(claims["exp"]), **scope)

@@ -22,10 +22,16 @@ class Context:
     loaders: dict[str, Any] = field(default_factory=dict)
     #: the graphql-transport-ws connection_init payload (browsers cannot set headers on a WebSocket)
     connection_params: dict[str, Any] | None = None
+    #: the WebSocket of a subscription connection (None over HTTP)
+    websocket: Any = None
 
     def require_principal(self) -> Principal:
+        """The caller; UNAUTHENTICATED without a valid token, or once the token has expired (a
+        WebSocket connection outlives the moment its token was checked)."""
         if self.principal is None:
             raise unauthenticated(self.auth_error or "Authentication required: send Authorization: Bearer <token>")
+        if self.principal.expired():
+            raise unauthenticated("Your token expired: connect again with a new one")
         return self.principal
 
     def loader(self, name: str, factory: Any) -> Any:

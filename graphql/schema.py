@@ -29,18 +29,22 @@ from farmgate.graphql.exports.mutations import ExportMutation
 from farmgate.graphql.exports.queries import ExportQuery
 from farmgate.graphql.exports.scoped import export_order_by_global_id, export_partner_by_global_id
 from farmgate.graphql.exports.types import ExportOrder, ExportPartner
-from farmgate.graphql.exports.webhooks import (WebhookDelivery, WebhookEndpoint, WebhookMutation, WebhookQuery,
+from farmgate.graphql.exports.webhooks import (MarketplaceWebhookEndpoint, WebhookDelivery, WebhookEndpoint,
+                                               WebhookMutation, WebhookQuery,
+                                               marketplace_webhook_endpoint_by_global_id,
                                                webhook_delivery_by_global_id, webhook_endpoint_by_global_id)
 from farmgate.graphql.households.loaders import household_by_global_id
 from farmgate.graphql.households.mutations import HouseholdMutation
 from farmgate.graphql.households.queries import HouseholdQuery
 from farmgate.graphql.households.types import Household
 from farmgate.graphql.nodes import NodeQuery, register_node
+from farmgate.graphql.perimeter import Perimeter
 from farmgate.graphql.orders.mutations import OrderMutation
 from farmgate.graphql.orders.queries import OrderQuery
 from farmgate.graphql.orders.scoped import order_by_global_id, shipment_by_global_id
 from farmgate.graphql.orders.types import Order, Shipment
 from farmgate.graphql.reference import ReferenceQuery
+from farmgate.graphql.schema_docs import document
 from farmgate.graphql.subscriptions import Subscription
 
 log = structlog.get_logger("farmgate.graphql")
@@ -52,6 +56,7 @@ register_node("ExportPartner", export_partner_by_global_id)
 register_node("ExportOrder", export_order_by_global_id)
 register_node("WebhookEndpoint", webhook_endpoint_by_global_id)
 register_node("WebhookDelivery", webhook_delivery_by_global_id)
+register_node("MarketplaceWebhookEndpoint", marketplace_webhook_endpoint_by_global_id)
 register_node("Order", order_by_global_id)
 register_node("Shipment", shipment_by_global_id)
 register_node("CompensationClaim", claim_by_global_id)
@@ -62,6 +67,7 @@ Mutation = merge_types("Mutation", (HouseholdMutation, CatalogMutation, ExportMu
                                       OrderMutation, ClaimMutation))
 
 NODE_TYPES: list[type] = [Household, Storefront, Listing, ExportPartner, ExportOrder, WebhookEndpoint, WebhookDelivery,
+                         MarketplaceWebhookEndpoint,
                          Order, Shipment, CompensationClaim]
 
 
@@ -75,7 +81,7 @@ class FarmgateSchema(strawberry.Schema):
 
 
 def build_schema() -> strawberry.Schema:
-    return FarmgateSchema(
+    built = FarmgateSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -87,8 +93,13 @@ def build_schema() -> strawberry.Schema:
             MaxTokensLimiter(max_token_count=4000),
             ParserCache(maxsize=256),
             ValidationCache(maxsize=256),
+            # After ValidationCache: it refuses what must not run (bad token, anonymous
+            # introspection in production, over-budget cost) once the standard rules have passed.
+            Perimeter,
         ],
     )
+    document(built._schema)  # every type, field and argument described (schema_docs.py)
+    return built
 
 
 schema = build_schema()

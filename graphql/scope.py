@@ -194,10 +194,21 @@ def webhook_delivery_list_filter(principal: Principal) -> dict[str, Any] | None:
     return export_order_list_filter(principal)
 
 
+def webhook_marketplace_of(principal: Principal | None, given_marketplace: str | None) -> str | None:
+    """The marketplace whose endpoint a caller manages: its own, or the one ADMIN names."""
+    if principal is None:
+        return None
+    if principal.is_("MARKETPLACE"):
+        return principal.marketplace if given_marketplace in (None, "", principal.marketplace) else None
+    return given_marketplace or None if principal.is_("ADMIN") else None
+
+
 def may_redeliver_webhook(principal: Principal, row: dict[str, Any]) -> bool:
+    """ADMIN; a partner its own deliveries; a marketplace those of its own endpoint."""
     return principal.is_("ADMIN") or (
         principal.is_("EXPORT_PARTNER") and principal.partner == export_partner_global_id(row["partner_id"])
-    )
+    ) or (principal.is_("MARKETPLACE") and row.get("marketplace") is not None
+          and row["marketplace"] == principal.marketplace)
 
 
 # -- storefronts and listings: the public catalog ----------------------------------------------

@@ -12,8 +12,11 @@ import pytest
 from farmgate.deploy.container import System, build_system
 from farmgate.deploy.settings import Settings
 from farmgate.deploy.logging import configure_logging
+from tests.outside_reads import start_recording
 from tests.personal_data import LOG_DIR, PersonalData
 from tests.services import fresh_postgres_database, postgres_admin_url
+
+start_recording()  # from the first test on: what the run reads beside the repository
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -12,6 +12,7 @@ ACTOR_MODULES = ["farmgate.workers.maintenance", "farmgate.workers.webhooks", "f
 PERIODIC = [
     Periodic("purge_idempotency_keys", every_seconds=3600),
     Periodic("dispatch_webhooks", every_seconds=1),
+    Periodic("backfill_webhooks", every_seconds=2),
     Periodic("refresh_export_sla", every_seconds=60),
     Periodic("promise_watchdog", every_seconds=30),
     Periodic("claim_deadlines", every_seconds=60),

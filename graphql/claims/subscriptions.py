@@ -3,7 +3,6 @@ from the stored log so an event recorded by any process reaches every subscriber
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator
 from typing import Any
 from uuid import UUID
@@ -17,11 +16,11 @@ from farmgate.graphql.audit import EventRecord
 from farmgate.graphql.claims.scoped import claim_rows_of_order
 from farmgate.graphql.errors import CodedError
 from farmgate.graphql.ids import uuid_of
+from farmgate.graphql.live_feed import follow_log
 from farmgate.graphql.orders.scoped import visible_order_row
 from farmgate.graphql.permissions import allow
 from farmgate.graphql.scope import case_file_visible, sees_buyer
 
-POLL_SECONDS = 0.2
 #: events that bring a new stream into an order's case
 JOINS_CASE = ("Shipment.Dispatched", "CompensationClaim.Filed")
 
@@ -30,7 +29,8 @@ JOINS_CASE = ("Shipment.Dispatched", "CompensationClaim.Filed")
 class CaseSubscription:
     @strawberry.subscription(
         description="Every new event of the order, its shipments and claims, as it is recorded; with"
-        " afterPosition, first the older ones after that position.",
+        " afterPosition, first the older ones after that position (a client that reconnects passes the"
+        " last position it received and loses nothing). Ends UNAUTHENTICATED when the token expires.",
         extensions=allow("MARKETPLACE", "HOUSEHOLD", "DISPUTE_STAFF"),
     )
     async def order_events(
@@ -53,14 +53,9 @@ class CaseSubscription:
         def wanted(notification: Any) -> bool:
             return stream_of(notification) in streams or event_name_of(notification) in JOINS_CASE
 
-        while True:
-            batch = await run_in_threadpool(tail.after, position, wanted)
-            position = batch.position
-            for item in batch.events:
-                event = item.event
-                if type(event).__qualname__ in JOINS_CASE and getattr(event, "order_id", None) == order:
-                    streams.add(event.originator_id)
-                if event.originator_id in streams:
-                    yield EventRecord.of(record_of(event, item.position), reveal)
-            if batch.read < tail.batch_size:
-                await asyncio.sleep(POLL_SECONDS)
+        async for item in follow_log(ctx, tail, position, wanted):
+            event = item.event
+            if type(event).__qualname__ in JOINS_CASE and getattr(event, "order_id", None) == order:
+                streams.add(event.originator_id)
+            if event.originator_id in streams:
+                yield EventRecord.of(record_of(event, item.position), reveal)

@@ -20,6 +20,7 @@ _documents = batched(lambda ctx: ctx.system.exports.documents_for, [])
 _milestones = batched(lambda ctx: ctx.system.exports.milestones_for, [])
 _deliveries = batched(lambda ctx: ctx.system.webhooks.by_ids, None)
 _endpoints = batched(lambda ctx: ctx.system.webhooks.endpoints_by_partner, None)
+_marketplace_endpoints = batched(lambda ctx: ctx.system.webhooks.endpoints_by_marketplace, None)
 
 
 async def export_order_row(ctx: Context, order_id: UUID) -> dict[str, Any] | None:
@@ -48,6 +49,10 @@ async def delivery_row(ctx: Context, delivery_id: UUID) -> dict[str, Any] | None
 
 async def endpoint_row(ctx: Context, partner_id: UUID) -> dict[str, Any] | None:
     return await ctx.loader("webhook_endpoint_rows", _endpoints).load(partner_id)
+
+
+async def marketplace_endpoint_row(ctx: Context, marketplace: str) -> dict[str, Any] | None:
+    return await ctx.loader("marketplace_endpoint_rows", _marketplace_endpoints).load(marketplace)
 
 
 def forget_export_order(ctx: Context) -> None:

@@ -3,7 +3,6 @@ recorded by any API or worker process reaches every subscriber), for whoever may
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 from uuid import UUID
@@ -18,11 +17,9 @@ from farmgate.graphql.errors import CodedError
 from farmgate.graphql.exports.scoped import visible_export_order_row
 from farmgate.graphql.ids import uuid_of
 from farmgate.graphql.inputs import given
+from farmgate.graphql.live_feed import follow_log
 from farmgate.graphql.permissions import allow
 from farmgate.graphql.scope import sees_consignee
-
-#: how often an idle subscription looks at the log again
-POLL_SECONDS = 0.2
 
 
 def _recorded_after(app: Any, order_id: UUID, version: int) -> list[Any]:
@@ -32,7 +29,8 @@ def _recorded_after(app: Any, order_id: UUID, version: int) -> list[Any]:
 @strawberry.type
 class ExportSubscription:
     @strawberry.subscription(
-        description="Every new event of the export order (EXPORT_PARTNER: own orders only).",
+        description="Every new event of the export order (EXPORT_PARTNER: own orders only). Ends"
+        " UNAUTHENTICATED when the token expires.",
         extensions=allow("MARKETPLACE", "DISPUTE_STAFF", "EXPORT_PARTNER"),
     )
     async def export_order_events(
@@ -56,16 +54,12 @@ class ExportSubscription:
         last_version = given(after_version)
         if last_version is not None:
             for event in await run_in_threadpool(_recorded_after, app, order_id, last_version):
+                ctx.require_principal()
                 last_version = event.originator_version
                 yield EventRecord.of(record_of(event), reveal)
-        while True:
-            batch = await run_in_threadpool(tail.after, position, lambda n: stream_of(n) == order_id)
-            position = batch.position
-            for tailed in batch.events:
-                event = tailed.event
-                # Events already replayed above also follow the head: each is sent once.
-                if last_version is None or event.originator_version > last_version:
-                    last_version = event.originator_version
-                    yield EventRecord.of(record_of(event, tailed.position), reveal)
-            if batch.read < tail.batch_size:
-                await asyncio.sleep(POLL_SECONDS)
+        async for tailed in follow_log(ctx, tail, position, lambda n: stream_of(n) == order_id):
+            event = tailed.event
+            # Events already replayed above also follow the head: each is sent once.
+            if last_version is None or event.originator_version > last_version:
+                last_version = event.originator_version
+                yield EventRecord.of(record_of(event, tailed.position), reveal)

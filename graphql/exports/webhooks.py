@@ -1,5 +1,6 @@
-"""Partner webhooks in the API: a partner's endpoint (URL and signing secret, which is never shown
-again) and the deliveries of its export orders' events, with a way to send one again."""
+"""Webhooks in the API: an export partner's endpoint (every event of its export orders) and a
+marketplace's endpoint (chosen topics of its own orders' events), each with a URL and a Standard
+Webhooks signing secret that is never shown again; the deliveries, with a way to send one again."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from starlette.concurrency import run_in_threadpool
 from farmgate.core.domain.errors import Conflict
 from farmgate.graphql.commands import Outcome, execute
 from farmgate.graphql.context import Context
-from farmgate.graphql.exports.loaders import delivery_row, endpoint_row, export_partner_row
+from farmgate.graphql.errors import forbidden
+from farmgate.graphql.exports.loaders import delivery_row, endpoint_row, export_partner_row, marketplace_endpoint_row
 from farmgate.graphql.exports.types import ExportPartner
-from farmgate.graphql.ids import to_global_id, uuid_of
+from farmgate.graphql.ids import from_global_id, to_global_id, uuid_of
 from farmgate.graphql.inputs import given, plain
 from farmgate.graphql.pagination import connection, window
 from farmgate.graphql.permissions import allow, authenticated
@@ -24,9 +26,30 @@ from farmgate.graphql.scope import (
     may_redeliver_webhook,
     webhook_delivery_list_filter,
     webhook_delivery_visible,
+    webhook_marketplace_of,
     webhook_partner_of,
 )
-from farmgate.graphql.types import Node, PageInfo, UserError, UserErrorCode
+from farmgate.graphql.types import Marketplace, Node, PageInfo, UserError, UserErrorCode
+
+
+@strawberry.enum(description="What a marketplace's endpoint may receive, of its own orders (the order, its"
+                 " shipments and its claims). Each delivery's body `type` is the topic in lower case with a dot,"
+                 " e.g. order.spoiled.")
+class WebhookTopic(Enum):
+    ORDER_PLACED = "order.placed"
+    ORDER_CONFIRMED = "order.confirmed"
+    ORDER_CANCELLED = "order.cancelled"
+    ORDER_DISPATCHED = "order.dispatched"
+    ORDER_DELIVERY_FAILED = "order.delivery_failed"
+    ORDER_SPOILED = "order.spoiled"
+    ORDER_DELIVERED = "order.delivered"
+    ORDER_PAYMENT_RECORDED = "order.payment_recorded"
+    ORDER_REFUNDED = "order.refunded"
+    CLAIM_FILED = "claim.filed"
+    CLAIM_DECIDED = "claim.decided"
+    CLAIM_PAID = "claim.paid"
+    #: every event of an export order, for its partner
+    EXPORT_ORDER_EVENT = "export_order.event"
 
 
 @strawberry.enum
@@ -69,7 +92,38 @@ class WebhookEndpoint(Node):
         return datetime.fromisoformat(self.row["updated_at"])
 
 
-@strawberry.type(description="One event of an export order on its way to the partner's webhook endpoint.")
+@strawberry.type(description="A marketplace's webhook endpoint: the topics of its own orders' events it receives."
+                 " The secret is never shown.")
+class MarketplaceWebhookEndpoint(Node):
+    row: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("MarketplaceWebhookEndpoint", self.row["marketplace"]))
+
+    @strawberry.field
+    def marketplace(self) -> Marketplace:
+        return Marketplace(self.row["marketplace"])
+
+    @strawberry.field
+    def url(self) -> str:
+        return self.row["url"]
+
+    @strawberry.field
+    def topics(self) -> list[WebhookTopic]:
+        return [WebhookTopic(topic) for topic in self.row["topics"].split(",")]
+
+    @strawberry.field
+    def registered_at(self) -> datetime:
+        return datetime.fromisoformat(self.row["registered_at"])
+
+    @strawberry.field(description="When the URL, secret or topics last changed.")
+    def updated_at(self) -> datetime:
+        return datetime.fromisoformat(self.row["updated_at"])
+
+
+@strawberry.type(description="One event on its way to a webhook endpoint: an export order's to its partner, or an"
+                 " order's (its shipments', its claims') to its marketplace.")
 class WebhookDelivery(Node):
     row: strawberry.Private[dict[str, Any]]
 
@@ -78,7 +132,8 @@ class WebhookDelivery(Node):
         return strawberry.ID(to_global_id("WebhookDelivery", self.row["id"]))
 
     @strawberry.field(
-        description="The event's stable id, '<aggregate id>:<version>', sent as X-Farmgate-Event-Id: de-duplicate on it."
+        description="The event's stable id, '<aggregate id>:<version>', sent as the webhook-id header (the same on"
+        " every retry): de-duplicate on it."
     )
     def event_id(self) -> str:
         return self.row["event_id"]
@@ -87,9 +142,19 @@ class WebhookDelivery(Node):
     def event_type(self) -> str:
         return self.row["event_type"]
 
+    @strawberry.field(description="The export order whose event this is (partner deliveries).")
+    def export_order_id(self) -> strawberry.ID | None:
+        value = self.row["export_order_id"]
+        return None if value is None else strawberry.ID(to_global_id("ExportOrder", value))
+
+    @strawberry.field(description="The order whose case this event is of (marketplace deliveries).")
+    def order_id(self) -> strawberry.ID | None:
+        value = self.row["order_id"]
+        return None if value is None else strawberry.ID(to_global_id("Order", value))
+
     @strawberry.field
-    def export_order_id(self) -> strawberry.ID:
-        return strawberry.ID(to_global_id("ExportOrder", self.row["export_order_id"]))
+    def topic(self) -> WebhookTopic:
+        return WebhookTopic(self.row["topic"])
 
     @strawberry.field
     def status(self) -> WebhookDeliveryStatus:
@@ -131,10 +196,12 @@ class WebhookDeliveryConnection:
 
 @strawberry.input
 class RegisterWebhookEndpointInput:
-    url: str = strawberry.field(description="https:// (plain http only to 127.0.0.1, ::1 or localhost, for development).")
+    url: str = strawberry.field(description="https:// to a public address (plain http only to this machine, in"
+                                " development); internal addresses are refused here and at every send.")
     secret: str = strawberry.field(
-        description="At least 32 characters; every delivery is signed with it "
-        "(X-Farmgate-Signature: sha256=<HMAC-SHA256 of the body>). Never returned."
+        description="A Standard Webhooks secret (whsec_ and the base64 of 24 to 64 random bytes). Every delivery"
+        " is signed with it (webhook-id, webhook-timestamp, webhook-signature: v1,<base64 HMAC-SHA256 of"
+        " 'id.timestamp.body'>); after a rotation the previous secret also signs for an overlap window. Never returned."
     )
     partner_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="ADMIN names the partner; an export partner registers its own."
@@ -144,6 +211,28 @@ class RegisterWebhookEndpointInput:
 @strawberry.type
 class RegisterWebhookEndpointPayload:
     endpoint: WebhookEndpoint | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class RegisterMarketplaceWebhookEndpointInput:
+    url: str = strawberry.field(description="https:// to a public address (plain http only to this machine, in"
+                                " development); internal addresses are refused here and at every send.")
+    secret: str = strawberry.field(description="A Standard Webhooks secret (whsec_…), as for partners. Never returned.")
+    topics: list[WebhookTopic] = strawberry.field(description="What to receive, of the marketplace's own orders.")
+    backfill_after_position: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Also deliver the chosen topics' events recorded after this log position (EventRecord.position),"
+        " before the live ones: a marketplace that starts (or returns) catches up from there.",
+    )
+    marketplace: Marketplace | None = strawberry.field(
+        default=strawberry.UNSET, description="ADMIN names the marketplace; a marketplace registers its own."
+    )
+
+
+@strawberry.type
+class RegisterMarketplaceWebhookEndpointPayload:
+    endpoint: MarketplaceWebhookEndpoint | None
     user_errors: list[UserError]
 
 
@@ -167,6 +256,17 @@ async def _visible_delivery(ctx: Context, global_id: str) -> dict[str, Any] | No
 async def webhook_delivery_by_global_id(ctx: Context, global_id: str) -> WebhookDelivery | None:
     row = await _visible_delivery(ctx, global_id)
     return None if row is None else WebhookDelivery(row=row)
+
+
+async def marketplace_webhook_endpoint_by_global_id(ctx: Context, global_id: str) -> MarketplaceWebhookEndpoint | None:
+    parsed = from_global_id(global_id)
+    if parsed is None or parsed[0] != "MarketplaceWebhookEndpoint":
+        return None
+    marketplace = webhook_marketplace_of(ctx.principal, parsed[1]) if ctx.principal else None
+    if marketplace is None:
+        return None
+    row = await marketplace_endpoint_row(ctx, marketplace)
+    return None if row is None else MarketplaceWebhookEndpoint(row=row)
 
 
 async def webhook_endpoint_by_global_id(ctx: Context, global_id: str) -> WebhookEndpoint | None:
@@ -193,9 +293,19 @@ class WebhookQuery:
             return None
         return await webhook_endpoint_by_global_id(ctx, to_global_id("WebhookEndpoint", own))
 
+    @strawberry.field(extensions=allow("MARKETPLACE"),
+                      description="The marketplace's webhook endpoint (ADMIN: name the marketplace).")
+    async def marketplace_webhook_endpoint(
+        self, info: strawberry.Info, marketplace: Marketplace | None = strawberry.UNSET
+    ) -> MarketplaceWebhookEndpoint | None:
+        named = given(marketplace)
+        return await marketplace_webhook_endpoint_by_global_id(
+            info.context, to_global_id("MarketplaceWebhookEndpoint", named.value if named else ""))
+
     @strawberry.field(
         extensions=allow("MARKETPLACE", "DISPUTE_STAFF", "EXPORT_PARTNER"),
-        description="Deliveries of the caller's export orders' events, oldest first.",
+        description="Deliveries of the caller's export orders' events, and (marketplaces) of its own orders'"
+        " events to its endpoint; oldest first.",
     )
     async def webhook_deliveries(
         self,
@@ -251,13 +361,48 @@ class WebhookMutation:
             endpoint = None if row is None else WebhookEndpoint(row=row)
         return RegisterWebhookEndpointPayload(endpoint=endpoint, user_errors=outcome.user_errors)
 
-    @strawberry.mutation(extensions=allow("EXPORT_PARTNER"))
+    @strawberry.mutation(extensions=allow("MARKETPLACE"), description="Register the marketplace's webhook endpoint"
+                         " for topics of its own orders' events, or replace its URL, secret and topics; optionally"
+                         " with a backfill of the events recorded after a log position.")
+    async def register_marketplace_webhook_endpoint(
+        self, info: strawberry.Info, input: RegisterMarketplaceWebhookEndpointInput,
+        idempotency_key: str | None = strawberry.UNSET,
+    ) -> RegisterMarketplaceWebhookEndpointPayload:
+        ctx: Context = info.context
+        principal = ctx.require_principal()
+        named = given(input.marketplace)
+        marketplace = webhook_marketplace_of(principal, named.value if named else None)
+        if marketplace is None:
+            refused = Outcome.refused(UserErrorCode.INVALID, "marketplace is required when ADMIN registers an endpoint",
+                                      ["input", "marketplace"])
+            return RegisterMarketplaceWebhookEndpointPayload(endpoint=None, user_errors=refused.user_errors)
+        backfill = given(input.backfill_after_position)
+
+        def command() -> dict[str, Any]:
+            ctx.system.app.register_marketplace_webhook_endpoint(
+                marketplace=marketplace, url=input.url, secret=input.secret,
+                topics=[topic.value for topic in input.topics],
+                backfill_after_position=backfill)
+            return {"marketplace": marketplace}
+
+        outcome = await execute(ctx, "registerMarketplaceWebhookEndpoint", plain(input), given(idempotency_key), command)
+        endpoint = None
+        if outcome.get("marketplace"):
+            ctx.loaders.pop("marketplace_endpoint_rows", None)
+            row = await marketplace_endpoint_row(ctx, outcome.get("marketplace"))
+            endpoint = None if row is None else MarketplaceWebhookEndpoint(row=row)
+        return RegisterMarketplaceWebhookEndpointPayload(endpoint=endpoint, user_errors=outcome.user_errors)
+
+    @strawberry.mutation(extensions=allow("EXPORT_PARTNER", "MARKETPLACE"))
     async def redeliver_webhook(
         self, info: strawberry.Info, input: RedeliverWebhookInput, idempotency_key: str | None = strawberry.UNSET
     ) -> RedeliverWebhookPayload:
         ctx: Context = info.context
         principal = ctx.require_principal()
         row = await _visible_delivery(ctx, input.delivery_id)
+        if row is not None and principal.is_("MARKETPLACE") and not may_redeliver_webhook(principal, row):
+            # It sees the export order's deliveries it created; sending them is the partner's call.
+            raise forbidden("A marketplace may redeliver only its own endpoint's deliveries")
         if row is None or not may_redeliver_webhook(principal, row):
             refused = Outcome.refused(UserErrorCode.NOT_FOUND, "No webhook delivery with this id", ["input", "deliveryId"])
             return RedeliverWebhookPayload(delivery=None, user_errors=refused.user_errors)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.e2e.receiver import Receiver
 from tests.e2e.server import Api, running_api
 from tests.services import fresh_postgres_database, postgres_admin_url, redis_url
 
@@ -21,3 +22,13 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         with fresh_postgres_database(postgres_admin_url()) as url, \
                 running_api(url, broker_url=redis_url(), name=f"{module}-postgres") as server:
             yield server
+
+
+@pytest.fixture(scope="module")
+def receiver(api: Api) -> Iterator[Receiver]:
+    """A webhook receiver on 127.0.0.1, one per module's server (each module's own `api`), so each
+    run counts only its own deliveries."""
+    server = Receiver()
+    server.start()
+    yield server
+    server.stop()

@@ -51,7 +51,7 @@ class Api:
             "staff": self.token("DISPUTE_STAFF", "minh"),
             "carrier": self.token("CARRIER", "vnpost-bot", carrier="VNPost"),
             "other_carrier": self.token("CARRIER", "viettel-bot", carrier="Viettel Post"),
-            "partner": self.token("EXPORT_PARTNER", "brussels", partner="RXhwb3J0UGFydG5lcjox"),
+            "partner": self.token("EXPORT_PARTNER", "brussels", partner="RXhwb3J0UGFydG5lcjowMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDE"),
         }
 
     def post(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None,
@@ -109,10 +109,15 @@ def running_api(database_url: str, broker_url: str = "memory://", name: str = "a
         yield Api(url, client, database_url)
     finally:
         client.close()
-        for p in processes:
-            p.terminate()
-        for p in processes:
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop(processes)
+
+
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Terminate each process, and kill any that has not exited 15 seconds later."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -58,7 +58,7 @@ def test_who_may_register_a_household(api: Api, tokens: dict[str, str], personal
     for refused in ("staff", "carrier", "partner"):
         body = api.post(REGISTER, {"input": registration(personal_data)}, tokens[refused])
         assert error_code(body) == "FORBIDDEN", refused
-    household_token = api.token("HOUSEHOLD", "na", household="SG91c2Vob2xkOng")
+    household_token = api.token("HOUSEHOLD", "na", household="SG91c2Vob2xkOjAwMDAwMDAwLTAwMDAtNDAwMC04MDAwLTAwMDAwMDAwMDAwMQ")  # no such household
     assert error_code(api.post(REGISTER, {"input": registration(personal_data)}, household_token)) == "FORBIDDEN"
     # A province officer registers only in their own province.
     assert error_code(api.post(REGISTER, {"input": registration(personal_data, "24")}, tokens["officer20"])) == "FORBIDDEN"

@@ -6,26 +6,21 @@ of the receiver, and nothing arrives twice under one id without a recorded reaso
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import secrets
-import threading
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
 from tests.e2e.export_steps import H, create_order, now, record_document, record_milestone, register_partner
 from tests.e2e.server import Api, running_api
+from tests.e2e.receiver import Receiver, wait_until
+from tests.e2e.standard_webhooks import Rejected, new_secret, verify
 from tests.personal_data import LOG_DIR
 from tests.services import fresh_postgres_database, postgres_admin_url, redis_url
-
-T = TypeVar("T")
 
 REGISTER = """mutation($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) {
   endpoint { id url registeredAt updatedAt partner { id } } userErrors { field code message } } }"""
@@ -36,59 +31,6 @@ DELIVERIES = """query($after: String, $status: WebhookDeliveryStatus) {
 REDELIVER = """mutation($input: RedeliverWebhookInput!) { redeliverWebhook(input: $input) {
   delivery { id status lastError } userErrors { field code message } } }"""
 HISTORY = "query($id: ID!) { exportOrder(id: $id) { history { version } } }"
-
-
-class Receiver:
-    """A partner's endpoint: keeps every request it accepts (path, headers, raw body)."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, dict[str, str], bytes]] = []
-        self.lock = threading.Lock()
-        self.port = 0
-        self.server: ThreadingHTTPServer | None = None
-
-    def start(self) -> None:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the http.server API
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                with receiver.lock:
-                    receiver.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        # HTTPServer reuses the address, so the receiver comes back on the same port.
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        assert self.server is not None
-        self.server.shutdown()
-        self.server.server_close()
-
-    def received(self, path: str) -> list[tuple[dict[str, str], bytes]]:
-        with self.lock:
-            return [(headers, body) for p, headers, body in self.requests if p == path]
-
-    def event_ids(self, path: str) -> list[str]:
-        return [headers["x-farmgate-event-id"] for headers, _ in self.received(path)]
-
-
-def wait_until(condition: Callable[[], T], what: str, timeout: float = 90.0) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting until {what}")
-        time.sleep(0.1)  # polling a condition, with a deadline
 
 
 def uuid_of(global_id: str) -> str:
@@ -108,15 +50,6 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
             yield server
 
 
-@pytest.fixture(scope="module")
-def receiver(api: Api) -> Iterator[Receiver]:
-    """One receiver per backend's server, so each run counts only its own deliveries."""
-    server = Receiver()
-    server.start()
-    yield server
-    server.stop()
-
-
 class Parties:
     def __init__(self, api: Api) -> None:
         self.admin = api.token("ADMIN", "root")
@@ -126,8 +59,8 @@ class Parties:
         self.cz = register_partner(api, self.admin, "Plzeň Tropical s.r.o.", "CZ")
         self.be_token = api.token("EXPORT_PARTNER", "antwerp-desk", partner=self.be["id"])
         self.cz_token = api.token("EXPORT_PARTNER", "plzen-desk", partner=self.cz["id"])
-        self.be_secret = secrets.token_urlsafe(36)
-        self.cz_secret = secrets.token_urlsafe(36)
+        self.be_secret = new_secret()
+        self.cz_secret = new_secret()
 
 
 @pytest.fixture(scope="module")
@@ -165,6 +98,9 @@ def test_endpoints_are_https_or_loopback_with_a_long_secret_that_is_never_shown(
     short = register(parties.be_token, secret="too-short-for-a-signing-secret")
     assert short["userErrors"][0]["field"] == ["input", "secret"]
     assert "too-short" not in json.dumps(short)
+    # A Standard Webhooks secret: whsec_ and the base64 of 24 to 64 random bytes.
+    for refused in ("whsec_" + "A" * 20, "whsec_not base64!", secrets.token_urlsafe(36), parties.be_secret[6:]):
+        assert register(parties.be_token, secret=refused)["userErrors"][0]["field"] == ["input", "secret"], refused
     assert register(parties.admin)["userErrors"][0]["code"] == "INVALID"  # ADMIN must name the partner
     assert register(parties.be_token, partnerId=parties.cz["id"])["userErrors"][0]["code"] == "NOT_FOUND"
     body = api.post(REGISTER, {"input": {"url": "https://partner.example/h", "secret": parties.be_secret}}, parties.postmart)
@@ -215,15 +151,17 @@ def test_every_event_arrives_signed_in_order_across_a_receiver_outage(
     wait_until(lambda: len(deliveries(api, parties.be_token, "DELIVERED")) == len(wanted), "every delivery is recorded")
 
     received = receiver.received("/be")
-    # Check each request is signed with the partner's secret over the raw body, and says what it carries.
+    # Check each request is signed to the Standard Webhooks spec with the partner's secret (id,
+    # timestamp and raw body), is fresh, and says what it carries.
     for headers, body in received:
-        digest = hmac.new(parties.be_secret.encode(), body, hashlib.sha256).hexdigest()
-        assert hmac.compare_digest(headers["x-farmgate-signature"], f"sha256={digest}")
+        verify(parties.be_secret, headers, body)
+        with pytest.raises(Rejected):
+            verify(parties.cz_secret, headers, body)
         payload = json.loads(body)
-        assert payload["eventId"] == headers["x-farmgate-event-id"] and payload["exportOrderId"] in be_orders
+        assert payload["eventId"] == headers["webhook-id"] and payload["exportOrderId"] in be_orders
         assert payload["event"]["aggregateId"] == payload["exportOrderId"]
         assert payload["eventId"] == f"{uuid_of(payload['exportOrderId'])}:{payload['event']['version']}"
-        assert abs(int(headers["x-farmgate-timestamp"]) - time.time()) < 600
+        assert payload["type"] == f"export_order.{payload['event']['type']}"
     # Check the order per export order: versions never go back, and each arrives first in sequence.
     for order_id in be_orders:
         versions = [json.loads(body)["event"]["version"] for _, body in received if json.loads(body)["exportOrderId"] == order_id]
@@ -235,7 +173,7 @@ def test_every_event_arrives_signed_in_order_across_a_receiver_outage(
     arrivals = Counter(receiver.event_ids("/be"))
     for event_id, times in arrivals.items():
         if times > 1:
-            attempts = [h["x-farmgate-delivery-attempt"] for h, _ in received if h["x-farmgate-event-id"] == event_id]
+            attempts = [h["x-farmgate-delivery-attempt"] for h, _ in received if h["webhook-id"] == event_id]
             assert len(set(attempts)) == times and by_event[event_id]["lastError"], event_id
     assert any(d["attempts"] >= 2 and d["lastError"] for d in by_event.values()), "the outage forced retries"
     assert all(d["status"] == "DELIVERED" and d["nextAttemptAt"] is None for d in by_event.values())
@@ -244,8 +182,8 @@ def test_every_event_arrives_signed_in_order_across_a_receiver_outage(
     cz_wanted = expected_event_ids(api, parties.cz_token, [order_c])
     wait_until(lambda: cz_wanted <= set(receiver.event_ids("/cz")), "the other partner's events arrived")
     for headers, body in receiver.received("/cz"):
-        digest = hmac.new(parties.cz_secret.encode(), body, hashlib.sha256).hexdigest()
-        assert headers["x-farmgate-signature"] == f"sha256={digest}" and json.loads(body)["exportOrderId"] == order_c
+        verify(parties.cz_secret, headers, body)
+        assert json.loads(body)["exportOrderId"] == order_c
     assert {d["exportOrderId"] for d in deliveries(api, parties.cz_token)} == {order_c}
 
 
@@ -270,7 +208,7 @@ def test_another_partners_deliveries_are_not_found_and_a_partner_may_ask_for_one
     again = api.data(REDELIVER, {"input": {"deliveryId": target["id"]}}, parties.be_token)["redeliverWebhook"]
     assert again["userErrors"] == [] and again["delivery"]["lastError"] == "Redelivery requested"
     wait_until(lambda: receiver.event_ids("/be").count(target["eventId"]) == before + 1, "the redelivery arrived")
-    last = [h for h, _ in receiver.received("/be") if h["x-farmgate-event-id"] == target["eventId"]][-1]
+    last = [h for h, _ in receiver.received("/be") if h["webhook-id"] == target["eventId"]][-1]
     assert last["x-farmgate-delivery-attempt"] == "1"
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import jwt
 
 from farmgate.deploy.container import build_system
-from farmgate.graphql.auth import decode_token
+from farmgate.graphql.auth import TokenVerifier
 from farmgate.deploy.settings import DEVELOPMENT_JWT_SECRET, Settings
 from tests.personal_data import LOG_DIR, PersonalData
 
@@ -32,7 +32,7 @@ def farmgate(*args: str, url: str = "memory://", check: bool = True) -> subproce
 
 def test_token_prints_a_verifiable_jwt_with_the_scope_claims() -> None:
     token = farmgate("token", "--role", "PROVINCE_OFFICER", "--subject", "lan", "--province", "20").stdout.strip()
-    claims = jwt.decode(token, DEVELOPMENT_JWT_SECRET, algorithms=["HS256"])
+    claims = jwt.decode(token, DEVELOPMENT_JWT_SECRET, algorithms=["HS256"], audience="farmgate")
     assert (claims["role"], claims["sub"], claims["province"]) == ("PROVINCE_OFFICER", "lan", "20")
     refused = farmgate("token", "--role", "MARKETPLACE", "--subject", "x", check=False)
     assert refused.returncode == 2 and "--marketplace" in refused.stderr
@@ -40,10 +40,10 @@ def test_token_prints_a_verifiable_jwt_with_the_scope_claims() -> None:
 
 def test_token_takes_a_province_claim_qualified_by_its_scheme() -> None:
     token = farmgate("token", "--role", "PROVINCE_OFFICER", "--subject", "giang", "--province", "2021:24").stdout.strip()
-    principal = decode_token(DEVELOPMENT_JWT_SECRET, token)
+    principal = TokenVerifier(development_secret=DEVELOPMENT_JWT_SECRET).verify(token)
     assert principal.province == "2021:24" and principal.province_area.code == "24"
     assert principal.province_area.covers(2021, "24") and not principal.province_area.covers(2021, "27")
-    bare = decode_token(DEVELOPMENT_JWT_SECRET, farmgate(
+    bare = TokenVerifier(development_secret=DEVELOPMENT_JWT_SECRET).verify(farmgate(
         "token", "--role", "PROVINCE_OFFICER", "--subject", "ninh", "--province", "24").stdout.strip())
     assert bare.province == "2025:24" and bare.province_area.covers(2021, "27")
     for unknown in ("2021:99", "2025:77", "1999:24"):
@@ -129,3 +129,21 @@ def test_import_households_refuses_districts_and_wards_outside_their_province_an
 
 def test_schema_prints_the_served_sdl() -> None:
     assert "type Household implements Node" in farmgate("schema").stdout
+
+
+def test_token_signs_with_an_issuers_private_key(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+    private = ed25519.Ed25519PrivateKey.generate()
+    key_file = tmp_path / "voso.pem"
+    key_file.write_bytes(private.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    token = farmgate("token", "--role", "MARKETPLACE", "--subject", "vs", "--marketplace", "VOSO", "--key",
+                     str(key_file), "--kid", "voso-1", "--issuer", "https://id.voso.example").stdout.strip()
+    assert jwt.get_unverified_header(token) == {"alg": "EdDSA", "kid": "voso-1", "typ": "JWT"}
+    claims = jwt.decode(token, private.public_key(), algorithms=["EdDSA"], audience="farmgate",
+                        issuer="https://id.voso.example")
+    assert (claims["role"], claims["marketplace"]) == ("MARKETPLACE", "VOSO")
+    assert claims["exp"] - claims["iat"] == 3600
+    refused = farmgate("token", "--role", "ADMIN", "--subject", "x", "--key", str(key_file), check=False)
+    assert refused.returncode == 2 and "--issuer" in refused.stderr

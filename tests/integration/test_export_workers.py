@@ -4,6 +4,7 @@ lets exactly one worker claim an attempt, and survives a rebuild without re-send
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -71,7 +72,7 @@ def test_the_webhook_outbox_hands_out_each_orders_deliveries_in_order_and_one_cl
     outbox = system.webhooks
     partner = system.app.register_export_partner(name="Praha Ovoce s.r.o.", country="CZ")
     before_endpoint = harvested_order(system, partner, "BEFORE-1", 1)
-    system.app.register_webhook_endpoint(partner_id=partner, url="https://hooks.praha.example/in", secret="s" * 40)
+    system.app.register_webhook_endpoint(partner_id=partner, url="https://hooks.praha.example/in", secret="whsec_" + base64.b64encode(b"s" * 32).decode())
     first, second = harvested_order(system, partner, "A-1", 1), harvested_order(system, partner, "B-1", 1)
     for order in (first, second):
         system.app.record_export_document(order, kind="PACKING_LIST", number="PL-1", issuer="x", issued_at=now() - H)
@@ -139,3 +140,28 @@ def test_the_webhook_outbox_hands_out_each_orders_deliveries_in_order_and_one_cl
     assert outbox.by_ids([stuck])[stuck]["status"] == PENDING
 
     assert [webhooks.retry_delay(n, 1.0, 5.0) for n in (1, 2, 3, 4, 5)] == [1.0, 2.0, 4.0, 5.0, 5.0]
+
+
+def test_the_dispatcher_queues_each_due_delivery_once_across_processes_until_its_mark_lapses(
+    system: System, actors: tuple[ModuleType, ModuleType]
+) -> None:
+    outbox = system.webhooks
+    partner = system.app.register_export_partner(name="Liège Primeurs SA", country="BE")
+    system.app.register_webhook_endpoint(partner_id=partner, url="https://hooks.liege.example/in",
+                                         secret="whsec_" + base64.b64encode(b"q" * 32).decode())
+    orders = [harvested_order(system, partner, f"Q-{n}", 1) for n in range(3)]
+    system.catch_up()
+    moment = now()
+    # Two dispatchers (two worker processes) tick at once: each due delivery goes to one of them.
+    first = outbox.take_due(moment, moment + timedelta(seconds=60), 100)
+    second = outbox.take_due(moment, moment + timedelta(seconds=60), 100)
+    assert len(first) == len(orders) and second == []
+    # A second later, still queued: nothing is queued again.
+    assert outbox.take_due(moment + timedelta(seconds=1), moment + timedelta(seconds=61), 100) == []
+    # A message lost in the broker: once its mark lapses, the delivery is queued again.
+    assert sorted(outbox.take_due(moment + timedelta(seconds=61), moment + timedelta(seconds=121), 100)) == sorted(first)
+    # An attempt that failed is queued again when its retry is due, not before.
+    token = outbox.claim(first[0], moment + timedelta(seconds=62), moment + timedelta(seconds=92))
+    assert token and outbox.failed(first[0], token, "HTTP 503", moment + timedelta(seconds=70))
+    assert outbox.take_due(moment + timedelta(seconds=65), moment + timedelta(seconds=125), 100) == []
+    assert outbox.take_due(moment + timedelta(seconds=71), moment + timedelta(seconds=131), 100) == [first[0]]
