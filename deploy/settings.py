@@ -33,6 +33,8 @@ class Settings:
     claim_response_hours: float = 72.0
     #: share of the harvest-to-door time used after which an undelivered export order is AT_RISK
     export_at_risk_share: float = 0.75
+    #: seconds between two runs of the delivery-promise watchdog (how late, at most, spoilage is declared)
+    promise_watchdog_seconds: float = 30.0
     #: tests only: a file holding the current time, shared by the API and worker processes
     test_clock_file: str | None = None
     #: partner webhooks: first retry delay (doubling per attempt, capped), attempts before FAILED, HTTP timeout
@@ -59,6 +61,7 @@ class Settings:
             test_clock_file=e.get("FARMGATE_TEST_CLOCK_FILE") or None,
             claim_response_hours=float(e.get("FARMGATE_CLAIM_RESPONSE_HOURS", "72")),
             export_at_risk_share=float(e.get("FARMGATE_EXPORT_AT_RISK_SHARE", "0.75")),
+            promise_watchdog_seconds=float(e.get("FARMGATE_PROMISE_WATCHDOG_SECONDS", "30")),
             webhook_backoff_seconds=float(e.get("FARMGATE_WEBHOOK_BACKOFF_SECONDS", "1")),
             webhook_max_backoff_seconds=float(e.get("FARMGATE_WEBHOOK_MAX_BACKOFF_SECONDS", "3600")),
             webhook_max_attempts=int(e.get("FARMGATE_WEBHOOK_MAX_ATTEMPTS", "25")),
@@ -83,6 +86,8 @@ class Settings:
             raise SettingsError("FARMGATE_CLAIM_RESPONSE_HOURS must be above 0 and at most a year of hours")
         if not 0 < self.export_at_risk_share <= 1:
             raise SettingsError("FARMGATE_EXPORT_AT_RISK_SHARE must be above 0 and at most 1")
+        if not 0 < self.promise_watchdog_seconds <= 3600:
+            raise SettingsError("FARMGATE_PROMISE_WATCHDOG_SECONDS must be above 0 and at most 3600")
         if self.test_clock_file and self.env != "test":
             raise SettingsError("FARMGATE_TEST_CLOCK_FILE is only allowed with FARMGATE_ENV=test")
         if self.is_production:
