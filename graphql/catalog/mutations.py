@@ -10,7 +10,9 @@ from uuid import UUID
 
 import strawberry
 
+from farmgate.core.domain.currency import DOMESTIC_CURRENCY
 from farmgate.core.domain.errors import InvalidInput, NotFound
+from farmgate.core.domain.listing import MAX_STOCK
 from farmgate.graphql.catalog.loaders import forget_catalog, listing_row, storefront_row
 from farmgate.graphql.catalog.scoped import listing_by_id, storefront_by_id
 from farmgate.graphql.catalog.types import Listing, ProductCategory, Storefront, StorefrontStatus
@@ -67,8 +69,13 @@ class PublishListingInput:
     description: str | None = strawberry.UNSET
     category: ProductCategory
     unit: str
-    unit_price: MoneyInput
-    stock_quantity: int
+    unit_price: MoneyInput = strawberry.field(
+        description=f"Price per unit, in {DOMESTIC_CURRENCY} only: storefronts sell in Vietnam, where prices are not"
+        " quoted in a foreign currency (another currency is refused, INVALID)."
+    )
+    stock_quantity: int = strawberry.field(
+        description=f"Units on hand, a whole number from 1 to {MAX_STOCK:,}; more is refused (INVALID)."
+    )
     shelf_life_hours: int
     certification_ids: list[strawberry.ID] | None = strawberry.UNSET
     campaign_id: strawberry.ID | None = strawberry.UNSET
@@ -83,7 +90,10 @@ class PublishListingPayload:
 @strawberry.input
 class AdjustStockInput:
     listing_id: strawberry.ID
-    delta: int = strawberry.field(description="Positive for a new harvest, negative for a loss.")
+    delta: int = strawberry.field(
+        description=f"Positive for a new harvest, negative for a loss: a whole number, not zero, at most {MAX_STOCK:,}"
+        f" either way; the stock after it stays between 0 and {MAX_STOCK:,} (else INVALID)."
+    )
     reason: str
 
 
@@ -96,7 +106,10 @@ class AdjustStockPayload:
 @strawberry.input
 class ChangePriceInput:
     listing_id: strawberry.ID
-    unit_price: MoneyInput
+    unit_price: MoneyInput = strawberry.field(
+        description="The new price per unit, in the listing's own currency (VND): a price in another currency is"
+        " refused (INVALID), never a silent switch."
+    )
 
 
 @strawberry.type

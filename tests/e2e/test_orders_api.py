@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from farmgate.core.domain.order import MAX_LINE_QUANTITY
 from tests.e2e.order_steps import (
     CANCEL, CHECKPOINT, CONFIRM, DELIVER, DISPATCH, FAIL, HANOI, ORDER, PAY, PLACE, SHIPMENT, SPOIL, a_seller, ago,
     buyer, confirm, dispatch, iso, just_now, now, on_shipment, order_input, place, succeeded, user_error,
@@ -409,6 +410,17 @@ def test_bad_input_is_refused_with_the_field_at_fault_and_records_nothing(
     assert succeeded(pay("40000", just_now(), "BANK-5"), "recordPayment")["order"]["paymentStatus"] == "PAID"
     assert user_error(api.post(CONFIRM, {"input": {"orderId": "T3JkZXI6bm9wZQ"}}, postmart), "confirmOrder") == (
         "NOT_FOUND", ["input", "orderId"])
+
+
+def test_an_order_line_takes_at_most_its_documented_quantity(api: Api, tokens: dict[str, str], personal_data) -> None:
+    seller = a_seller(api, tokens, personal_data, "Gạo Bao Thai", stock=MAX_LINE_QUANTITY + 1, shelf_life_hours=8760)
+    listing_id = seller["listing"]["id"]
+    body = api.post(PLACE, {"input": order_input(personal_data, [(listing_id, MAX_LINE_QUANTITY + 1)])},
+                    tokens["postmart"])
+    assert user_error(body, "placeOrder") == ("INVALID", ["input", "lines", "0", "quantity"])
+    assert api.data(LISTING_STOCK, {"id": listing_id})["listing"]["stockQuantity"] == MAX_LINE_QUANTITY + 1
+    order = place(api, tokens["postmart"], personal_data, [(listing_id, MAX_LINE_QUANTITY)])
+    assert order["lines"][0]["quantity"] == MAX_LINE_QUANTITY and order["total"]["currency"] == "VND"
 
 
 # -- idempotency and the last kilos --------------------------------------------------------------------
