@@ -114,7 +114,8 @@ class Buyer:
             raise InvalidInput("address is required", path + ["address"])
         return cls(
             required_text(name if isinstance(name, str) else "", path + ["name"], 200),
-            normalise_phone(phone if isinstance(phone, str) else "", path + ["phone"]),
+            # A contact number: a buyer's office or home landline reaches them as well as a mobile.
+            normalise_phone(phone if isinstance(phone, str) else "", path + ["phone"], landline=True),
             Address.checked(field=path + ["address"], **address),
         )
 

@@ -32,7 +32,10 @@ class RegisterHouseholdInput:
     national_id: str = strawberry.field(
         description="Citizen identity card number (CCCD, 12 digits). Personal data: never returned, never logged."
     )
-    phone: str = strawberry.field(description="Vietnamese mobile number, e.g. 0912345678 or +84912345678.")
+    phone: str = strawberry.field(
+        description="Vietnamese mobile number, e.g. 0912345678 or +84912345678. A mobile, not a landline: the"
+        " household's e-wallet and the marketplaces' SMS reach it."
+    )
     address: AddressInput
     location: GeoPointInput | None = strawberry.UNSET
 

@@ -31,7 +31,10 @@ class OrderLineInput:
 @strawberry.input
 class BuyerInput:
     name: str
-    phone: str
+    phone: str = strawberry.field(
+        description="A contact number: a Vietnamese mobile (0912345678, +84912345678) or landline (024 3942 1234);"
+        " stored as E.164. Personal data: never logged."
+    )
     address: AddressInput
 
 

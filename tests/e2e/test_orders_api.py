@@ -348,6 +348,23 @@ def test_the_buyer_is_whole_for_admin_and_the_marketplace_and_masked_for_everyon
     assert seller_view == {"code": seller["household"]["code"], "phoneMasked": masked(seller["household"]["phone"])}
 
 
+def test_a_buyer_reached_on_a_landline_is_stored_in_e164_and_masked_like_a_mobile(
+    api: Api, tokens: dict[str, str], personal_data
+) -> None:
+    seller = a_seller(api, tokens, personal_data, "Na Chi Lăng", stock=5)
+    landline = personal_data.landline()  # e.g. 024 3942 1234, as an office in Hà Nội writes it
+    e164 = "+84" + landline[1:].replace(" ", "")
+    order = place(api, tokens["postmart"], personal_data, [(seller["listing"]["id"], 1)],
+                  buyer=buyer(personal_data, phone=landline))
+    assert api.data(ORDER, {"id": order["id"]}, tokens["postmart"])["order"]["buyer"]["phoneMasked"] == e164
+    hidden = api.data(ORDER, {"id": order["id"]}, tokens["staff"])["order"]["buyer"]["phoneMasked"]
+    assert hidden == "*" * (len(e164) - 3) + e164[-3:]
+    # A landline one digit short is no number at all.
+    body = api.post(PLACE, {"input": order_input(personal_data, [(seller["listing"]["id"], 1)],
+                                                 buyer=buyer(personal_data, phone=landline[:-1]))}, tokens["postmart"])
+    assert user_error(body, "placeOrder") == ("INVALID", ["input", "buyer", "phone"])
+
+
 # -- bad input ---------------------------------------------------------------------------------------
 
 
