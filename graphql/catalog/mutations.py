@@ -42,6 +42,11 @@ class OpenStorefrontInput:
     name: str
     location: GeoPointInput
     opening_hours: list[OpeningHoursInput]
+    contact_phone: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The storefront's own contact number: a Vietnamese mobile or landline (024 3942 1234), stored as"
+        " E.164; without it the household's number is the contact (beyond the contract). Personal data.",
+    )
 
 
 @strawberry.type
@@ -201,6 +206,7 @@ class CatalogMutation:
             storefront_id = ctx.system.app.open_storefront(
                 household_id=household_id, marketplace=input.marketplace.value, name=input.name,
                 location=request["location"], opening_hours=request["opening_hours"],
+                contact_phone=given(input.contact_phone),
             )
             return {"storefrontId": str(storefront_id)}
 

@@ -410,6 +410,26 @@ def test_other_bad_input_is_refused_with_the_field_at_fault(api: Api, tokens: di
     assert refused(PUBLISH, listing_input(storefront_id, "Vải muộn")) == (["input", "storefrontId"], "INVALID_TRANSITION")
 
 
+def test_a_storefront_may_give_a_landline_as_its_contact_and_otherwise_shows_the_households_number(
+    api: Api, tokens: dict[str, str], personal_data
+) -> None:
+    household = a_household(api, tokens, personal_data)
+    landline = personal_data.landline()
+    e164 = "+84" + landline[1:].replace(" ", "")
+    post_office = open_storefront(api, household["token"], household["id"], marketplace="VOSO", contactPhone=landline)
+    own_phone = open_storefront(api, household["token"], household["id"], marketplace="POSTMART")
+    assert post_office["contactPhoneMasked"] == e164  # the household sees its own storefront's number
+    public = api.data(STOREFRONT_BY_ID, {"id": post_office["id"]})["storefront"]["contactPhoneMasked"]
+    assert public == "*" * (len(e164) - 3) + e164[-3:] and landline[1:].replace(" ", "") not in public
+    assert api.data(STOREFRONT_BY_ID, {"id": own_phone["id"]})["storefront"]["contactPhoneMasked"] == masked(
+        household["phone"])
+    other = a_household(api, tokens, personal_data)
+    refused = api.data(OPEN, {"input": storefront_input(other["id"], contactPhone=landline[:-1])},
+                       other["token"])["openStorefront"]
+    assert refused["storefront"] is None
+    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [(["input", "contactPhone"], "INVALID")]
+
+
 def test_a_domestic_listing_is_priced_in_vnd_keeps_its_currency_and_its_stock_is_bounded(
     api: Api, tokens: dict[str, str], personal_data
 ) -> None:
