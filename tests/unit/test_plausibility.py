@@ -4,7 +4,9 @@ every quantity — listing stock, stock adjustments, order lines, export orders 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -48,71 +50,54 @@ def test_a_price_change_keeps_the_listings_currency() -> None:
 # -- quantities ---------------------------------------------------------------------------------------
 
 
+def at_edge(accepted: bool, act: Callable[[], Any], field: list[str]) -> Any:
+    """What ``act`` returns if the value at the edge is ``accepted``; else the refusal, checked to be at ``field``."""
+    if accepted:
+        return act()
+    with pytest.raises(InvalidInput) as refused:
+        act()
+    assert refused.value.field == field
+    return refused.value
+
+
 @pytest.mark.parametrize(("stock", "accepted"), edges(MAX_STOCK))
 def test_listing_stock_at_its_maximum(stock: int, accepted: bool) -> None:
-    if accepted:
-        assert publish(stock_quantity=stock).stock_quantity == stock
-    else:
-        with pytest.raises(InvalidInput) as refused:
-            publish(stock_quantity=stock)
-        assert refused.value.field == ["input", "stockQuantity"] and f"{MAX_STOCK:,}" in refused.value.message
+    result = at_edge(accepted, lambda: publish(stock_quantity=stock), ["input", "stockQuantity"])
+    assert result.stock_quantity == stock if accepted else f"{MAX_STOCK:,}" in result.message
 
 
 @pytest.mark.parametrize(("after", "accepted"), edges(MAX_STOCK))
 def test_a_stock_adjustment_up_to_the_maximum_stock(after: int, accepted: bool) -> None:
     listing = publish(stock_quantity=10)
-    if accepted:
-        listing.adjust_stock(after - 10, "thu hoạch mới")
-        assert listing.stock_quantity == after
-    else:
-        with pytest.raises(InvalidInput) as refused:
-            listing.adjust_stock(after - 10, "thu hoạch mới")
-        assert refused.value.field == ["input", "delta"] and listing.stock_quantity == 10
+    at_edge(accepted, lambda: listing.adjust_stock(after - 10, "thu hoạch mới"), ["input", "delta"])
+    assert listing.stock_quantity == (after if accepted else 10)
 
 
 @pytest.mark.parametrize(("delta", "accepted"), edges(MAX_STOCK))
 def test_one_stock_adjustment_moves_at_most_the_maximum_either_way(delta: int, accepted: bool) -> None:
     listing = publish(stock_quantity=MAX_STOCK)
-    if accepted:
-        listing.adjust_stock(-delta, "mất mùa")
-        assert listing.stock_quantity == MAX_STOCK - delta
-    else:
-        with pytest.raises(InvalidInput) as refused:
-            listing.adjust_stock(-delta, "mất mùa")
-        assert refused.value.field == ["input", "delta"] and listing.stock_quantity == MAX_STOCK
+    at_edge(accepted, lambda: listing.adjust_stock(-delta, "mất mùa"), ["input", "delta"])
+    assert listing.stock_quantity == (MAX_STOCK - delta if accepted else MAX_STOCK)
 
 
 @pytest.mark.parametrize(("quantity", "accepted"), edges(MAX_LINE_QUANTITY))
 def test_an_order_line_at_its_maximum_quantity(personal_data, quantity: int, accepted: bool) -> None:
     shop = Shop(personal_data)
     shop.na.adjust_stock(MAX_LINE_QUANTITY, "thu hoạch mới")
+    order = at_edge(accepted, lambda: place(shop.storefront, [(shop.na, quantity)], a_buyer(personal_data)),
+                    ["input", "lines", "0", "quantity"])
     if accepted:
-        order = place(shop.storefront, [(shop.na, quantity)], a_buyer(personal_data))
         assert order.lines[0]["quantity"] == quantity and order.total.currency == "VND"
-    else:
-        with pytest.raises(InvalidInput) as refused:
-            place(shop.storefront, [(shop.na, quantity)], a_buyer(personal_data))
-        assert refused.value.field == ["input", "lines", "0", "quantity"]
 
 
 @pytest.mark.parametrize(("kilograms", "accepted"), [*edges(MAX_ORDER_KG), (2_147_483_647, False)])
 def test_an_export_order_at_its_maximum_kilograms(kilograms: int, accepted: bool) -> None:
-    if accepted:
-        assert an_order(quantity_kg=kilograms).quantity_kg == kilograms
-    else:
-        with pytest.raises(InvalidInput) as refused:
-            an_order(quantity_kg=kilograms)
-        assert refused.value.field == ["input", "quantityKg"] and f"{MAX_ORDER_KG:,}" in refused.value.message
+    result = at_edge(accepted, lambda: an_order(quantity_kg=kilograms), ["input", "quantityKg"])
+    assert result.quantity_kg == kilograms if accepted else f"{MAX_ORDER_KG:,}" in result.message
 
 
 @pytest.mark.parametrize(("kilograms", "accepted"), edges(MAX_LOT_KG))
 def test_an_export_lot_at_its_maximum_kilograms(kilograms: int, accepted: bool) -> None:
     order = an_order(quantity_kg=MAX_ORDER_KG)
-    if accepted:
-        order.allocate_lot(uuid4(), "HH-24-000001", kilograms)
-        assert order.allocated_kg == kilograms
-    else:
-        with pytest.raises(InvalidInput) as refused:
-            order.allocate_lot(uuid4(), "HH-24-000001", kilograms)
-        assert refused.value.field == ["input", "quantityKg"] and order.allocated_kg == 0
-
+    at_edge(accepted, lambda: order.allocate_lot(uuid4(), "HH-24-000001", kilograms), ["input", "quantityKg"])
+    assert order.allocated_kg == (kilograms if accepted else 0)
