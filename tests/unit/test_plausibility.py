@@ -101,3 +101,14 @@ def test_an_export_lot_at_its_maximum_kilograms(kilograms: int, accepted: bool) 
     order = an_order(quantity_kg=MAX_ORDER_KG)
     at_edge(accepted, lambda: order.allocate_lot(uuid4(), "HH-24-000001", kilograms), ["input", "quantityKg"])
     assert order.allocated_kg == (kilograms if accepted else 0)
+
+
+def test_stock_an_order_gives_back_is_taken_back_even_past_the_maximum() -> None:
+    listing = publish(stock_quantity=MAX_STOCK)
+    order_id = uuid4()
+    listing.reserve(10, order_id=order_id)
+    listing.adjust_stock(10, "thu hoạch mới")  # back at the maximum while the order waits
+    listing.release(10, order_id=order_id)  # the order is cancelled: its 10 units exist, and come back
+    assert listing.stock_quantity == MAX_STOCK + 10
+    with pytest.raises(InvalidInput):
+        listing.adjust_stock(1, "thu hoạch mới")
