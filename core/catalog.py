@@ -31,6 +31,7 @@ class CatalogCommands:
         name: str,
         location: Mapping[str, float],
         opening_hours: Sequence[Mapping[str, Any]],
+        contact_phone: str | None = None,
     ) -> UUID:
         check_marketplace(marketplace, ["input", "marketplace"])
         point = GeoPoint.checked(location["latitude"], location["longitude"], ["input", "location"])
@@ -41,7 +42,8 @@ class CatalogCommands:
             if self.exists(storefront_id_for(household.id, marketplace)):
                 raise AlreadyExists(f"This household already has a storefront on {marketplace}", ["input", "marketplace"])
             storefront = Storefront.open(
-                household=household, marketplace=marketplace, name=name, location=point, opening_hours=hours
+                household=household, marketplace=marketplace, name=name, location=point, opening_hours=hours,
+                contact_phone=contact_phone,
             )
             self.save(storefront)
             return storefront.id

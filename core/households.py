@@ -25,6 +25,11 @@ class HouseholdCommands:
         """Keyed digest: uniqueness is checked on it; the number itself is never stored."""
         return hmac.new(self.pii_pepper, national_id.encode(), hashlib.sha256).hexdigest()
 
+    def household_id_of_national_id(self: Farmgate, national_id: str) -> UUID:
+        """The stream id a household with this national ID is (or would be) registered under: a keyed
+        digest, so the number is neither stored nor recoverable from the id. InvalidInput if it is no CCCD."""
+        return household_id_for(self.national_id_digest(check_national_id(national_id, ["input", "nationalId"])))
+
     def register_household(
         self: Farmgate,
         *,
@@ -42,7 +47,7 @@ class HouseholdCommands:
         if location is not None:
             point = GeoPoint.checked(location["latitude"], location["longitude"], ["input", "location"])
         digest = self.national_id_digest(national_id)
-        household_id = household_id_for(digest)
+        household_id = household_id_for(digest)  # as household_id_of_national_id, with the digest kept
 
         def command() -> UUID:
             if self.exists(household_id):

@@ -13,7 +13,8 @@ from typing import Any
 
 import structlog
 
-_PERSONAL = re.compile(r"(?<!\d)(?:\d{12}|(?:\+?84|0)[35789]\d{8})(?!\d)")
+# national IDs; mobiles (0 + 9 digits); landlines (0 + 2 + 9 digits), each with +84 / 84 for the 0
+_PERSONAL = re.compile(r"(?<!\d)(?:\d{12}|(?:\+?84|0)(?:[35789]\d{8}|2\d{9}))(?!\d)")
 
 
 def scrub(value: Any) -> Any:

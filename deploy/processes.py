@@ -14,7 +14,7 @@ from farmgate.deploy.container import System, build_system
 from farmgate.deploy.logging import configure_logging
 from farmgate.deploy.settings import Settings
 from farmgate.workers.broker import make_broker
-from farmgate.workers.jobs import PERIODIC, import_actors
+from farmgate.workers.jobs import import_actors, periodic_jobs
 from farmgate.workers.runtime import bind_system
 from farmgate.workers.scheduler import Scheduler
 
@@ -42,7 +42,7 @@ def start_workers(system: System, threads: int = 4) -> Workers:
     import_actors()
     worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=200)
     worker.start()
-    scheduler = Scheduler(broker, PERIODIC)
+    scheduler = Scheduler(broker, periodic_jobs(system.settings.promise_watchdog_seconds))
     scheduler.start()
     log.info("workers_started", broker=system.settings.broker_url.split("://")[0], threads=threads)
     return Workers(broker, worker, scheduler)

@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     claim_response_hours: float = Field(72.0, gt=0, le=24 * 365)
     #: share of the harvest-to-door time used after which an undelivered export order is AT_RISK
     export_at_risk_share: float = Field(0.75, gt=0, le=1)
+    #: seconds between two runs of the delivery-promise watchdog (how late, at most, spoilage is declared)
+    promise_watchdog_seconds: float = Field(30.0, gt=0, le=3600)
     #: tests only: a file holding the current time, shared by the API and worker processes
     test_clock_file: str | None = None
     #: tests only: a JSON file {host: [addresses]} answering webhook DNS look-ups (no real DNS traffic)

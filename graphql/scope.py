@@ -45,6 +45,13 @@ def registers_in(principal: Principal, address: dict[str, Any]) -> bool:
     return in_province_area(principal, {**address, "scheme": CURRENT_SCHEME if scheme is None else scheme})
 
 
+def told_existing_household(principal: Principal, row: dict[str, Any]) -> bool:
+    """Whom a duplicate registration tells which household it collides with (its id and code, to link
+    to the shared record): a role that may register that household — a marketplace, the officer of its
+    province, ADMIN. Anyone else learns only that the national ID is taken."""
+    return principal.is_("MARKETPLACE") or manages_household(principal, row)
+
+
 def manages_household(principal: Principal, row: dict[str, Any], *, itself_too: bool = False) -> bool:
     """Verify, certify, link accounts: ADMIN, the officer of its province, and (``itself_too``) the
     household itself. Anyone else is told the household does not exist."""

@@ -9,14 +9,19 @@ from farmgate.workers.scheduler import Periodic
 ACTOR_MODULES = ["farmgate.workers.maintenance", "farmgate.workers.webhooks", "farmgate.workers.export_sla",
                  "farmgate.workers.promise_watchdog", "farmgate.workers.claim_deadlines"]
 
-PERIODIC = [
-    Periodic("purge_idempotency_keys", every_seconds=3600),
-    Periodic("dispatch_webhooks", every_seconds=1),
-    Periodic("backfill_webhooks", every_seconds=2),
-    Periodic("refresh_export_sla", every_seconds=60),
-    Periodic("promise_watchdog", every_seconds=30),
-    Periodic("claim_deadlines", every_seconds=60),
-]
+
+
+def periodic_jobs(promise_watchdog_seconds: float = 30.0) -> list[Periodic]:
+    """The scheduler's jobs and their intervals in seconds; the watchdog's is a setting
+    (FARMGATE_PROMISE_WATCHDOG_SECONDS): spoilage is declared at most that long after a promise passes."""
+    return [
+        Periodic("purge_idempotency_keys", every_seconds=3600),
+        Periodic("dispatch_webhooks", every_seconds=1),
+        Periodic("backfill_webhooks", every_seconds=2),
+        Periodic("refresh_export_sla", every_seconds=60),
+        Periodic("promise_watchdog", every_seconds=promise_watchdog_seconds),
+        Periodic("claim_deadlines", every_seconds=60),
+    ]
 
 
 def import_actors() -> None:

@@ -1,18 +1,31 @@
-"""Personal identifiers: the citizen identity card number (CCCD) and Vietnamese mobile numbers.
+"""Personal identifiers: the citizen identity card number (CCCD) and Vietnamese phone numbers.
 
 Both are personal data: their values never go into an error message or a log line.
+
+Phone numbers are read with ``phonenumbers`` (Google's libphonenumber metadata), which knows which
+Vietnamese ranges are assigned: mobiles (03x, 05x, 07x, 08x, 09x: 0 + 9 digits) and, since the 2017
+renumbering, fixed lines (0 + area code 2x or 2xx + subscriber number, 0 + 10 digits in all, e.g.
+Hà Nội 024 3942 1234, Lạng Sơn 0205 3870 123). Where a mobile is needed (a household's own number,
+which its e-wallet and the marketplaces' SMS reach) a landline is refused; where a contact number is
+asked (a buyer) either is taken.
 """
 
 from __future__ import annotations
 
 import re
 
+import phonenumbers
+
 from farmgate.core.domain.errors import InvalidInput
 from farmgate.core.domain.provinces import PROVINCES
 
-_NON_DIGITS = re.compile(r"[\s.\-()]")
-# Mobile prefixes after the trunk 0 / +84: 3x, 5x, 7x, 8x, 9x, nine digits in all.
-_MOBILE = re.compile(r"^[35789]\d{8}$")
+# What a person writes around the digits of a phone number; letters are refused rather than read as
+# a keypad's (libphonenumber would read "091234567a" as 0912345672).
+_PHONE_CHARACTERS = re.compile(r"^\+?[\d\s.\-()]+$")
+_MOBILE = {phonenumbers.PhoneNumberType.MOBILE}
+_MOBILE_OR_FIXED_LINE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE}
+_MOBILE_EXAMPLE = "Phone must be a Vietnamese mobile number, e.g. 0912345678 or +84912345678"
+_CONTACT_EXAMPLE = "Phone must be a Vietnamese mobile or landline number, e.g. 0912345678 or 024 3942 1234"
 
 
 def check_national_id(value: str, field: list[str]) -> str:
@@ -25,20 +38,26 @@ def check_national_id(value: str, field: list[str]) -> str:
     return digits
 
 
-def normalise_phone(value: str, field: list[str]) -> str:
-    """Vietnamese mobile number in E.164 (+84…), from 0912345678, +84 912 345 678, 84912345678."""
-    raw = _NON_DIGITS.sub("", value.strip())
-    if raw.startswith("+84"):
-        national = raw[3:]
-    elif raw.startswith("84") and len(raw) == 11:
-        national = raw[2:]
-    elif raw.startswith("0"):
-        national = raw[1:]
-    else:
-        raise InvalidInput("Phone must be a Vietnamese mobile number, e.g. 0912345678 or +84912345678", field)
-    if not _MOBILE.match(national):
-        raise InvalidInput("Phone must be a Vietnamese mobile number, e.g. 0912345678 or +84912345678", field)
-    return "+84" + national
+def normalise_phone(value: str, field: list[str], *, landline: bool = False) -> str:
+    """A Vietnamese phone number in E.164 (+84…), from 0912345678, +84 912 345 678, 84912345678, or, with
+    ``landline``, 024 3942 1234 too. A mobile only, unless ``landline``: then a fixed line as well.
+
+    Raises InvalidInput at ``field`` for anything else (foreign, unassigned, short, premium-rate 1900…),
+    without repeating the number.
+    """
+    text = value.strip() if isinstance(value, str) else ""
+    message = _CONTACT_EXAMPLE if landline else _MOBILE_EXAMPLE
+    if not _PHONE_CHARACTERS.match(text):
+        raise InvalidInput(message, field)
+    try:
+        number = phonenumbers.parse(text, "VN")
+    except phonenumbers.NumberParseException:
+        raise InvalidInput(message, field) from None
+    kinds = _MOBILE_OR_FIXED_LINE if landline else _MOBILE
+    if (number.country_code != 84 or not phonenumbers.is_valid_number(number)
+            or phonenumbers.number_type(number) not in kinds):
+        raise InvalidInput(message, field)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def mask_phone(e164: str) -> str:

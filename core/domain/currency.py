@@ -34,3 +34,19 @@ def check_currency(value: str, field: list[str]) -> str:
     if code not in MINOR_UNITS:
         raise InvalidInput(f"{field[-1]} must be an ISO 4217 currency code, e.g. EUR, CZK, VND", field)
     return code
+
+
+#: Vietnam's currency, the only one a domestic storefront quotes or an order on it is priced in
+DOMESTIC_CURRENCY = "VND"
+
+
+def check_domestic_currency(currency: str, field: list[str]) -> str:
+    """``currency`` if it is VND, else InvalidInput at ``field``.
+
+    Postmart and Voso sell in Vietnam, where prices may not be quoted, listed or advertised in a foreign
+    currency (Ordinance on Foreign Exchange 28/2005/PL-UBTVQH11 as amended by 06/2013/UBTVQH13, art. 22;
+    State Bank Circular 32/2013/TT-NHNN, art. 3). Export orders, sold abroad, are not domestic.
+    """
+    if currency != DOMESTIC_CURRENCY:
+        raise InvalidInput(f"Domestic prices are in {DOMESTIC_CURRENCY} only; this one is in {currency}", field)
+    return currency

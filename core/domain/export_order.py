@@ -2,7 +2,8 @@
 
 The rules it keeps, decided here once:
 - Lots are allocated only while the order is OPEN; the allocated total never exceeds the order's
-  quantity; a household may contribute more than once.
+  quantity; a household may contribute more than once. An order carries at most ``MAX_ORDER_KG``, a
+  lot at most ``MAX_LOT_KG``.
 - Milestones go forward only, in ``MILESTONES`` order, each kind at most once. HARVESTED must come
   first, because the harvest-to-door clock starts there, and DEPARTED must come before any
   import-side milestone (so no DELIVERED before DEPARTED). Every other step may be skipped: not
@@ -69,8 +70,13 @@ EXPORT, IMPORT = "EXPORT", "IMPORT"
 
 _HS_CODE = re.compile(r"^\d{6,10}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-# GraphQL's Int is 32-bit: a quantity the API cannot show back is refused here.
-MAX_KG = 2**31 - 1
+#: most kilograms one export order carries: it travels under one air waybill (AIR_WAYBILL is a required
+#: document), and the largest freighters in service (Boeing 747-8F, Antonov An-124) lift 130-150 tonnes;
+#: 200 tonnes leaves room and still refuses a typo such as 2,147,483,647 kg
+MAX_ORDER_KG = 200_000
+#: most kilograms of one lot: one household's produce in one allocation. 50 tonnes is more than a large
+#: Lục Ngạn lychee orchard picks for one consignment; a household may contribute several lots
+MAX_LOT_KG = 50_000
 # A year: a promise longer than that is not a perishable one, and is most likely a typo.
 MAX_HARVEST_TO_DOOR_HOURS = 24 * 365
 
@@ -110,7 +116,7 @@ def _positive_int(value: int, field: list[str], limit: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise InvalidInput(f"{field[-1]} must be a positive whole number", field)
     if value > limit:
-        raise InvalidInput(f"{field[-1]} must be at most {limit}", field)
+        raise InvalidInput(f"{field[-1]} must be at most {limit:,}", field)
     return value
 
 
@@ -254,7 +260,7 @@ class ExportOrder(FarmAggregate):
             destination_country=check_country(destination_country, ["input", "destinationCountry"]),
             consignee=required_text(consignee, ["input", "consignee"], 300),
             incoterm=_known(incoterm, INCOTERMS, "The Incoterm", ["input", "incoterm"]),
-            quantity_kg=_positive_int(quantity_kg, ["input", "quantityKg"], MAX_KG),
+            quantity_kg=_positive_int(quantity_kg, ["input", "quantityKg"], MAX_ORDER_KG),
             unit_price=price.amount,
             currency=price.currency,
             harvest_to_door_hours=_positive_int(
@@ -288,7 +294,7 @@ class ExportOrder(FarmAggregate):
 
     def allocate_lot(self, household_id: UUID, household_code: str, quantity_kg: int) -> None:
         self._require_status((OPEN,), "take more lots")
-        quantity_kg = _positive_int(quantity_kg, ["input", "quantityKg"], MAX_KG)
+        quantity_kg = _positive_int(quantity_kg, ["input", "quantityKg"], MAX_LOT_KG)
         left = self.quantity_kg - self.allocated_kg
         if quantity_kg > left:
             raise LimitExceeded(

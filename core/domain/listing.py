@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from farmgate.core.domain.aggregate import FarmAggregate
+from farmgate.core.domain.currency import check_domestic_currency
 from farmgate.core.domain.errors import InvalidInput, InvalidTransition, OutOfStock
 from farmgate.core.domain.household import Household
 from farmgate.core.domain.text import required_text
@@ -28,6 +29,8 @@ CATEGORIES = (
 )
 LISTING_STATUSES = ("ACTIVE", "SOLD_OUT", "PAUSED", "DELISTED")
 
+#: most units a listing holds, and most one stock adjustment moves: a million kg is a thousand tonnes,
+#: more than a whole commune's harvest of one crop; beyond it a number is a typo, not a harvest
 MAX_STOCK = 1_000_000
 # Two years: rice, processed food (OCOP products) and farm inputs keep that long; lychee 48 hours.
 MAX_SHELF_LIFE_HOURS = 17_520
@@ -44,6 +47,7 @@ def _whole(value: Any, field: list[str], low: int, high: int, what: str) -> int:
 
 
 def _checked_price(price: Money, field: list[str]) -> Money:
+    check_domestic_currency(price.currency, field + ["currency"])
     if not price.is_positive:
         raise InvalidInput("unitPrice must be more than zero", field + ["amount"])
     if price.amount > MAX_UNIT_PRICE:
@@ -277,11 +281,11 @@ class Listing(FarmAggregate):
         self._follow_stock()
 
     def release(self, quantity: int, *, order_id: UUID | None = None, field: list[str] | None = None) -> None:
-        """Put back stock an order had reserved (cancelled, refused). Even a delisted listing keeps count."""
+        """Put back stock an order had reserved (cancelled, refused). Even a delisted listing keeps count, and
+        the count may pass MAX_STOCK: the units existed, and a cancel must not fail because a harvest was
+        added meanwhile (MAX_STOCK bounds what a household types, not what comes back)."""
         path = field or ["input", "quantity"]
         _whole(quantity, path, 1, MAX_STOCK, "quantity")
-        if self.stock_quantity + quantity > MAX_STOCK:
-            raise InvalidInput(f"Stock cannot exceed {MAX_STOCK:,}", path)
         self._record(self.StockReleased, quantity=quantity, order_id=order_id, stock_quantity=self.stock_quantity + quantity)
         self._follow_stock()
 
@@ -289,6 +293,10 @@ class Listing(FarmAggregate):
 
     def change_price(self, unit_price: Money) -> None:
         self._check_not_delisted(["input", "listingId"])
+        if unit_price.currency != self.unit_price.currency:
+            # A new price, not a new currency: every order, claim and refund of the listing is in its own.
+            raise InvalidInput(f"This listing is priced in {self.unit_price.currency}; a new price keeps its currency",
+                               ["input", "unitPrice", "currency"])
         price = _checked_price(unit_price, ["input", "unitPrice"])
         if price == self.unit_price:
             return  # the price it already has: nothing happened

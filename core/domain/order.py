@@ -2,9 +2,9 @@
 
 The rules it keeps, decided here once:
 - One storefront per order. Every line's listing is on that storefront and ACTIVE (a sold-out one
-  is OUT_OF_STOCK); one line per listing; quantities are whole, positive and bounded; all lines are
-  priced in one currency. Totals are exact Money. The stock itself is the listings' to reserve, in
-  the same atomic save as the order.
+  is OUT_OF_STOCK); one line per listing; quantities are whole, positive and bounded
+  (``MAX_LINE_QUANTITY``); every line is priced in VND, the only currency of a domestic sale. Totals
+  are exact Money. The stock itself is the listings' to reserve, in the same atomic save as the order.
 - ``promised_by`` = placed + the shortest shelf life among its lines, at most 48 hours. When the
   shelf life bounds the promise, the order is perishable: past the promise its produce is spoiled.
 - Status: PLACED → CONFIRMED (the household) → DISPATCHED (with its one shipment, saved with it).
@@ -43,6 +43,7 @@ from uuid import UUID
 from farmgate.core.domain.aggregate import FarmAggregate
 from farmgate.core.domain.claim_exposure import CLAIMANTS, claim_limit, claimant_sum, exposure
 from farmgate.core.domain.contact import normalise_phone
+from farmgate.core.domain.currency import DOMESTIC_CURRENCY, check_domestic_currency
 from farmgate.core.domain.errors import AlreadyExists, InvalidInput, InvalidTransition, LimitExceeded, OutOfStock
 from farmgate.core.domain.listing import Listing
 from farmgate.core.domain.money import Money
@@ -82,6 +83,8 @@ ORDER_STATUS_FOR_SHIPMENT = {
 #: the marketplaces' delivery promise (Postmart and Voso promised lychee within 48 hours)
 MAX_PROMISE_HOURS = 48
 MAX_LINES = 50
+#: most units of one listing on one order line: 10 tonnes of a per-kg listing, a truckload, far past
+#: what a household sells one buyer; a larger number is a typo
 MAX_LINE_QUANTITY = 10_000
 
 
@@ -111,7 +114,8 @@ class Buyer:
             raise InvalidInput("address is required", path + ["address"])
         return cls(
             required_text(name if isinstance(name, str) else "", path + ["name"], 200),
-            normalise_phone(phone if isinstance(phone, str) else "", path + ["phone"]),
+            # A contact number: a buyer's office or home landline reaches them as well as a mobile.
+            normalise_phone(phone if isinstance(phone, str) else "", path + ["phone"], landline=True),
             Address.checked(field=path + ["address"], **address),
         )
 
@@ -147,7 +151,7 @@ def checked_lines(lines: Sequence[tuple[Any, Any]]) -> list[tuple[UUID, int]]:
     return [(listing_id, quantity) for listing_id, quantity in lines]
 
 
-def _line(index: int, listing: Listing, quantity: int, storefront: Storefront, currency: str) -> dict[str, Any]:
+def _line(index: int, listing: Listing, quantity: int, storefront: Storefront) -> dict[str, Any]:
     if listing.storefront_id != storefront.id:
         raise InvalidInput("Every line of an order must come from one storefront", line_path(index, "listingId"))
     if listing.status == "SOLD_OUT":
@@ -156,9 +160,8 @@ def _line(index: int, listing: Listing, quantity: int, storefront: Storefront, c
         raise InvalidTransition(f"This listing is {listing.status.lower()} and takes no orders",
                                 line_path(index, "listingId"))
     price = listing.unit_price
-    if price.currency != currency:
-        raise InvalidInput(f"Every line of an order must be priced in one currency ({currency})",
-                           line_path(index, "listingId"))
+    # A listing published before prices were VND only may still carry another currency.
+    check_domestic_currency(price.currency, line_path(index, "listingId"))
     return {
         "listing_id": listing.id,
         "title": listing.title,
@@ -373,11 +376,8 @@ class Order(FarmAggregate):
         checked_lines([(listing.id, quantity) for listing, quantity in lines])
         if storefront.status != "OPEN":
             raise InvalidTransition("The storefront is not taking orders", line_path(0, "listingId"))
-        currency = lines[0][0].unit_price.currency
-        placed = [
-            _line(index, listing, quantity, storefront, currency) for index, (listing, quantity) in enumerate(lines)
-        ]
-        total = Money.zero(currency)
+        placed = [_line(index, listing, quantity, storefront) for index, (listing, quantity) in enumerate(lines)]
+        total = Money.zero(DOMESTIC_CURRENCY)
         for line in placed:
             total += Money.from_primitive(line["line_total"])
         shortest = min(line["shelf_life_hours"] for line in placed)

@@ -13,6 +13,7 @@ PERSONAL_FIELDS: dict[str, Any] = {
     "national_id_digest": None,
     "phone": mask_phone,
     "buyer_phone": mask_phone,
+    "contact_phone": mask_phone,
     "buyer_name": lambda _: REDACTED,
     "buyer_address": lambda _: REDACTED,
     # In the seed, consignees abroad were households (people), so treat them as personal data.

@@ -3,6 +3,10 @@
 The aggregate id is derived from the household and the marketplace, so a second storefront of
 one household on one marketplace collides in the event store itself, under any race. A household
 may have one on each marketplace, all under its one standard code.
+
+A storefront may give its own contact number (``contact_phone``, E.164), a landline as well as a
+mobile: a shop in a commune post office answers on the office's line. Without one, the household's
+own number is the storefront's contact. It is personal data, masked like any phone.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from farmgate.core.domain.aggregate import FarmAggregate
+from farmgate.core.domain.contact import normalise_phone
 from farmgate.core.domain.errors import InvalidInput, InvalidTransition
 from farmgate.core.domain.household import Household
 from farmgate.core.domain.text import required_text
@@ -49,6 +54,8 @@ class Storefront(FarmAggregate):
         name: str
         location: dict[str, float]
         opening_hours: list[dict[str, Any]]
+        #: E.164; absent from storefronts opened before it existed (read as None)
+        contact_phone: str | None
 
     class ClosedTemporarily(FarmAggregate.Event):
         def apply(self, storefront: Storefront) -> None:
@@ -70,8 +77,10 @@ class Storefront(FarmAggregate):
         location: dict[str, float],
         opening_hours: list[dict[str, Any]],
         occurred_at: datetime,
+        contact_phone: str | None = None,
     ) -> None:
         self.household_id = household_id
+        self.contact_phone = contact_phone
         self.marketplace = marketplace
         self.name = name
         # Kept as primitives so a snapshot needs no custom transcoding; the properties give values.
@@ -89,8 +98,13 @@ class Storefront(FarmAggregate):
         name: str,
         location: GeoPoint,
         opening_hours: OpeningHours,
+        contact_phone: str | None = None,
     ) -> Storefront:
+        """Open the household's storefront on ``marketplace``. ``contact_phone``: a Vietnamese mobile or
+        landline, any common spelling (InvalidInput at ["input", "contactPhone"] otherwise)."""
         check_marketplace(marketplace, ["input", "marketplace"])
+        if contact_phone is not None:
+            contact_phone = normalise_phone(contact_phone, ["input", "contactPhone"], landline=True)
         return cls._start(
             cls.Opened,
             storefront_id_for(household.id, marketplace),
@@ -99,6 +113,7 @@ class Storefront(FarmAggregate):
             name=required_text(name, ["input", "name"], 120),
             location={"latitude": location.latitude, "longitude": location.longitude},
             opening_hours=opening_hours.to_primitive(),
+            contact_phone=contact_phone,
         )
 
     @property

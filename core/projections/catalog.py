@@ -37,6 +37,9 @@ STOREFRONTS = "storefront_directory_v1"
 # Households' addresses as this projection saw them registered: a storefront's address is its
 # household's, and reading another projection's table would couple the two rebuilds.
 HOUSEHOLD_ADDRESSES = "storefront_household_address_v1"
+# A storefront's own contact number, when it gave one (else the household's is its contact). A table
+# of its own, added after storefronts without one were projected: nothing to rebuild.
+STOREFRONT_CONTACTS = "storefront_contact_v1"
 LISTINGS = "listing_catalog_v1"
 LISTING_CERTIFICATIONS = "listing_certification_v1"
 # Storefront status as the catalog saw it, so listings of a closed storefront drop out of search.
@@ -85,7 +88,7 @@ def _in(values: Sequence[Any]) -> str:
 class StorefrontDirectory(Projection):
     name = "storefront_directory"
     version = 1
-    tables = (STOREFRONTS, HOUSEHOLD_ADDRESSES)
+    tables = (STOREFRONTS, HOUSEHOLD_ADDRESSES, STOREFRONT_CONTACTS)
 
     COLUMNS = (
         "id", "household_id", "marketplace", "name", "status", "latitude", "longitude", "opening_hours",
@@ -101,6 +104,10 @@ class StorefrontDirectory(Projection):
                 district_code TEXT,
                 ward_code TEXT,
                 street TEXT
+            )""",
+            f"""CREATE TABLE IF NOT EXISTS {STOREFRONT_CONTACTS} (
+                id TEXT PRIMARY KEY,
+                phone TEXT NOT NULL
             )""",
             f"""CREATE TABLE IF NOT EXISTS {STOREFRONTS} (
                 id TEXT PRIMARY KEY,
@@ -170,6 +177,10 @@ class StorefrontDirectory(Projection):
             version=e.originator_version, position=position,
         )
         cur.execute(self.insert_sql(), self.insert_params(row))
+        contact_phone = getattr(e, "contact_phone", None)  # absent from events before it existed
+        if contact_phone:
+            cur.execute(f"INSERT INTO {STOREFRONT_CONTACTS} (id, phone) VALUES (%s, %s)",
+                        (str(e.originator_id), contact_phone))
 
     def _status(self, status: str) -> Callable[[Cursor, Any, int], None]:
         def handler(cur: Cursor, e: Any, position: int) -> None:
@@ -408,6 +419,14 @@ class CatalogQueries:
         now = now or self.clock()
         rows = self.store.query(f"SELECT * FROM {STOREFRONTS} WHERE id IN ({_in(ids)})", [str(i) for i in ids])
         return {UUID(r["id"]): self._storefront(r, now) for r in rows}
+
+    def storefront_contact_phones(self, ids: Sequence[UUID]) -> dict[UUID, str]:
+        """The storefronts' own contact numbers (E.164), for those that gave one."""
+        if not ids:
+            return {}
+        rows = self.store.query(f"SELECT id, phone FROM {STOREFRONT_CONTACTS} WHERE id IN ({_in(ids)})",
+                                [str(i) for i in ids])
+        return {UUID(r["id"]): r["phone"] for r in rows}
 
     def storefront(self, storefront_id: UUID, now: datetime | None = None) -> dict[str, Any] | None:
         return self.storefronts_by_ids([storefront_id], now).get(storefront_id)

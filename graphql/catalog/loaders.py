@@ -21,14 +21,21 @@ from farmgate.graphql.pagination import Window
 Row = dict[str, Any]
 T = TypeVar("T")
 STOREFRONT_ROWS, LISTING_ROWS = "catalog_storefront_rows", "catalog_listing_rows"
+CONTACT_PHONES = "catalog_storefront_contact_phones"
 
 
 _storefronts = batched(lambda ctx: ctx.system.catalog.storefronts_by_ids)
 _listings = batched(lambda ctx: ctx.system.catalog.listings_by_ids)
+_contact_phones = batched(lambda ctx: ctx.system.catalog.storefront_contact_phones)
 
 
 async def storefront_row(ctx: Context, storefront_id: UUID) -> Row | None:
     return await ctx.loader(STOREFRONT_ROWS, _storefronts).load(storefront_id)
+
+
+async def storefront_contact_phone(ctx: Context, storefront_id: UUID) -> str | None:
+    """The storefront's own contact number (E.164), or None when it gave none."""
+    return await ctx.loader(CONTACT_PHONES, _contact_phones).load(storefront_id)
 
 
 async def listing_row(ctx: Context, listing_id: UUID) -> Row | None:
@@ -44,7 +51,7 @@ async def storefront_rows_of_household(ctx: Context, household_id: UUID) -> list
 
 def forget_catalog(ctx: Context) -> None:
     """After a write: the next read in this request goes to the read model again."""
-    for name in (STOREFRONT_ROWS, LISTING_ROWS):
+    for name in (STOREFRONT_ROWS, LISTING_ROWS, CONTACT_PHONES):
         ctx.loaders.pop(name, None)
 
 

@@ -10,7 +10,9 @@ from uuid import UUID
 
 import strawberry
 
+from farmgate.core.domain.currency import DOMESTIC_CURRENCY
 from farmgate.core.domain.errors import InvalidInput, NotFound
+from farmgate.core.domain.listing import MAX_STOCK
 from farmgate.graphql.catalog.loaders import forget_catalog, listing_row, storefront_row
 from farmgate.graphql.catalog.scoped import listing_by_id, storefront_by_id
 from farmgate.graphql.catalog.types import Listing, ProductCategory, Storefront, StorefrontStatus
@@ -40,6 +42,11 @@ class OpenStorefrontInput:
     name: str
     location: GeoPointInput
     opening_hours: list[OpeningHoursInput]
+    contact_phone: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The storefront's own contact number: a Vietnamese mobile or landline (024 3942 1234), stored as"
+        " E.164; without it the household's number is the contact (beyond the contract). Personal data.",
+    )
 
 
 @strawberry.type
@@ -67,8 +74,13 @@ class PublishListingInput:
     description: str | None = strawberry.UNSET
     category: ProductCategory
     unit: str
-    unit_price: MoneyInput
-    stock_quantity: int
+    unit_price: MoneyInput = strawberry.field(
+        description=f"Price per unit, in {DOMESTIC_CURRENCY} only: storefronts sell in Vietnam, where prices are not"
+        " quoted in a foreign currency (another currency is refused, INVALID)."
+    )
+    stock_quantity: int = strawberry.field(
+        description=f"Units on hand, a whole number from 1 to {MAX_STOCK:,}; more is refused (INVALID)."
+    )
     shelf_life_hours: int
     certification_ids: list[strawberry.ID] | None = strawberry.UNSET
     campaign_id: strawberry.ID | None = strawberry.UNSET
@@ -83,7 +95,10 @@ class PublishListingPayload:
 @strawberry.input
 class AdjustStockInput:
     listing_id: strawberry.ID
-    delta: int = strawberry.field(description="Positive for a new harvest, negative for a loss.")
+    delta: int = strawberry.field(
+        description=f"Positive for a new harvest, negative for a loss: a whole number, not zero, at most {MAX_STOCK:,}"
+        f" either way; the stock after it stays between 0 and {MAX_STOCK:,} (else INVALID)."
+    )
     reason: str
 
 
@@ -96,7 +111,10 @@ class AdjustStockPayload:
 @strawberry.input
 class ChangePriceInput:
     listing_id: strawberry.ID
-    unit_price: MoneyInput
+    unit_price: MoneyInput = strawberry.field(
+        description="The new price per unit, in the listing's own currency (VND): a price in another currency is"
+        " refused (INVALID), never a silent switch."
+    )
 
 
 @strawberry.type
@@ -188,6 +206,7 @@ class CatalogMutation:
             storefront_id = ctx.system.app.open_storefront(
                 household_id=household_id, marketplace=input.marketplace.value, name=input.name,
                 location=request["location"], opening_hours=request["opening_hours"],
+                contact_phone=given(input.contact_phone),
             )
             return {"storefrontId": str(storefront_id)}
 

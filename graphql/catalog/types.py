@@ -11,7 +11,12 @@ from uuid import UUID
 import strawberry
 
 from farmgate.core.domain.contact import mask_phone
-from farmgate.graphql.catalog.loaders import first_listings_of, listing_rows_page, storefront_row
+from farmgate.graphql.catalog.loaders import (
+    first_listings_of,
+    listing_rows_page,
+    storefront_contact_phone,
+    storefront_row,
+)
 from farmgate.graphql.context import Context
 from farmgate.graphql.errors import forbidden
 from farmgate.graphql.households.loaders import household_row
@@ -105,9 +110,14 @@ class Storefront(Node):
     async def address(self, info: strawberry.Info) -> Address:
         return address_of(await _household_row(info.context, self.row))
 
-    @strawberry.field
+    @strawberry.field(
+        description="The storefront's own contact number if it gave one (a landline is fine), else the household's;"
+        " only the last 3 digits, the full number only to ADMIN and the household itself."
+    )
     async def contact_phone_masked(self, info: strawberry.Info) -> str:
-        phone = (await _household_row(info.context, self.row))["phone"]
+        phone = await storefront_contact_phone(info.context, UUID(self.row["id"]))
+        if phone is None:
+            phone = (await _household_row(info.context, self.row))["phone"]
         return phone if sees_personal_data(info.context.principal, self.row["household_id"]) else mask_phone(phone)
 
     @strawberry.field

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import strawberry
 
-from farmgate.core.domain.export_order import document_side, milestone_side
+from farmgate.core.domain.export_order import MAX_LOT_KG, MAX_ORDER_KG, document_side, milestone_side
 from farmgate.graphql.commands import Outcome, execute
 from farmgate.graphql.context import Context
 from farmgate.graphql.errors import forbidden
@@ -47,7 +47,10 @@ class CreateExportOrderInput:
     destination_country: str
     consignee: str
     incoterm: Incoterm
-    quantity_kg: int
+    quantity_kg: int = strawberry.field(
+        description=f"Kilograms, a whole number from 1 to {MAX_ORDER_KG:,} (one air consignment; the largest"
+        " freighters lift 130-150 tonnes); more is refused (INVALID)."
+    )
     unit_price: MoneyInput
     harvest_to_door_hours: int
 
@@ -62,7 +65,10 @@ class CreateExportOrderPayload:
 class AllocateExportLotInput:
     export_order_id: strawberry.ID
     household_id: strawberry.ID
-    quantity_kg: int
+    quantity_kg: int = strawberry.field(
+        description=f"Kilograms of this household's lot, a whole number from 1 to {MAX_LOT_KG:,} and no more than"
+        " the order has left to allocate (LIMIT_EXCEEDED); a household may contribute several lots."
+    )
 
 
 @strawberry.type

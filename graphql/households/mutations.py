@@ -22,8 +22,8 @@ from farmgate.graphql.households.types import (
 from farmgate.graphql.ids import to_global_id, uuid_of
 from farmgate.graphql.inputs import aware, given, plain
 from farmgate.graphql.permissions import allow
-from farmgate.graphql.scope import manages_household, registers_in
-from farmgate.graphql.types import AddressInput, GeoPointInput, UserError
+from farmgate.graphql.scope import manages_household, registers_in, told_existing_household
+from farmgate.graphql.types import AddressInput, GeoPointInput, UserError, UserErrorCode
 
 
 @strawberry.input
@@ -32,15 +32,30 @@ class RegisterHouseholdInput:
     national_id: str = strawberry.field(
         description="Citizen identity card number (CCCD, 12 digits). Personal data: never returned, never logged."
     )
-    phone: str = strawberry.field(description="Vietnamese mobile number, e.g. 0912345678 or +84912345678.")
+    phone: str = strawberry.field(
+        description="Vietnamese mobile number, e.g. 0912345678 or +84912345678. A mobile, not a landline: the"
+        " household's e-wallet and the marketplaces' SMS reach it."
+    )
     address: AddressInput
     location: GeoPointInput | None = strawberry.UNSET
+
+
+@strawberry.type(description="A household named by its id and standard code only: no personal data.")
+class HouseholdReference:
+    id: strawberry.ID
+    code: str = strawberry.field(description="The standard household code, the same on every marketplace.")
 
 
 @strawberry.type
 class RegisterHouseholdPayload:
     household: Household | None
     user_errors: list[UserError]
+    existing_household: HouseholdReference | None = strawberry.field(
+        default=None,
+        description="On ALREADY_EXISTS: the household already registered with this national ID, to link to the"
+        " shared record. Only for a caller that may register it (MARKETPLACE, the PROVINCE_OFFICER of its"
+        " province, ADMIN); null for anyone else (beyond the contract).",
+    )
 
 
 @strawberry.input
@@ -134,7 +149,8 @@ class HouseholdMutation:
 
         outcome = await execute(ctx, "registerHousehold", request, given(idempotency_key), command)
         return RegisterHouseholdPayload(
-            household=await _payload_household(ctx, outcome), user_errors=outcome.user_errors
+            household=await _payload_household(ctx, outcome), user_errors=outcome.user_errors,
+            existing_household=await _existing_household(ctx, outcome, input.national_id),
         )
 
     @strawberry.mutation(extensions=allow("PROVINCE_OFFICER"))
@@ -193,6 +209,18 @@ class HouseholdMutation:
             wanted = to_global_id("Certification", outcome.get("certificationId"))
             certification = next((c for c in household.certifications() if c.id == wanted), None)
         return AddCertificationPayload(household=household, certification=certification, user_errors=outcome.user_errors)
+
+
+async def _existing_household(ctx: Context, outcome: Outcome, national_id: str) -> HouseholdReference | None:
+    """The household a refused registration collides with, if the caller may be told (``told_existing_household``).
+    Found again from the national ID rather than kept with the outcome, so an idempotent replay tells it too."""
+    if not any(e.code == UserErrorCode.ALREADY_EXISTS and e.field == ["input", "nationalId"]
+               for e in outcome.user_errors):
+        return None
+    row = await household_row(ctx, ctx.system.app.household_id_of_national_id(national_id))
+    if row is None or not told_existing_household(ctx.require_principal(), row):
+        return None
+    return HouseholdReference(id=strawberry.ID(to_global_id("Household", row["id"])), code=row["code"])
 
 
 async def _payload_household(ctx: Context, outcome: Outcome) -> Household | None:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 
+from farmgate.core.domain.order import MAX_LINE_QUANTITY
 from farmgate.graphql.orders.enums import DeliveryFailureReason, PaymentMethod, ShipmentStatus
 from farmgate.graphql.orders.types import Order, Shipment
 from farmgate.graphql.types import AddressInput, MoneyInput, UserError
@@ -21,13 +22,19 @@ WORLD_TIME = (
 @strawberry.input
 class OrderLineInput:
     listing_id: strawberry.ID
-    quantity: int
+    quantity: int = strawberry.field(
+        description=f"Units of the listing's unit, a whole number from 1 to {MAX_LINE_QUANTITY:,}; more is refused"
+        " (INVALID). The listing's price is in VND: a domestic order is priced in VND only."
+    )
 
 
 @strawberry.input
 class BuyerInput:
     name: str
-    phone: str
+    phone: str = strawberry.field(
+        description="A contact number: a Vietnamese mobile (0912345678, +84912345678) or landline (024 3942 1234);"
+        " stored as E.164. Personal data: never logged."
+    )
     address: AddressInput
 
 

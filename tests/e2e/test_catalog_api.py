@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from farmgate.core.domain.listing import MAX_STOCK
 from tests.e2e.server import Api
 from tests.e2e.test_households_api import REGISTER, error_code, registration
 from tests.personal_data import PersonalData
@@ -407,6 +408,53 @@ def test_other_bad_input_is_refused_with_the_field_at_fault(api: Api, tokens: di
     assert refused(SET_STATUS, {"storefrontId": storefront_id, "status": "TEMPORARILY_CLOSED"}) == (
         ["input", "status"], "INVALID_TRANSITION")
     assert refused(PUBLISH, listing_input(storefront_id, "Vải muộn")) == (["input", "storefrontId"], "INVALID_TRANSITION")
+
+
+def test_a_storefront_may_give_a_landline_as_its_contact_and_otherwise_shows_the_households_number(
+    api: Api, tokens: dict[str, str], personal_data
+) -> None:
+    household = a_household(api, tokens, personal_data)
+    landline = personal_data.landline()
+    e164 = "+84" + landline[1:].replace(" ", "")
+    post_office = open_storefront(api, household["token"], household["id"], marketplace="VOSO", contactPhone=landline)
+    own_phone = open_storefront(api, household["token"], household["id"], marketplace="POSTMART")
+    assert post_office["contactPhoneMasked"] == e164  # the household sees its own storefront's number
+    public = api.data(STOREFRONT_BY_ID, {"id": post_office["id"]})["storefront"]["contactPhoneMasked"]
+    assert public == "*" * (len(e164) - 3) + e164[-3:] and landline[1:].replace(" ", "") not in public
+    assert api.data(STOREFRONT_BY_ID, {"id": own_phone["id"]})["storefront"]["contactPhoneMasked"] == masked(
+        household["phone"])
+    other = a_household(api, tokens, personal_data)
+    refused = api.data(OPEN, {"input": storefront_input(other["id"], contactPhone=landline[:-1])},
+                       other["token"])["openStorefront"]
+    assert refused["storefront"] is None
+    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [(["input", "contactPhone"], "INVALID")]
+
+
+def test_a_domestic_listing_is_priced_in_vnd_keeps_its_currency_and_its_stock_is_bounded(
+    api: Api, tokens: dict[str, str], personal_data
+) -> None:
+    seller = a_seller(api, tokens, personal_data)
+    storefront_id, token = seller["storefront"]["id"], seller["household"]["token"]
+
+    def errors(document: str, variables: dict[str, Any]) -> list[tuple[list[str], str]]:
+        payload = next(iter(api.data(document, {"input": variables}, token).values()))
+        return [(e["field"], e["code"]) for e in payload["userErrors"]]
+
+    euros = {"amount": "12.50", "currency": "EUR"}
+    assert errors(PUBLISH, listing_input(storefront_id, "Vải thiều", unitPrice=euros)) == [
+        (["input", "unitPrice", "currency"], "INVALID")]
+    # The most a listing holds is accepted; one more is refused.
+    assert errors(PUBLISH, listing_input(storefront_id, "Vải thiều", stockQuantity=MAX_STOCK + 1)) == [
+        (["input", "stockQuantity"], "INVALID")]
+    listing = publish(api, token, storefront_id, "Vải thiều", stockQuantity=MAX_STOCK)
+    assert listing["stockQuantity"] == MAX_STOCK
+    assert errors(ADJUST, {"listingId": listing["id"], "delta": 1, "reason": "thu hoạch"}) == [
+        (["input", "delta"], "INVALID")]
+    # A new price in another currency is refused, and the listing keeps its price in VND.
+    assert errors(CHANGE_PRICE, {"listingId": listing["id"], "unitPrice": euros}) == [
+        (["input", "unitPrice", "currency"], "INVALID")]
+    after = api.data(LISTING_BY_ID, {"id": listing["id"]})["listing"]
+    assert (after["unitPrice"], after["stockQuantity"]) == ({"amount": "35000", "currency": "VND"}, MAX_STOCK)
 
 
 # -- scope of reads -------------------------------------------------------------------------------

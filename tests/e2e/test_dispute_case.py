@@ -8,7 +8,9 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,19 +27,25 @@ T0 = datetime(2021, 8, 3, 8, 0, tzinfo=timezone(timedelta(hours=7)))
 ERRORS = "userErrors { field code message }"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Api, FileClock]]:
-    folder = tmp_path_factory.mktemp("dispute")
+@contextmanager
+def dispute_world(backend: str, folder: Path, extra_env: dict[str, str] | None = None) -> Iterator[tuple[Api, FileClock]]:
+    """An API on ``backend`` (sqlite or postgres) whose processes all read one clock file, set to T0."""
     clock = FileClock(folder / "clock")
     clock.set(T0)
-    env = {"FARMGATE_TEST_CLOCK_FILE": str(clock.path)}
-    if request.param == "sqlite":
+    env = {"FARMGATE_TEST_CLOCK_FILE": str(clock.path), **(extra_env or {})}
+    if backend == "sqlite":
         with running_api(f"sqlite:///{folder}/farmgate.db", name="dispute-sqlite", extra_env=env) as api:
             yield api, clock
     else:
         with fresh_postgres_database(postgres_admin_url()) as url, \
                 running_api(url, broker_url=redis_url(), name="dispute-postgres", extra_env=env) as api:
             yield api, clock
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Api, FileClock]]:
+    with dispute_world(request.param, tmp_path_factory.mktemp("dispute")) as world:
+        yield world
 
 
 def ok(api: Api, query: str, variables: dict[str, Any], token: str, field: str) -> dict[str, Any]:

@@ -10,15 +10,18 @@ file on both time axes; and the money of a paid order that is cancelled.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
+
+import pytest
 
 from farmgate.deploy.clock import FileClock
 from farmgate.deploy.container import build_system
 from farmgate.deploy.settings import Settings
 from farmgate.graphql.ids import from_global_id
 from tests.e2e.server import Api
-from tests.e2e.test_dispute_case import ERRORS, T0, ok, wait_until, world  # noqa: F401 - the shared world fixture
+from tests.e2e.test_dispute_case import ERRORS, T0, dispute_world, ok, wait_until
 from tests.personal_data import PersonalData
 
 CHI_LANG = {"scheme": 2021, "provinceCode": "20", "districtCode": "187", "wardCode": "06466"}
@@ -29,6 +32,17 @@ ORDER = f"""query($id: ID!) {{ order(id: $id) {{ status paymentStatus amountPaid
 FILE = """mutation($i: FileClaimInput!) { fileClaim(input: $i) { claim { id status flags { reason } } %s } }""" % ERRORS
 ASSESS = """mutation($i: AssessClaimInput!) { assessClaim(input: $i) { claim { status } %s } }""" % ERRORS
 DECIDE = """mutation($i: DecideClaimInput!) { decideClaim(input: $i) { claim { status } %s } }""" % ERRORS
+#: the embedded API's watchdog period here: the module waits for it several times
+WATCHDOG_SECONDS = 1
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Api, FileClock]]:
+    with dispute_world(request.param, tmp_path_factory.mktemp("dispute-money"),
+                       {"FARMGATE_PROMISE_WATCHDOG_SECONDS": str(WATCHDOG_SECONDS)}) as world:
+        yield world
+
+
 PAY_CLAIM = """mutation($i: RecordCompensationPaymentInput!) { recordCompensationPayment(input: $i) {
   claim { status } %s } }""" % ERRORS
 
@@ -83,12 +97,13 @@ def lockdown_then_watchdog(api: Api, clock: FileClock, s: dict[str, Any]) -> Non
 
 def run_the_watchdog(api: Api, clock: FileClock, shipment_id: str) -> None:
     """The promise watchdog's job with the shared clock. Embedded (SQLite), the API's own scheduler runs it
-    every 30 s: wait for it (a second writing process would contend for the file's lock). On PostgreSQL
-    the job runs here, on the API's database."""
+    every WATCHDOG_SECONDS (the module's setting): wait for it (a second writing process would contend for
+    the file's lock). On PostgreSQL the job runs here, on the API's database."""
     if api.database_url.startswith("sqlite"):
         staff = api.token("DISPUTE_STAFF", "minh")
         wait_until(lambda: api.data("query($id: ID!) { shipment(id: $id) { status } }", {"id": shipment_id},
-                                    staff)["shipment"]["status"] == "SPOILED", "the embedded watchdog", timeout=75)
+                                    staff)["shipment"]["status"] == "SPOILED", "the embedded watchdog",
+                   timeout=WATCHDOG_SECONDS + 20)
         return
     system = build_system(Settings(database_url=api.database_url, env="test"), clock=clock)
     try:

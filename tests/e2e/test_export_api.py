@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from farmgate.core.domain.export_order import MAX_LOT_KG, MAX_ORDER_KG
 from farmgate.core.domain.provenance import Provenance, recording
 from farmgate.deploy.container import build_system
 from farmgate.deploy.settings import Settings
@@ -137,6 +138,23 @@ def test_a_thousand_households_fill_one_export_order_and_the_partner_sees_code_a
     staff_view = api.data("query($id: ID!) { exportOrder(id: $id) { lots { household { phoneMasked address { provinceCode } } } } }",
                           {"id": order["id"]}, world.staff)["exportOrder"]["lots"][0]["household"]
     assert staff_view["phoneMasked"].startswith("*********") and staff_view["address"]["provinceCode"] == "24"
+
+
+def test_an_export_order_and_its_lots_take_at_most_their_documented_kilograms(
+    world: World, personal_data: PersonalData
+) -> None:
+    api = world.api
+    [household] = register_households_directly(api.database_url, personal_data, 1)
+    order = create_order(api, world.postmart, world.be["id"], quantityKg=MAX_ORDER_KG)
+    assert order["quantityKg"] == MAX_ORDER_KG
+
+    def allocate(kilograms: int) -> list[dict[str, Any]]:
+        variables = {"input": {"exportOrderId": order["id"], "householdId": household, "quantityKg": kilograms}}
+        return api.data(ALLOCATE, variables, world.postmart)["allocateExportLot"]["userErrors"]
+
+    assert [(e["field"], e["code"]) for e in allocate(MAX_LOT_KG + 1)] == [(["input", "quantityKg"], "INVALID")]
+    assert allocate(MAX_LOT_KG) == []
+    assert api.data(LOTS, {"id": order["id"]}, world.be_token)["exportOrder"]["allocatedKg"] == MAX_LOT_KG
 
 
 def test_a_delivery_90_hours_after_harvest_meets_the_promise(world: World) -> None:
@@ -274,6 +292,8 @@ def test_export_order_lists_are_scoped_paged_and_filtered(world: World) -> None:
     ("overrides", "field", "code"),
     [
         ({"quantityKg": 0}, ["input", "quantityKg"], "INVALID"),
+        ({"quantityKg": MAX_ORDER_KG + 1}, ["input", "quantityKg"], "INVALID"),
+        ({"quantityKg": 2_147_483_647}, ["input", "quantityKg"], "INVALID"),
         ({"hsCode": "lychee"}, ["input", "hsCode"], "INVALID"),
         ({"destinationCountry": "EU"}, ["input", "destinationCountry"], "INVALID"),
         ({"unitPrice": {"amount": "-1", "currency": "EUR"}}, ["input", "unitPrice", "amount"], "INVALID"),

@@ -3,6 +3,7 @@ role's allowed and refused paths, idempotency, scope through every read path."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -81,6 +82,7 @@ def test_missing_or_bad_tokens_are_unauthenticated(api: Api, personal_data) -> N
     [
         ({"nationalId": "12345"}, ["input", "nationalId"], "INVALID"),
         ({"phone": "+1 415 555 0100"}, ["input", "phone"], "INVALID"),
+        ({"phone": "024 3942 1234"}, ["input", "phone"], "INVALID"),  # a landline: the household needs a mobile
         ({"address": {"scheme": 2021, "provinceCode": "99"}}, ["input", "address", "provinceCode"], "INVALID"),
         ({"address": {"scheme": 2030, "provinceCode": "20"}}, ["input", "address", "provinceCode"], "INVALID"),
         ({"address": {"provinceCode": "20", "districtCode": "187"}}, ["input", "address", "districtCode"], "INVALID"),
@@ -124,6 +126,44 @@ def test_one_household_per_national_id(api: Api, tokens: dict[str, str], persona
     assert payload["household"] is None
     assert payload["userErrors"] == [{"field": ["input", "nationalId"], "code": "ALREADY_EXISTS",
                                       "message": "A household with this national ID is already registered"}]
+
+
+DUPLICATE = """mutation($input: RegisterHouseholdInput!, $key: String) {
+  registerHousehold(input: $input, idempotencyKey: $key) {
+    household { id } existingHousehold { id code } userErrors { field code message } } }"""
+
+
+def test_a_duplicate_registration_tells_who_may_register_it_the_existing_code_and_no_one_else(
+    api: Api, tokens: dict[str, str], personal_data
+) -> None:
+    first = registration(personal_data, "20")
+    household = api.data(REGISTER, {"input": first}, tokens["officer20"])["registerHousehold"]["household"]
+    existing = {"id": household["id"], "code": household["code"]}
+    assert existing["code"].startswith("HH-20-")
+
+    duplicates = {province: {**registration(personal_data, province), "nationalId": first["nationalId"]}
+                  for province in ("20", "24")}
+
+    def again(token: str, province: str = "20", key: str | None = None) -> dict[str, Any]:
+        data = duplicates[province]
+        payload = api.data(DUPLICATE, {"input": data, "key": key}, token)["registerHousehold"]
+        assert payload["household"] is None
+        assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [(["input", "nationalId"], "ALREADY_EXISTS")]
+        return payload
+
+    # Check the roles that may register it learn its id and code — the other marketplace, the officer of
+    # its province, ADMIN — and an idempotent replay tells it again.
+    for token in (tokens["voso"], tokens["postmart"], tokens["officer20"], tokens["admin"]):
+        assert again(token)["existingHousehold"] == existing
+    key = f"dup-{uuid.uuid4()}"
+    assert again(tokens["voso"], key=key) == again(tokens["voso"], key=key)
+    assert again(tokens["voso"], key=key)["existingHousehold"] == existing
+    # An officer of another province, registering the same person in its own, learns nothing more.
+    told = again(tokens["officer24"], "24")
+    assert told["existingHousehold"] is None and existing["code"] not in json.dumps(told)
+    # Nothing personal in any answer: only the id and code.
+    answer = json.dumps(again(tokens["voso"]), ensure_ascii=False)
+    assert first["nationalId"] not in answer and first["phone"][1:] not in answer and first["name"] not in answer
 
 
 def test_idempotent_replay_returns_the_first_response_and_records_nothing_new(

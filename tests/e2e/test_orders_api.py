@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from farmgate.core.domain.order import MAX_LINE_QUANTITY
 from tests.e2e.order_steps import (
     CANCEL, CHECKPOINT, CONFIRM, DELIVER, DISPATCH, FAIL, HANOI, ORDER, PAY, PLACE, SHIPMENT, SPOIL, a_seller, ago,
     buyer, confirm, dispatch, iso, just_now, now, on_shipment, order_input, place, succeeded, user_error,
@@ -347,6 +348,23 @@ def test_the_buyer_is_whole_for_admin_and_the_marketplace_and_masked_for_everyon
     assert seller_view == {"code": seller["household"]["code"], "phoneMasked": masked(seller["household"]["phone"])}
 
 
+def test_a_buyer_reached_on_a_landline_is_stored_in_e164_and_masked_like_a_mobile(
+    api: Api, tokens: dict[str, str], personal_data
+) -> None:
+    seller = a_seller(api, tokens, personal_data, "Na Chi Lăng", stock=5)
+    landline = personal_data.landline()  # e.g. 024 3942 1234, as an office in Hà Nội writes it
+    e164 = "+84" + landline[1:].replace(" ", "")
+    order = place(api, tokens["postmart"], personal_data, [(seller["listing"]["id"], 1)],
+                  buyer=buyer(personal_data, phone=landline))
+    assert api.data(ORDER, {"id": order["id"]}, tokens["postmart"])["order"]["buyer"]["phoneMasked"] == e164
+    hidden = api.data(ORDER, {"id": order["id"]}, tokens["staff"])["order"]["buyer"]["phoneMasked"]
+    assert hidden == "*" * (len(e164) - 3) + e164[-3:]
+    # A landline one digit short is no number at all.
+    body = api.post(PLACE, {"input": order_input(personal_data, [(seller["listing"]["id"], 1)],
+                                                 buyer=buyer(personal_data, phone=landline[:-1]))}, tokens["postmart"])
+    assert user_error(body, "placeOrder") == ("INVALID", ["input", "buyer", "phone"])
+
+
 # -- bad input ---------------------------------------------------------------------------------------
 
 
@@ -409,6 +427,17 @@ def test_bad_input_is_refused_with_the_field_at_fault_and_records_nothing(
     assert succeeded(pay("40000", just_now(), "BANK-5"), "recordPayment")["order"]["paymentStatus"] == "PAID"
     assert user_error(api.post(CONFIRM, {"input": {"orderId": "T3JkZXI6bm9wZQ"}}, postmart), "confirmOrder") == (
         "NOT_FOUND", ["input", "orderId"])
+
+
+def test_an_order_line_takes_at_most_its_documented_quantity(api: Api, tokens: dict[str, str], personal_data) -> None:
+    seller = a_seller(api, tokens, personal_data, "Gạo Bao Thai", stock=MAX_LINE_QUANTITY + 1, shelf_life_hours=8760)
+    listing_id = seller["listing"]["id"]
+    body = api.post(PLACE, {"input": order_input(personal_data, [(listing_id, MAX_LINE_QUANTITY + 1)])},
+                    tokens["postmart"])
+    assert user_error(body, "placeOrder") == ("INVALID", ["input", "lines", "0", "quantity"])
+    assert api.data(LISTING_STOCK, {"id": listing_id})["listing"]["stockQuantity"] == MAX_LINE_QUANTITY + 1
+    order = place(api, tokens["postmart"], personal_data, [(listing_id, MAX_LINE_QUANTITY)])
+    assert order["lines"][0]["quantity"] == MAX_LINE_QUANTITY and order["total"]["currency"] == "VND"
 
 
 # -- idempotency and the last kilos --------------------------------------------------------------------

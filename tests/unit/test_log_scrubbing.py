@@ -11,3 +11,9 @@ def test_national_ids_and_phones_are_scrubbed_but_other_numbers_are_not() -> Non
     assert "020123456789" not in line["msg"] and "0912345678" not in line["msg"] and "912345678" not in line["msg"]
     assert "987654321" not in line["nested"][0]
     assert "order 123456 pos 30" in line["msg"]
+
+
+def test_landlines_are_scrubbed_in_each_of_their_forms() -> None:
+    line = scrub({"msg": "office 02439421234 intl +842439421234 bare 842053870123 ref 2439421"})
+    assert "2439421234" not in line["msg"] and "2053870123" not in line["msg"]
+    assert "ref 2439421" in line["msg"]

@@ -59,6 +59,13 @@ def a_listing(household: Household, storefront: Storefront, **overrides: Any) ->
     return listing
 
 
+def a_listing_priced_before_vnd_only(household: Household, storefront: Storefront, price: Money) -> Listing:
+    """A listing as one published before domestic prices were VND only could still be: in ``price``'s currency."""
+    listing = a_listing(household, storefront)
+    listing._unit_price = price.to_primitive()  # what replaying its old Published event gives
+    return listing
+
+
 def a_buyer(pd: PersonalData, name: str = "Trần Thị Mai") -> Buyer:
     return Buyer.checked(name, pd.phone(), dict(HANOI))
 
@@ -157,7 +164,7 @@ def test_a_quantity_must_be_whole_positive_and_bounded(quantity, message, person
     assert message in refused.value.message
 
 
-def test_every_line_comes_from_one_storefront_once_and_in_one_currency(personal_data) -> None:
+def test_every_line_comes_from_one_storefront_once_and_in_vnd(personal_data) -> None:
     shop, other = Shop(personal_data), Shop(personal_data)
     buyer = a_buyer(personal_data)
     with pytest.raises(InvalidInput) as foreign:
@@ -166,10 +173,11 @@ def test_every_line_comes_from_one_storefront_once_and_in_one_currency(personal_
     with pytest.raises(InvalidInput) as twice:
         place(shop.storefront, [(shop.na, 1), (shop.rice, 1), (shop.na, 2)], buyer)
     assert twice.value.field == ["input", "lines", "2", "listingId"]
-    euros = a_listing(shop.household, shop.storefront, unit_price=Money(Decimal("12.50"), "EUR"))
+    # Issue 11 changed this: an order is priced in VND only (it was "in one currency").
+    euros = a_listing_priced_before_vnd_only(shop.household, shop.storefront, Money(Decimal("12.50"), "EUR"))
     with pytest.raises(InvalidInput) as currencies:
         place(shop.storefront, [(shop.na, 1), (euros, 1)], buyer)
-    assert currencies.value.field == ["input", "lines", "1", "listingId"]
+    assert currencies.value.field == ["input", "lines", "1", "listingId"] and "VND" in currencies.value.message
     with pytest.raises(InvalidInput) as empty:
         place(shop.storefront, [], buyer)
     assert empty.value.field == ["input", "lines"]
@@ -301,14 +309,14 @@ def test_a_payment_reference_counts_once_and_a_payment_after_cancel_is_recorded_
     assert "0 VND was paid and not yet refunded" in more.value.message
 
 
-def test_cents_stay_exact_in_euros(personal_data) -> None:
+def test_an_order_of_a_listing_priced_in_another_currency_is_refused(personal_data) -> None:
+    # Issue 11: domestic orders are in VND only (this test placed and paid a EUR order before).
     shop = Shop(personal_data)
-    euros = a_listing(shop.household, shop.storefront, unit_price=Money(Decimal("0.10"), "EUR"))
-    order = place(shop.storefront, [(euros, 3)], a_buyer(personal_data))
-    assert order.total == Money(Decimal("0.30"), "EUR") and order.total.amount_text == "0.30"
-    for n in range(3):
-        order.record_payment(Money(Decimal("0.10"), "EUR"), f"SEPA-{n}", NOW, LATER)
-    assert order.payment_status == "PAID"
+    euros = a_listing_priced_before_vnd_only(shop.household, shop.storefront, Money(Decimal("0.10"), "EUR"))
+    with pytest.raises(InvalidInput) as refused:
+        place(shop.storefront, [(euros, 3)], a_buyer(personal_data))
+    assert refused.value.field == ["input", "lines", "0", "listingId"]
+    assert euros.collect_events() == []
 
 
 # -- following the shipment ---------------------------------------------------------------------------
