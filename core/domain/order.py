@@ -346,7 +346,7 @@ class Order(FarmAggregate):
     def cancel(self, reason: str) -> list[tuple[UUID, int]]:
         """Cancel before dispatch; returns each listing's reserved quantity, for the caller to release."""
         self._require_status((PLACED, CONFIRMED), "be cancelled")
-        self._record(self.Cancelled, reason=required_text(reason, ["input", "reason"], 500))
+        self._record(self.Cancelled, reason=required_text(reason, ["input", "reason"], 500, multiline=True))
         return [(line["listing_id"], line["quantity"]) for line in self.lines]
 
     def record_payment(self, amount: Money, reference: str, occurred_at: datetime, now: datetime) -> None:

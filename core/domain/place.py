@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from farmgate.core.domain.canonical_text import canonical_code
 from farmgate.core.domain.errors import InvalidInput
 from farmgate.core.domain.provinces import CURRENT_SCHEME, province
+from farmgate.core.domain.text import optional_text
 
 
 @dataclass(frozen=True)
@@ -27,17 +29,23 @@ class Address:
         street: str | None = None,
         field: list[str] | None = None,
     ) -> Address:
+        """An address whose codes are GSO codes of ``scheme`` (digits folded to ASCII) and whose
+        street is canonical single-line text; InvalidInput names the part at fault under ``field``."""
         path = field or ["address"]
         scheme = CURRENT_SCHEME if scheme is None else scheme
-        province(scheme, province_code.strip(), path + ["provinceCode"])
-        if scheme == 2025 and district_code:
-            raise InvalidInput("The 2025 scheme has no district level", path + ["districtCode"])
+        province_code = canonical_code(province_code, path + ["provinceCode"])
+        province(scheme, province_code, path + ["provinceCode"])
+        codes = {}
         for name, code in (("districtCode", district_code), ("wardCode", ward_code)):
-            if code is not None and not (code.isdigit() and 1 <= len(code) <= 5):
-                raise InvalidInput(f"{name} must be a numeric GSO code", path + [name])
-        if street is not None and len(street) > 300:
-            raise InvalidInput("street is longer than 300 characters", path + ["street"])
-        return cls(scheme, province_code.strip(), district_code, ward_code, street)
+            if code is not None:
+                code = canonical_code(code, path + [name])
+                if not (code.isascii() and code.isdigit() and 1 <= len(code) <= 5):
+                    raise InvalidInput(f"{name} must be a numeric GSO code", path + [name])
+            codes[name] = code
+        if scheme == 2025 and codes["districtCode"]:
+            raise InvalidInput("The 2025 scheme has no district level", path + ["districtCode"])
+        return cls(scheme, province_code, codes["districtCode"], codes["wardCode"],
+                   optional_text(street, path + ["street"], 300))
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -39,6 +39,7 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from farmgate.core.domain.aggregate import FarmAggregate
+from farmgate.core.domain.canonical_text import canonical_code
 from farmgate.core.domain.errors import InvalidInput, InvalidTransition
 from farmgate.core.domain.text import optional_text, required_text, world_time
 
@@ -189,7 +190,8 @@ class Shipment(FarmAggregate):
         now: datetime,
         shipment_id: UUID | None = None,
     ) -> Shipment:
-        tracking_number = tracking_number.strip() if isinstance(tracking_number, str) else ""
+        tracking_number = canonical_code(tracking_number if isinstance(tracking_number, str) else "",
+                                         ["input", "trackingNumber"])
         if not _TRACKING_NUMBER.match(tracking_number):
             raise InvalidInput("trackingNumber must be 4 to 40 letters, digits or dashes", ["input", "trackingNumber"])
         if harvested_at is not None:
@@ -259,7 +261,7 @@ class Shipment(FarmAggregate):
             checkpoint_status=status,
             raw_status=optional_text(raw_status, ["input", "rawStatus"], 200),
             location=optional_text(location, ["input", "location"], 200),
-            note=optional_text(note, ["input", "note"], 1000),
+            note=optional_text(note, ["input", "note"], 1000, multiline=True),
         )
 
     def record_delivery_failure(
@@ -273,7 +275,7 @@ class Shipment(FarmAggregate):
             occurred_at=occurred_at,
             status=self._resulting_status(ATTEMPT_FAILED, occurred_at),
             reason=reason,
-            note=optional_text(note, ["input", "note"], 1000),
+            note=optional_text(note, ["input", "note"], 1000, multiline=True),
         )
 
     def confirm_delivery(self, occurred_at: datetime, now: datetime, received_by: str | None = None) -> None:
@@ -291,7 +293,7 @@ class Shipment(FarmAggregate):
             self.SpoilageDeclared,
             occurred_at=occurred_at,
             status=self._resulting_status(SPOILED, occurred_at),
-            note=required_text(note, ["input", "note"], 1000),
+            note=required_text(note, ["input", "note"], 1000, multiline=True),
         )
 
     def return_to_sender(
@@ -308,6 +310,6 @@ class Shipment(FarmAggregate):
             occurred_at=occurred_at,
             status=self._resulting_status(RETURNED_TO_SENDER, occurred_at),
             location=optional_text(location, ["input", "location"], 200),
-            note=optional_text(note, ["input", "note"], 1000),
+            note=optional_text(note, ["input", "note"], 1000, multiline=True),
             raw_status=optional_text(raw_status, ["input", "rawStatus"], 200),
         )

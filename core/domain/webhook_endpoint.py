@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from farmgate.core.domain.aggregate import FarmAggregate
+from farmgate.core.domain.canonical_text import canonical_text
 from farmgate.core.domain.errors import InvalidInput
 
 WEBHOOK_ENDPOINT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:farmgate:webhook-endpoint")
@@ -29,7 +30,7 @@ def webhook_endpoint_id_for(partner_id: UUID) -> UUID:
 
 
 def check_url(url: str, field: list[str]) -> str:
-    url = url.strip()
+    url = canonical_text(url, field)
     parts = urlsplit(url)
     if len(url) > MAX_URL_LENGTH or not parts.hostname:
         raise InvalidInput("url must be an absolute https:// URL", field)
