@@ -3,6 +3,7 @@ subscriptions), /healthz, /readyz and /metrics."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -12,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.exceptions import HTTPException
 from strawberry.asgi import GraphQL
 
 from farmgate.graphql.auth import AuthenticationError, Principal, decode_token
@@ -25,10 +27,48 @@ if TYPE_CHECKING:
 log = structlog.get_logger("farmgate.http")
 
 
+#: how deeply a request's JSON may nest: variables of this schema need a handful of levels
+MAX_JSON_DEPTH = 32
+
+
+def _json_depth_within(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests at most ``limit`` arrays/objects deep (iteratively: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return False
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return True
+
+
 class FarmgateGraphQL(GraphQL):
     def __init__(self, system: System, **kwargs: Any):
         super().__init__(schema, **kwargs)
         self.system = system
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A request's JSON (the body, or GET's ``variables``), or HTTP 400 saying what is wrong with
+        it: not UTF-8 (RFC 8259 §8.1), not JSON, nested too deeply, not an object (or a batch's
+        list), or text with unpaired surrogates (RFC 8259 §8.2), which no database can store."""
+        try:
+            text = data.decode("utf-8") if isinstance(data, bytes) else data
+        except UnicodeDecodeError:
+            raise HTTPException(400, "The request body is not valid UTF-8") from None
+        try:
+            value = json.loads(text)
+        except RecursionError:
+            raise HTTPException(400, "The request's JSON is nested too deeply") from None
+        if not isinstance(value, (dict, list)):
+            raise HTTPException(400, "The request's JSON must be an object")
+        if not _json_depth_within(value, MAX_JSON_DEPTH):
+            raise HTTPException(400, f"The request's JSON is nested more than {MAX_JSON_DEPTH} levels deep")
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise HTTPException(400, "The request's JSON holds unpaired surrogate escapes (\\uD800…)") from None
+        return value
 
     def authenticate(self, header: str) -> tuple[Principal | None, str | None]:
         """The principal of an 'Authorization: Bearer <token>' value, or why there is none."""

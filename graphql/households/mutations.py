@@ -8,6 +8,7 @@ from uuid import UUID
 
 import strawberry
 
+from farmgate.core.domain.canonical_text import ascii_digits
 from farmgate.core.domain.errors import NotFound
 from farmgate.graphql.commands import Outcome, execute
 from farmgate.graphql.context import Context
@@ -115,7 +116,8 @@ class HouseholdMutation:
     ) -> RegisterHouseholdPayload:
         ctx: Context = info.context
         principal = ctx.require_principal()
-        if not registers_in(principal, input.address.province_code.strip()):
+        # Compared as the domain will store it: an officer of "20" may type it "２０".
+        if not registers_in(principal, ascii_digits(input.address.province_code.strip())):
             raise forbidden("A province officer registers households of their own province only")
         request: dict[str, Any] = plain(input)
         location = given(input.location)
