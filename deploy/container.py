@@ -18,7 +18,7 @@ from farmgate.core.projections.exports import ExportQueries
 from farmgate.core.projections.households import HouseholdQueries
 from farmgate.core.projections.orders import OrderQueries
 from farmgate.core.projections.registry import all_projections
-from farmgate.core.projections.runner import Projector
+from farmgate.core.projections.runner import FollowerState, Projector, followers_state
 from farmgate.core.projections.webhook_outbox import WebhookDeliveries
 from farmgate.deploy.settings import Settings
 
@@ -37,6 +37,12 @@ class System:
     webhooks: WebhookDeliveries
     orders: OrderQueries
     claims: ClaimQueries
+
+    def followers(self) -> list[FollowerState]:
+        """Every projection's and process step's position, lag and stall (one read of each kind)."""
+        names = [(p.name, p.tracking_name, "projection") for p in self.projector.projections]
+        names += [(p.tracking_name, p.tracking_name, "process step") for p in self.policies.policies]
+        return followers_state(self.app, self.store, names, self.projector.stalls)
 
     def catch_up(self) -> None:
         """Run every process step and apply every recorded event to every read model (tests, CLI)."""

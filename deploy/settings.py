@@ -24,7 +24,6 @@ class Settings:
     # Keyed digest of national IDs: without it the digests cannot be recomputed from a leaked table.
     pii_pepper: str = "farmgate-development-pepper"
     projection_wait_seconds: float = 5.0
-    readiness_max_lag: int = 1000
     projector_batch_size: int = 500
     #: pause between projector batches, to shed load on the database during a large backfill
     projector_throttle_ms: int = 0
@@ -52,7 +51,6 @@ class Settings:
             env=e.get("FARMGATE_ENV", "development"),
             pii_pepper=e.get("FARMGATE_PII_PEPPER", "farmgate-development-pepper"),
             projection_wait_seconds=float(e.get("FARMGATE_PROJECTION_WAIT_SECONDS", "5")),
-            readiness_max_lag=int(e.get("FARMGATE_READINESS_MAX_LAG", "1000")),
             projector_batch_size=int(e.get("FARMGATE_PROJECTOR_BATCH_SIZE", "500")),
             projector_throttle_ms=int(e.get("FARMGATE_PROJECTOR_THROTTLE_MS", "0")),
             log_format=e.get("FARMGATE_LOG_FORMAT", "auto"),
