@@ -88,7 +88,7 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
     projector = Projector(app, store, all_projections(), batch_size=settings.projector_batch_size,
                           throttle_seconds=settings.projector_throttle_ms / 1000)
     policies = PolicyRunner(app, store, all_policies())
-    idempotency = IdempotencyStore(store, clock=clock)
+    idempotency = IdempotencyStore(store, clock=clock, lease_seconds=settings.idempotency_lease_seconds)
     if create_tables:
         projector.create_tables()
         policies.create_tables()

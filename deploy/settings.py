@@ -24,6 +24,8 @@ class Settings:
     # Keyed digest of national IDs: without it the digests cannot be recomputed from a leaked table.
     pii_pepper: str = "farmgate-development-pepper"
     projection_wait_seconds: float = 5.0
+    #: how long a keyed mutation's first attempt holds its idempotency key before a retry may take over
+    idempotency_lease_seconds: float = 10.0
     projector_batch_size: int = 500
     #: pause between projector batches, to shed load on the database during a large backfill
     projector_throttle_ms: int = 0
@@ -51,6 +53,7 @@ class Settings:
             env=e.get("FARMGATE_ENV", "development"),
             pii_pepper=e.get("FARMGATE_PII_PEPPER", "farmgate-development-pepper"),
             projection_wait_seconds=float(e.get("FARMGATE_PROJECTION_WAIT_SECONDS", "5")),
+            idempotency_lease_seconds=float(e.get("FARMGATE_IDEMPOTENCY_LEASE_SECONDS", "10")),
             projector_batch_size=int(e.get("FARMGATE_PROJECTOR_BATCH_SIZE", "500")),
             projector_throttle_ms=int(e.get("FARMGATE_PROJECTOR_THROTTLE_MS", "0")),
             log_format=e.get("FARMGATE_LOG_FORMAT", "auto"),
@@ -79,6 +82,8 @@ class Settings:
             raise SettingsError(f"FARMGATE_ENV must be development, production or test, not {self.env!r}")
         if not 0 < self.claim_response_hours <= 24 * 365:
             raise SettingsError("FARMGATE_CLAIM_RESPONSE_HOURS must be above 0 and at most a year of hours")
+        if not 0 < self.idempotency_lease_seconds <= 3600:
+            raise SettingsError("FARMGATE_IDEMPOTENCY_LEASE_SECONDS must be above 0 and at most 3600")
         if not 0 < self.export_at_risk_share <= 1:
             raise SettingsError("FARMGATE_EXPORT_AT_RISK_SHARE must be above 0 and at most 1")
         if self.test_clock_file and self.env != "test":
