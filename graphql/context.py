@@ -22,11 +22,19 @@ class Context:
     loaders: dict[str, Any] = field(default_factory=dict)
     #: the graphql-transport-ws connection_init payload (browsers cannot set headers on a WebSocket)
     connection_params: dict[str, Any] | None = None
+    #: set when a mutation's write was not yet in every read model: {"position": …, "projections": […]}
+    read_model_behind: dict[str, Any] | None = None
 
     def require_principal(self) -> Principal:
         if self.principal is None:
             raise unauthenticated(self.auth_error or "Authentication required: send Authorization: Bearer <token>")
         return self.principal
+
+    def note_read_model_behind(self, position: int, projections: list[str]) -> None:
+        """A write at log ``position`` is not yet in ``projections`` (several mutations: the union)."""
+        seen = self.read_model_behind or {"position": 0, "projections": []}
+        self.read_model_behind = {"position": max(seen["position"], position),
+                                  "projections": sorted({*seen["projections"], *projections})}
 
     def loader(self, name: str, factory: Any) -> Any:
         """A DataLoader made once per request, never shared between requests."""

@@ -25,6 +25,7 @@ from farmgate.graphql.claims.mutations import ClaimMutation
 from farmgate.graphql.claims.queries import ClaimQuery
 from farmgate.graphql.claims.scoped import claim_by_global_id
 from farmgate.graphql.claims.types import CompensationClaim
+from farmgate.graphql.consistency import ReadModelStatus
 from farmgate.graphql.errors import MaskInternalErrors, limit_rules
 from farmgate.graphql.exports.mutations import ExportMutation
 from farmgate.graphql.exports.queries import ExportQuery
@@ -100,6 +101,7 @@ def build_schema() -> strawberry.Schema:
         types=NODE_TYPES,
         extensions=[
             MaskInternalErrors,
+            ReadModelStatus,
             lambda: AddValidationRules(list(LIMIT_RULES)),
             lambda: MaxTokensLimiter(max_token_count=4000),
             lambda: ReportingParserCache(maxsize=256),

@@ -27,6 +27,7 @@ from farmgate.graphql.scope import (
     webhook_partner_of,
 )
 from farmgate.graphql.types import Node, PageInfo, UserError, UserErrorCode
+from farmgate.graphql.written import WebhookDeliveryWritten, WebhookEndpointWritten
 
 
 @strawberry.enum
@@ -142,7 +143,7 @@ class RegisterWebhookEndpointInput:
 
 
 @strawberry.type
-class RegisterWebhookEndpointPayload:
+class RegisterWebhookEndpointPayload(WebhookEndpointWritten):
     endpoint: WebhookEndpoint | None
     user_errors: list[UserError]
 
@@ -153,7 +154,7 @@ class RedeliverWebhookInput:
 
 
 @strawberry.type
-class RedeliverWebhookPayload:
+class RedeliverWebhookPayload(WebhookDeliveryWritten):
     delivery: WebhookDelivery | None
     user_errors: list[UserError]
 
@@ -249,7 +250,7 @@ class WebhookMutation:
             ctx.loaders.pop("webhook_endpoint_rows", None)
             row = await endpoint_row(ctx, UUID(outcome.get("partnerId")))
             endpoint = None if row is None else WebhookEndpoint(row=row)
-        return RegisterWebhookEndpointPayload(endpoint=endpoint, user_errors=outcome.user_errors)
+        return RegisterWebhookEndpointPayload(endpoint=endpoint, user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow("EXPORT_PARTNER"))
     async def redeliver_webhook(
@@ -273,4 +274,4 @@ class WebhookMutation:
         if outcome.get("deliveryId"):
             ctx.loaders.pop("webhook_delivery_rows", None)
             delivery = await webhook_delivery_by_global_id(ctx, input.delivery_id)
-        return RedeliverWebhookPayload(delivery=delivery, user_errors=outcome.user_errors)
+        return RedeliverWebhookPayload(delivery=delivery, user_errors=outcome.user_errors, outcome=outcome)

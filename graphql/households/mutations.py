@@ -25,6 +25,7 @@ from farmgate.graphql.inputs import aware, given, plain
 from farmgate.graphql.permissions import allow
 from farmgate.graphql.scope import manages_household, registers_in
 from farmgate.graphql.types import AddressInput, GeoPointInput, UserError
+from farmgate.graphql.written import CertificationWritten, HouseholdWritten
 
 
 @strawberry.input
@@ -39,7 +40,7 @@ class RegisterHouseholdInput:
 
 
 @strawberry.type
-class RegisterHouseholdPayload:
+class RegisterHouseholdPayload(HouseholdWritten):
     household: Household | None
     user_errors: list[UserError]
 
@@ -53,7 +54,7 @@ class VerifyHouseholdInput:
 
 
 @strawberry.type
-class VerifyHouseholdPayload:
+class VerifyHouseholdPayload(HouseholdWritten):
     household: Household | None
     user_errors: list[UserError]
 
@@ -67,7 +68,7 @@ class LinkPaymentAccountInput:
 
 
 @strawberry.type
-class LinkPaymentAccountPayload:
+class LinkPaymentAccountPayload(HouseholdWritten):
     household: Household | None
     user_errors: list[UserError]
 
@@ -82,7 +83,7 @@ class AddCertificationInput:
 
 
 @strawberry.type
-class AddCertificationPayload:
+class AddCertificationPayload(HouseholdWritten, CertificationWritten):
     household: Household | None
     certification: Certification | None
     user_errors: list[UserError]
@@ -135,7 +136,7 @@ class HouseholdMutation:
 
         outcome = await execute(ctx, "registerHousehold", request, given(idempotency_key), command)
         return RegisterHouseholdPayload(
-            household=await _payload_household(ctx, outcome), user_errors=outcome.user_errors
+            household=await _payload_household(ctx, outcome), user_errors=outcome.user_errors, outcome=outcome
         )
 
     @strawberry.mutation(extensions=allow("PROVINCE_OFFICER"))
@@ -151,7 +152,7 @@ class HouseholdMutation:
             return {"householdId": str(ctx.system.app.verify_household(target, input.method))}
 
         outcome = await execute(ctx, "verifyHousehold", plain(input), given(idempotency_key), command)
-        return VerifyHouseholdPayload(household=await _payload_household(ctx, outcome), user_errors=outcome.user_errors)
+        return VerifyHouseholdPayload(household=await _payload_household(ctx, outcome), user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow("HOUSEHOLD", "PROVINCE_OFFICER"))
     async def link_payment_account(
@@ -168,7 +169,7 @@ class HouseholdMutation:
 
         outcome = await execute(ctx, "linkPaymentAccount", plain(input), given(idempotency_key), command)
         return LinkPaymentAccountPayload(
-            household=await _payload_household(ctx, outcome), user_errors=outcome.user_errors
+            household=await _payload_household(ctx, outcome), user_errors=outcome.user_errors, outcome=outcome
         )
 
     @strawberry.mutation(extensions=allow("PROVINCE_OFFICER"))
@@ -193,7 +194,7 @@ class HouseholdMutation:
         if household is not None and outcome.get("certificationId"):
             wanted = to_global_id("Certification", outcome.get("certificationId"))
             certification = next((c for c in household.certifications() if c.id == wanted), None)
-        return AddCertificationPayload(household=household, certification=certification, user_errors=outcome.user_errors)
+        return AddCertificationPayload(household=household, certification=certification, user_errors=outcome.user_errors, outcome=outcome)
 
 
 async def _payload_household(ctx: Context, outcome: Outcome) -> Household | None:

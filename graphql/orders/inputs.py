@@ -9,6 +9,7 @@ import strawberry
 from farmgate.graphql.orders.enums import DeliveryFailureReason, PaymentMethod, ShipmentStatus
 from farmgate.graphql.orders.types import Order, Shipment
 from farmgate.graphql.types import AddressInput, MoneyInput, UserError
+from farmgate.graphql.written import OrderNumberWritten, OrderWritten, ShipmentWritten
 
 
 @strawberry.input
@@ -32,7 +33,7 @@ class PlaceOrderInput:
 
 
 @strawberry.type
-class PlaceOrderPayload:
+class PlaceOrderPayload(OrderWritten, OrderNumberWritten):
     order: Order | None
     user_errors: list[UserError]
 
@@ -43,7 +44,7 @@ class ConfirmOrderInput:
 
 
 @strawberry.type
-class ConfirmOrderPayload:
+class ConfirmOrderPayload(OrderWritten):
     order: Order | None
     user_errors: list[UserError]
 
@@ -55,7 +56,7 @@ class CancelOrderInput:
 
 
 @strawberry.type
-class CancelOrderPayload:
+class CancelOrderPayload(OrderWritten):
     order: Order | None
     user_errors: list[UserError]
 
@@ -69,7 +70,7 @@ class RecordPaymentInput:
 
 
 @strawberry.type
-class RecordPaymentPayload:
+class RecordPaymentPayload(OrderWritten):
     order: Order | None
     user_errors: list[UserError]
 
@@ -83,7 +84,7 @@ class DispatchOrderInput:
 
 
 @strawberry.type
-class DispatchOrderPayload:
+class DispatchOrderPayload(OrderWritten, ShipmentWritten):
     order: Order | None
     shipment: Shipment | None
     user_errors: list[UserError]
@@ -103,7 +104,7 @@ class RecordCheckpointInput:
 
 
 @strawberry.type
-class RecordCheckpointPayload:
+class RecordCheckpointPayload(ShipmentWritten):
     shipment: Shipment | None
     user_errors: list[UserError]
 
@@ -117,7 +118,7 @@ class RecordDeliveryFailureInput:
 
 
 @strawberry.type
-class RecordDeliveryFailurePayload:
+class RecordDeliveryFailurePayload(ShipmentWritten):
     shipment: Shipment | None
     user_errors: list[UserError]
 
@@ -130,7 +131,7 @@ class ConfirmDeliveryInput:
 
 
 @strawberry.type
-class ConfirmDeliveryPayload:
+class ConfirmDeliveryPayload(ShipmentWritten):
     shipment: Shipment | None
     user_errors: list[UserError]
 
@@ -143,6 +144,6 @@ class DeclareSpoilageInput:
 
 
 @strawberry.type
-class DeclareSpoilagePayload:
+class DeclareSpoilagePayload(ShipmentWritten):
     shipment: Shipment | None
     user_errors: list[UserError]

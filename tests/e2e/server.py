@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,20 @@ class Api:
     client: httpx.Client
     #: the server's database, for tests that set up bulk data directly rather than over HTTP
     database_url: str = ""
+    #: the `farmgate serve` process, and what its processes were started with (tests that stop or kill them)
+    serve: subprocess.Popen[bytes] | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    name: str = "api"
+    projector: subprocess.Popen[bytes] | None = None
+
+    def stop_projector(self) -> None:
+        """Stop the `farmgate projector` process beside the API (PostgreSQL): the read models stay put."""
+        assert self.projector is not None, "this API runs no projector process of its own"
+        self.projector.terminate()
+        self.projector.wait(timeout=15)
+
+    def start_projector(self) -> None:
+        self.projector = _start(["projector"], self.env, f"{self.name}-projector.log")
 
     def token(self, role: str, subject: str = "tester", **scope: str | None) -> str:
         return issue_token(SECRET, role, subject, 3600, **scope)
@@ -79,24 +93,26 @@ def _start(args: list[str], env: dict[str, str], log_name: str) -> subprocess.Po
 
 @contextmanager
 def running_api(database_url: str, broker_url: str = "memory://", name: str = "api", workers: bool = False,
-                extra_env: dict[str, str] | None = None) -> Iterator[Api]:
-    """``extra_env``: more settings for every process started (e.g. FARMGATE_TEST_CLOCK_FILE, one clock for all)."""
+                extra_env: dict[str, str] | None = None, projector: bool = True) -> Iterator[Api]:
+    """``extra_env``: more settings for every process started (e.g. FARMGATE_TEST_CLOCK_FILE, one clock for all).
+    ``projector``: on PostgreSQL, start a `farmgate projector` beside the API (a second API on one
+    database may leave it to the first)."""
     port = free_port()
     env = {**os.environ, "FARMGATE_DATABASE_URL": database_url, "FARMGATE_BROKER_URL": broker_url,
            "FARMGATE_JWT_SECRET": SECRET, "FARMGATE_ENV": "test", "FARMGATE_LOG_FORMAT": "json", **(extra_env or {})}
-    processes = [_start(["serve", "--host", "127.0.0.1", "--port", str(port)], env, f"{name}-serve.log")]
+    serve = _start(["serve", "--host", "127.0.0.1", "--port", str(port)], env, f"{name}-serve.log")
+    api = Api(f"http://127.0.0.1:{port}", httpx.Client(timeout=30), database_url, serve=serve, env=env, name=name)
     embedded = database_url.startswith("sqlite") or broker_url.startswith("memory")
-    if not embedded:
-        processes.append(_start(["projector"], env, f"{name}-projector.log"))
-    url = f"http://127.0.0.1:{port}"
-    client = httpx.Client(timeout=30)
+    others: list[subprocess.Popen[bytes]] = []
+    if not embedded and projector:
+        api.start_projector()
     try:
         deadline = time.monotonic() + 60
         while True:
-            if processes[0].poll() is not None:
-                raise RuntimeError(f"farmgate serve exited with {processes[0].returncode}; see {LOG_DIR}")
+            if serve.poll() is not None:
+                raise RuntimeError(f"farmgate serve exited with {serve.returncode}; see {LOG_DIR}")
             try:
-                if client.get(url + "/healthz").status_code == 200:
+                if api.client.get(api.url + "/healthz").status_code == 200:
                     break
             except httpx.TransportError:
                 pass
@@ -105,12 +121,14 @@ def running_api(database_url: str, broker_url: str = "memory://", name: str = "a
             time.sleep(0.05)  # polling the health endpoint, with a deadline
         if workers and not embedded:  # embedded, the API process runs the workers itself
             # Started once the API has created the tables: concurrent CREATE TABLE IF NOT EXISTS clash on PostgreSQL.
-            processes.append(_start(["worker", "--threads", "4"], env, f"{name}-worker.log"))
-        yield Api(url, client, database_url)
+            others.append(_start(["worker", "--threads", "4"], env, f"{name}-worker.log"))
+        yield api
     finally:
-        client.close()
+        api.client.close()
+        processes = [p for p in (serve, api.projector, *others) if p is not None]
         for p in processes:
-            p.terminate()
+            if p.poll() is None:
+                p.terminate()
         for p in processes:
             try:
                 p.wait(timeout=15)
