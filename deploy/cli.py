@@ -126,7 +126,7 @@ def rebuild(name: Optional[str] = typer.Argument(None), all_: bool = typer.Optio
                 stalled.append(stall)
     for stall in stalled:
         err.print(f"[red]{stall.name} stopped at event {stall.position} ({stall.event_type}): {stall.error}. "
-                  "It stays there, and resumes by itself once the event can be applied.[/red]")
+                  "It stays there, and resumes by itself once the event can be applied.[/red]", soft_wrap=True)
     system.close()
     raise typer.Exit(1 if stalled else 0)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -49,6 +50,31 @@ class Api:
 
     def start_projector(self) -> None:
         self.projector = _start(["projector"], self.env, f"{self.name}-projector.log")
+
+    def sql(self, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement on the server's database, as an operator (or a fault) would, behind its back."""
+        if self.database_url.startswith("sqlite"):
+            conn = sqlite3.connect(self.database_url[len("sqlite:///"):], timeout=30)
+            try:
+                rows = conn.execute(statement.replace("%s", "?"), params).fetchall()
+                conn.commit()
+                return rows
+            finally:
+                conn.close()
+        import psycopg
+
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            cursor = conn.execute(statement, params or None)
+            return cursor.fetchall() if cursor.description else []
+
+    @property
+    def serve_log(self) -> Path:
+        return LOG_DIR / f"{self.name}-serve.log"
+
+    @property
+    def projector_log(self) -> Path:
+        """The log of the process that runs this API's projections (its own, when embedded)."""
+        return LOG_DIR / f"{self.name}-{'serve' if self.projector is None else 'projector'}.log"
 
     def token(self, role: str, subject: str = "tester", **scope: str | None) -> str:
         return issue_token(SECRET, role, subject, 3600, **scope)
