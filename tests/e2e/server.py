@@ -51,6 +51,21 @@ class Api:
     def start_projector(self) -> None:
         self.projector = _start(["projector"], self.env, f"{self.name}-projector.log")
 
+    def freeze_projections(self) -> None:
+        """Nothing more gets projected: the projector process stopped (PostgreSQL), or the embedded
+        projector unable to move (SQLite: its tracking table refuses every update)."""
+        if self.projector is not None:
+            self.stop_projector()
+        else:
+            self.sql("CREATE TRIGGER frozen BEFORE UPDATE ON projection_tracking"
+                     " BEGIN SELECT RAISE(ABORT, 'frozen'); END")
+
+    def thaw_projections(self) -> None:
+        if self.database_url.startswith("sqlite"):
+            self.sql("DROP TRIGGER frozen")
+        else:
+            self.start_projector()
+
     def sql(self, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Run one statement on the server's database, as an operator (or a fault) would, behind its back."""
         if self.database_url.startswith("sqlite"):
@@ -160,3 +175,19 @@ def running_api(database_url: str, broker_url: str = "memory://", name: str = "a
                 p.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+@contextmanager
+def running_on(backend: str, tmp_path_factory: Any, name: str, extra_env: dict[str, str] | None = None) -> Iterator[Api]:
+    """An API on a fresh database of ``backend``: "sqlite" (embedded, a file in a temporary folder) or
+    "postgres" (a new database, a projector process, Redis as broker)."""
+    from tests.services import fresh_postgres_database, postgres_admin_url, redis_url
+
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp(name) / "farmgate.db"
+        with running_api(f"sqlite:///{path}", name=f"{name}-sqlite", extra_env=extra_env) as server:
+            yield server
+    else:
+        with fresh_postgres_database(postgres_admin_url()) as url, \
+                running_api(url, broker_url=redis_url(), name=f"{name}-postgres", extra_env=extra_env) as server:
+            yield server

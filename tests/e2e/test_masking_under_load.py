@@ -17,9 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.server import Api, running_api
+from tests.e2e.server import Api, running_on
 from tests.e2e.test_households_api import REGISTER, registration
-from tests.services import fresh_postgres_database, postgres_admin_url, redis_url
 
 HOUSEHOLDS = "{ households(first: 5) { totalCount edges { node { id name } } } }"
 RAW_WORDS = ("household_directory", "no such table", "does not exist", "relation", "Traceback")
@@ -28,14 +27,8 @@ RAW_WORDS = ("household_directory", "no such table", "does not exist", "relation
 @pytest.fixture(params=["sqlite", "postgres"])
 def broken(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     wait = {"FARMGATE_PROJECTION_WAIT_SECONDS": "2"}
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("masking") / "farmgate.db"
-        with running_api(f"sqlite:///{path}", name="masking-sqlite", extra_env=wait) as server:
-            yield server
-    else:
-        with fresh_postgres_database(postgres_admin_url()) as url, \
-                running_api(url, broker_url=redis_url(), name="masking-postgres", extra_env=wait) as server:
-            yield server
+    with running_on(request.param, tmp_path_factory, "masking", extra_env=wait) as server:
+        yield server
 
 
 def test_a_failing_request_concurrent_with_a_slow_one_never_shows_the_raw_message(broken: Api, personal_data) -> None:
@@ -43,10 +36,7 @@ def test_a_failing_request_concurrent_with_a_slow_one_never_shows_the_raw_messag
     admin = api.token("ADMIN", "root")
     assert api.data(REGISTER, {"input": registration(personal_data)}, admin)["registerHousehold"]["household"]
     # Freeze the projector (mutations then wait their full bound) and break the household directory.
-    if api.projector is not None:
-        api.stop_projector()
-    else:
-        api.sql("CREATE TRIGGER frozen BEFORE UPDATE ON projection_tracking BEGIN SELECT RAISE(ABORT, 'frozen'); END")
+    api.freeze_projections()
     api.sql("DROP TABLE household_directory_v1")
 
     bodies: list[tuple[str, dict[str, Any]]] = []

@@ -12,11 +12,10 @@ import pytest
 
 from tests.e2e import export_steps
 from tests.e2e.order_steps import ORDER, a_seller, buyer, confirm, place
-from tests.e2e.server import Api, running_api
+from tests.e2e.server import Api, running_on
 from tests.e2e.test_catalog_api import listing_input
 from tests.e2e.test_households_api import registration
 from tests.e2e.test_webhooks import wait_until
-from tests.services import fresh_postgres_database, postgres_admin_url, redis_url
 
 ERRORS = "userErrors { field code message }"
 PLACE = f"""mutation($input: PlaceOrderInput!) {{ placeOrder(input: $input) {{
@@ -37,28 +36,8 @@ BY_NUMBER = "query($number: String!) { orderByNumber(number: $number) { id numbe
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     wait = {"FARMGATE_PROJECTION_WAIT_SECONDS": "1"}
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("behind") / "farmgate.db"
-        with running_api(f"sqlite:///{path}", name="behind-sqlite", extra_env=wait) as server:
-            yield server
-    else:
-        with fresh_postgres_database(postgres_admin_url()) as url, \
-                running_api(url, broker_url=redis_url(), name="behind-postgres", extra_env=wait) as server:
-            yield server
-
-
-def stop_projections(api: Api) -> None:
-    if api.projector is not None:
-        api.stop_projector()
-    else:
-        api.sql("CREATE TRIGGER frozen BEFORE UPDATE ON projection_tracking BEGIN SELECT RAISE(ABORT, 'frozen'); END")
-
-
-def start_projections(api: Api) -> None:
-    if api.database_url.startswith("sqlite"):
-        api.sql("DROP TRIGGER frozen")
-    else:
-        api.start_projector()
+    with running_on(request.param, tmp_path_factory, "behind", extra_env=wait) as server:
+        yield server
 
 
 def written(api: Api, query: str, data: dict[str, Any], token: str, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -80,7 +59,7 @@ def test_every_mutation_says_what_it_wrote_while_the_projector_is_stopped(api: A
     confirmed_before = place(api, postmart, personal_data, [(seller["listing"]["id"], 1)])
     confirm(api, postmart, confirmed_before["id"])
 
-    stop_projections(api)
+    api.freeze_projections()
     try:
         order, behind = written(api, PLACE, {"lines": [{"listingId": seller["listing"]["id"], "quantity": 2}],
                                              "buyer": buyer(personal_data), "paymentMethod": "CASH_ON_DELIVERY"},
@@ -107,7 +86,7 @@ def test_every_mutation_says_what_it_wrote_while_the_projector_is_stopped(api: A
         partner, _ = written(api, PARTNER, {"name": "Praha Fresh", "country": "CZ"}, admin, "registerExportPartner")
         assert partner["partner"] is None and partner["partnerId"]
     finally:
-        start_projections(api)
+        api.thaw_projections()
 
     # Once the projector runs again, everything the client was told about is there, as told.
     shown = wait_until(lambda: api.data(ORDER, {"id": order["orderId"]}, postmart)["order"],
