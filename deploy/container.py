@@ -18,7 +18,8 @@ from farmgate.core.projections.exports import ExportQueries
 from farmgate.core.projections.households import HouseholdQueries
 from farmgate.core.projections.orders import OrderQueries
 from farmgate.core.projections.registry import all_projections
-from farmgate.core.projections.runner import FollowerState, Projector, followers_state
+from farmgate.core.projections.runner import Projector
+from farmgate.core.projections.status import FollowerState, followers_state
 from farmgate.core.projections.webhook_outbox import WebhookDeliveries
 from farmgate.deploy.settings import Settings
 

@@ -40,50 +40,6 @@ class Lag:
         return max(0, self.head - self.position)
 
 
-@dataclass(frozen=True)
-class FollowerState:
-    """Where one follower of the log stands: its position, how far behind the head (in events and in
-    seconds since the oldest event it has not applied was recorded), and its stall if it has one."""
-
-    name: str
-    kind: str  # "projection" or "process step"
-    position: int
-    head: int
-    lag_seconds: float
-    stall: Stall | None
-
-    @property
-    def lag_events(self) -> int:
-        return max(0, self.head - self.position)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "position": self.position, "head": self.head,
-                "lagEvents": self.lag_events, "lagSeconds": round(self.lag_seconds, 3),
-                "stalled": None if self.stall is None else self.stall.as_dict()}
-
-
-def followers_state(app: Farmgate, store: ReadStore, names: Sequence[tuple[str, str, str]],
-                    stalls: StallRecords) -> list[FollowerState]:
-    """The state of followers given as (name shown, tracking name, kind), from one read of the
-    tracking rows and stalls and one event read per distinct position behind the head."""
-    head = int(app.recorder.max_notification_id() or 0)
-    tracked = {r["name"]: int(r["position"]) for r in store.query("SELECT name, position FROM projection_tracking")}
-    stalled = stalls.all()
-    now = utc_now()
-    recorded_after: dict[int, float] = {}
-    for position in {tracked.get(tracking, 0) for _, tracking, _ in names}:
-        if position < head:
-            [oldest] = app.recorder.select_notifications(start=position + 1, limit=1) or [None]
-            if oldest is not None:
-                timestamp = app.mapper.to_domain_event(oldest).timestamp
-                recorded_after[position] = max(0.0, (now - timestamp).total_seconds())
-    return [
-        FollowerState(shown, kind, tracked.get(tracking, 0), head, recorded_after.get(tracked.get(tracking, 0), 0.0),
-                      stalled.get(tracking))
-        for shown, tracking, kind in names
-    ]
-
-
 class Projector:
     def __init__(
         self,

@@ -1,5 +1,6 @@
-"""Projections apply each event exactly once: a failed batch leaves nothing behind, a killed
-projector resumes where it stopped, and two projector processes never double-apply."""
+"""Projections apply each event exactly once: an event a handler fails on stops its projection there
+(nothing of it applied) until it can be applied, a killed projector resumes where it stopped, and two
+projector processes never double-apply."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from farmgate.core.projections.households import HouseholdDirectory
 from farmgate.deploy.container import System, build_system
