@@ -104,6 +104,8 @@ class Claim:
 
 
 class IdempotencyStore:
+    """The keys' rows in the read store: claim (with a lease), complete, release, purge."""
+
     def __init__(self, store: ReadStore, clock: Clock = utc_now, lease_seconds: float = DEFAULT_LEASE_SECONDS):
         self.store = store
         self.clock = clock

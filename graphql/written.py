@@ -25,6 +25,8 @@ def _written(outcome: Outcome | None, name: str, type_name: str) -> strawberry.I
 
 @strawberry.type
 class Written:
+    """The base of the mixins: the command's Outcome (None when the mutation was refused before it ran)."""
+
     outcome: strawberry.Private[Outcome | None] = None
 
 

@@ -44,6 +44,8 @@ class RequestAlreadyCommitted(Exception):
 
 
 class IdempotentRequest(FarmAggregate):
+    """One keyed request's commit: created by the save that records its command (see the module)."""
+
     class Committed(FarmAggregate.Created):
         #: [{"stream": "Order", "id": "<uuid>", "version": 1}, …], in the order they were saved
         changes: list[dict[str, Any]]
