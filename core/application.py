@@ -10,7 +10,8 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import parse_qsl
@@ -25,6 +26,9 @@ from farmgate.core.domain.aggregate import FarmAggregate
 from farmgate.core.domain.errors import Conflict, NotFound
 from farmgate.core.domain.export_order import ExportOrder
 from farmgate.core.domain.household import HouseholdCodeSequence
+from farmgate.core.domain.idempotent_request import (
+    IdempotentRequest, RequestAlreadyCommitted, changes_of, idempotent_request_id,
+)
 from farmgate.core.domain.provenance import world_clock
 from farmgate.core.domain.listing import Listing
 from farmgate.core.domain.order_number import OrderNumberSequence
@@ -76,10 +80,45 @@ class Farmgate(HouseholdCommands, ExportCommands, WebhookCommands, CatalogComman
         return factory
 
     def save(self, *aggregates: Any, **kwargs: Any) -> Any:
-        recordings = super().save(*aggregates, **kwargs)
+        """Save atomically; inside ``idempotent(digest)``, with the IdempotentRequest record of what
+        was changed, so the record exists exactly when the command's events do. If another attempt
+        of the request committed first, RequestAlreadyCommitted (never a second commit)."""
+        digest = getattr(self._saved, "request", None)
+        first_of_request = False
+        if digest is not None and (changes := changes_of(aggregates)):
+            if getattr(self._saved, "request_saved", False):
+                record = self.load(IdempotentRequest, idempotent_request_id(digest))
+                record.commit_more(changes)
+            else:
+                record, first_of_request = IdempotentRequest.commit(digest, changes), True
+            aggregates = (*aggregates, record)
+        try:
+            recordings = super().save(*aggregates, **kwargs)
+        except IntegrityError:
+            if first_of_request and self.exists(idempotent_request_id(digest)):
+                raise RequestAlreadyCommitted(digest) from None
+            raise
+        if first_of_request:
+            self._saved.request_saved = True
         if recordings:
             self._saved.position = max(r.notification.id for r in recordings)
         return recordings
+
+    @contextmanager
+    def idempotent(self, request_digest: str | None) -> Iterator[None]:
+        """Commands run inside record their saves as the request ``request_digest`` (this thread)."""
+        self._saved.request, self._saved.request_saved = request_digest, False
+        try:
+            yield
+        finally:
+            self._saved.request, self._saved.request_saved = None, False
+
+    def committed_request(self, request_digest: str) -> IdempotentRequest | None:
+        """What the request committed, if it did (from the event store: it survives any crash)."""
+        try:
+            return self.load(IdempotentRequest, idempotent_request_id(request_digest))
+        except NotFound:
+            return None
 
     def last_saved_position(self) -> int:
         """Notification id of the newest event saved by this thread (read-your-writes)."""

@@ -6,6 +6,7 @@ Projections, the idempotency table and other read models write here. SQL is writ
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -122,5 +123,16 @@ class ReadStore:
         """Row lock for a read-then-write in one transaction (SQLite's writer lock already serialises)."""
         return " FOR UPDATE" if self.dialect == "postgres" else ""
 
-    def ping(self) -> bool:
-        return self.query_one("SELECT 1 AS ok") is not None
+    def ping(self, timeout: float = 1.0) -> bool:
+        """Whether the database answers ``SELECT 1``. On PostgreSQL over a connection of its own
+        (not the pool, which waits and retries), with short connect and statement timeouts: a
+        health check must answer about the database, not wait for it."""
+        if self.dialect != "postgres":
+            return self.query_one("SELECT 1 AS ok") is not None
+        import psycopg
+
+        kwargs = {k: v for k, v in self._datastore.pool.kwargs.items() if k != "row_factory"}
+        # libpq's (and psycopg's) connect timeout is whole seconds, at least 2: the caller bounds the wait.
+        with psycopg.connect(**kwargs, connect_timeout=max(2, math.ceil(timeout)),
+                             options=f"-c statement_timeout={int(timeout * 1000)}") as conn:
+            return conn.execute("SELECT 1").fetchone() is not None

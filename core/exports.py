@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from farmgate.core.domain.errors import AlreadyExists
-from farmgate.core.domain.export_order import CANCELLED, ExportOrder, export_order_id_for
+from farmgate.core.domain.export_order import CANCELLED, ExportOrder, export_order_id_for, export_reference
 from farmgate.core.domain.export_partner import ExportPartner
 from farmgate.core.domain.export_sla import DEFAULT_AT_RISK_SHARE, assess_sla
 from farmgate.core.domain.household import Household
@@ -57,10 +57,11 @@ class ExportCommands:
         created_by: str | None = None,
     ) -> UUID:
         """Open an export order; ``created_by`` is the marketplace creating it (None for an admin)."""
+        checked_reference = export_reference(reference)
 
         def command() -> UUID:
             self.load(ExportPartner, partner_id, ["input", "partnerId"])
-            if self.exists(export_order_id_for(created_by, partner_id, reference.strip())):
+            if self.exists(export_order_id_for(created_by, partner_id, checked_reference)):
                 raise AlreadyExists("An export order with this reference already exists for this partner",
                                     ["input", "reference"])
             order = ExportOrder.open(

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from farmgate.core.domain.canonical_text import canonical_code
 from farmgate.core.domain.contact import check_national_id, mask_reference, normalise_phone
 from farmgate.core.domain.errors import AlreadyExists, InvalidInput
 from farmgate.core.domain.household import Household, HouseholdCodeSequence, household_id_for
@@ -81,7 +82,7 @@ class HouseholdCommands:
         return self.retrying(command)
 
     def link_payment_account(self: Farmgate, household_id: UUID, kind: str, provider: str, reference: str) -> UUID:
-        reference = reference.replace(" ", "")
+        reference = canonical_code(reference, ["input", "reference"]).replace(" ", "")
         if not _REFERENCE.match(reference):
             raise InvalidInput("reference must be 4 to 34 letters, digits or dashes", ["input", "reference"])
 

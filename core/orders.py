@@ -103,6 +103,10 @@ class OrderCommands:
 
         return self.retrying(command, "this order's listings")
 
+    def order_number(self: Farmgate, order_id: UUID) -> str:
+        """The number an order was placed with, from the event store (a read model may lag)."""
+        return self.load(Order, order_id, ["input", "orderId"]).number
+
     def _change_order(self: Farmgate, order_id: UUID, change: Callable[[Order], None]) -> UUID:
         def command() -> UUID:
             order = self.load(Order, order_id, ORDER_FIELD)

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from farmgate.deploy.settings import Settings, SettingsError
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help="farmgate: the commerce core for farming households")
-projections_cli = typer.Typer(no_args_is_help=True, help="Read models: rebuild from the event log")
+projections_cli = typer.Typer(no_args_is_help=True, help="Read models: their status, and rebuilding them from the event log")
 cli.add_typer(projections_cli, name="projections")
 err = Console(stderr=True)
 
@@ -107,7 +107,8 @@ def schema() -> None:
 
 @projections_cli.command("rebuild")
 def rebuild(name: Optional[str] = typer.Argument(None), all_: bool = typer.Option(False, "--all")) -> None:
-    """Drop and rebuild read models from the event log, with progress."""
+    """Drop and rebuild read models from the event log, with progress. A projection that stops at
+    an event it cannot apply is reported (exit code 1) and left stalled there; the others go on."""
     from farmgate.core.projections.registry import all_projections, projection_named
     from farmgate.deploy.processes import boot
 
@@ -121,6 +122,7 @@ def rebuild(name: Optional[str] = typer.Argument(None), all_: bool = typer.Optio
         raise typer.Exit(2) from None
     system = boot(_settings())
     head = system.projector.head()
+    stalled = []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err) as progress:
         for projection in chosen:
@@ -129,8 +131,39 @@ def rebuild(name: Optional[str] = typer.Argument(None), all_: bool = typer.Optio
             system.projector.reset(live)
             while system.projector.run_projection_once(live):
                 progress.update(task, completed=system.projector.position(live))
-            progress.update(task, completed=max(head, 1))
+            stall = system.projector.stall_of(live)
+            if stall is None:
+                progress.update(task, completed=max(head, 1))
+            else:
+                stalled.append(stall)
+    for stall in stalled:
+        err.print(f"[red]{stall.name} stopped at event {stall.position} ({stall.event_type}): {stall.error}. "
+                  "It stays there, and resumes by itself once the event can be applied.[/red]", soft_wrap=True)
     system.close()
+    raise typer.Exit(1 if stalled else 0)
+
+
+@projections_cli.command("status")
+def status() -> None:
+    """Each projection's and process step's position, lag and error; exit code 1 if any is stalled."""
+    from rich.table import Table
+
+    from farmgate.deploy.processes import boot
+
+    system = boot(_settings())
+    try:
+        states = system.followers()
+    finally:
+        system.close()
+    table = Table("name", "kind", "position", "lag (events)", "lag (seconds)", "error")
+    for state in states:
+        error = "" if state.stall is None else (
+            f"stalled at {state.stall.position} ({state.stall.event_type}) since {state.stall.since}: "
+            f"{state.stall.error}; {state.stall.attempts} attempts")
+        table.add_row(state.name, state.kind, str(state.position), str(state.lag_events),
+                      f"{state.lag_seconds:.1f}", error)
+    Console(width=220).print(table)
+    raise typer.Exit(1 if any(state.stall for state in states) else 0)
 
 
 @cli.command("import-households")

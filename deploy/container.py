@@ -19,6 +19,7 @@ from farmgate.core.projections.households import HouseholdQueries
 from farmgate.core.projections.orders import OrderQueries
 from farmgate.core.projections.registry import all_projections
 from farmgate.core.projections.runner import Projector
+from farmgate.core.projections.status import FollowerState, followers_state
 from farmgate.core.projections.webhook_outbox import WebhookDeliveries
 from farmgate.core.webhook_destinations import DestinationPolicy, FileResolver, system_resolver
 from farmgate.deploy.settings import Settings
@@ -38,6 +39,12 @@ class System:
     webhooks: WebhookDeliveries
     orders: OrderQueries
     claims: ClaimQueries
+
+    def followers(self) -> list[FollowerState]:
+        """Every projection's and process step's position, lag and stall (one read of each kind)."""
+        names = [(p.name, p.tracking_name, "projection") for p in self.projector.projections]
+        names += [(p.tracking_name, p.tracking_name, "process step") for p in self.policies.policies]
+        return followers_state(self.app, self.store, names, self.projector.stalls)
 
     def catch_up(self) -> None:
         """Run every process step and apply every recorded event to every read model (tests, CLI)."""
@@ -91,7 +98,7 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
     projector = Projector(app, store, all_projections(), batch_size=settings.projector_batch_size,
                           throttle_seconds=settings.projector_throttle_ms / 1000)
     policies = PolicyRunner(app, store, all_policies())
-    idempotency = IdempotencyStore(store, clock=clock)
+    idempotency = IdempotencyStore(store, clock=clock, lease_seconds=settings.idempotency_lease_seconds)
     if create_tables:
         projector.create_tables()
         policies.create_tables()

@@ -82,7 +82,8 @@ class Settings(BaseSettings):
     # Keyed digest of national IDs: without it the digests cannot be recomputed from a leaked table.
     pii_pepper: SecretStr = SecretStr(DEVELOPMENT_PII_PEPPER)
     projection_wait_seconds: float = Field(5.0, ge=0)
-    readiness_max_lag: int = Field(1000, ge=0)
+    #: how long a keyed mutation's first attempt holds its idempotency key before a retry may take over
+    idempotency_lease_seconds: float = Field(10.0, gt=0, le=3600)
     projector_batch_size: int = Field(500, ge=1)
     #: pause between projector batches, to shed load on the database during a large backfill
     projector_throttle_ms: int = Field(0, ge=0)

@@ -1,11 +1,14 @@
 """The Starlette app: /graphql (POST, GET for queries, GraphiQL in development, WebSocket
-subscriptions), /healthz, /readyz and /metrics — behind the perimeter: request ids and metrics,
-CORS for the configured browser origins, and the request body limit."""
+subscriptions), /healthz, /readyz, /metrics and /projections — behind the perimeter: request ids
+and metrics, CORS for the configured browser origins, and the request body limit."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -16,13 +19,14 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.exceptions import HTTPException
 from strawberry.asgi import GraphQL
 
 from farmgate.graphql.auth import AuthenticationError, Principal, TokenVerifier
 from farmgate.graphql.context import Context
 from farmgate.graphql.graphiql import graphiql_page
 from farmgate.graphql.media_types import GRAPHQL_RESPONSE_JSON, request_error_status, wants_graphql_response_json
-from farmgate.graphql.observability import Metrics, RequestIdMiddleware
+from farmgate.graphql.observability import FollowerWatch, Metrics, RequestIdMiddleware
 from farmgate.graphql.request_limits import BodyLimit
 from farmgate.graphql.schema import schema
 
@@ -32,11 +36,49 @@ if TYPE_CHECKING:
 log = structlog.get_logger("farmgate.http")
 
 
+#: how deeply a request's JSON may nest: variables of this schema need a handful of levels
+MAX_JSON_DEPTH = 32
+
+
+def _json_depth_within(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests at most ``limit`` arrays/objects deep (iteratively: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return False
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return True
+
+
 class FarmgateGraphQL(GraphQL):
     def __init__(self, system: System, verifier: TokenVerifier, **kwargs: Any):
         super().__init__(schema, **kwargs)
         self.system = system
         self.verifier = verifier
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A request's JSON (the body, or GET's ``variables``), or HTTP 400 saying what is wrong with
+        it: not UTF-8 (RFC 8259 §8.1), not JSON, nested too deeply, not an object (or a batch's
+        list), or text with unpaired surrogates (RFC 8259 §8.2), which no database can store."""
+        try:
+            text = data.decode("utf-8") if isinstance(data, bytes) else data
+        except UnicodeDecodeError:
+            raise HTTPException(400, "The request body is not valid UTF-8") from None
+        try:
+            value = json.loads(text)
+        except RecursionError:
+            raise HTTPException(400, "The request's JSON is nested too deeply") from None
+        if not isinstance(value, (dict, list)):
+            raise HTTPException(400, "The request's JSON must be an object")
+        if not _json_depth_within(value, MAX_JSON_DEPTH):
+            raise HTTPException(400, f"The request's JSON is nested more than {MAX_JSON_DEPTH} levels deep")
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise HTTPException(400, "The request's JSON holds unpaired surrogate escapes (\\uD800…)") from None
+        return value
 
     def authenticate(self, header: str) -> tuple[Principal | None, str | None]:
         """The principal of an 'Authorization: Bearer <token>' value, or why there is none."""
@@ -125,9 +167,14 @@ async def _close_at_expiry(websocket: Any, expires_at: float) -> None:
         log.debug("websocket_already_closed")
 
 
+#: how long /readyz waits for the database before it says the database is unreachable
+READINESS_TIMEOUT_SECONDS = 1.5
+
+
 def create_app(system: System) -> Any:
     settings = system.settings
-    metrics = Metrics(system)
+    watch = FollowerWatch(system.followers)
+    metrics = Metrics(watch)
     development = not settings.is_production
     graphql_app = FarmgateGraphQL(system, TokenVerifier.from_settings(settings),
                                   graphql_ide="graphiql" if development else None,
@@ -138,20 +185,35 @@ def create_app(system: System) -> Any:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
+        """Ready when this process's database answers, within READINESS_TIMEOUT_SECONDS. Projection
+        lag and stalls are not this process's to answer for (a stalled projection or a rebuild
+        must not take every API process out at once): they are on /metrics and /projections."""
         try:
-            lags = await run_in_threadpool(system.projector.lags)
-        except Exception:
+            await asyncio.wait_for(run_in_threadpool(system.store.ping, READINESS_TIMEOUT_SECONDS),
+                                   READINESS_TIMEOUT_SECONDS)
+        except Exception:  # noqa: BLE001 - unreachable, refused, timed out: not ready, whatever the cause
             log.warning("readiness_database_unreachable")
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-        behind = {lag.projection: lag.events for lag in lags}
-        worst = max(behind.values(), default=0)
-        ready = worst <= settings.readiness_max_lag
-        return JSONResponse({"status": "ready" if ready else "lagging", "database": "ok", "projectionLag": behind},
-                            status_code=200 if ready else 503)
+        return JSONResponse({"status": "ready", "database": "ok"})
 
     async def metrics_endpoint(_: Request) -> Response:
-        body = await run_in_threadpool(generate_latest, metrics.registry)
-        return Response(body, media_type=CONTENT_TYPE_LATEST)
+        # In the event loop on purpose: the collectors read memory only, and a thread pool busy with
+        # requests waiting on a dead database must not hold up the scrape.
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    async def projections(_: Request) -> Response:
+        """Each projection's and process step's position, lag and stall, as last read."""
+        age = watch.age_seconds()
+        return JSONResponse({"observedSecondsAgo": None if age is None else round(age, 3),
+                             "followers": [state.as_dict() for state in watch.states]})
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        watch.start()
+        try:
+            yield
+        finally:
+            watch.stop()
 
     app = Starlette(
         routes=[
@@ -160,7 +222,9 @@ def create_app(system: System) -> Any:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            Route("/projections", projections),
         ],
+        lifespan=lifespan,
     )
     app.state.system = system
     # Browsers on the configured origins may call the API; the token travels in a header, never a

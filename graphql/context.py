@@ -24,6 +24,8 @@ class Context:
     connection_params: dict[str, Any] | None = None
     #: the WebSocket of a subscription connection (None over HTTP)
     websocket: Any = None
+    #: set when a mutation's write was not yet in every read model: {"position": …, "projections": […]}
+    read_model_behind: dict[str, Any] | None = None
 
     def require_principal(self) -> Principal:
         """The caller; UNAUTHENTICATED without a valid token, or once the token has expired (a
@@ -33,6 +35,12 @@ class Context:
         if self.principal.expired():
             raise unauthenticated("Your token expired: connect again with a new one")
         return self.principal
+
+    def note_read_model_behind(self, position: int, projections: list[str]) -> None:
+        """A write at log ``position`` is not yet in ``projections`` (several mutations: the union)."""
+        seen = self.read_model_behind or {"position": 0, "projections": []}
+        self.read_model_behind = {"position": max(seen["position"], position),
+                                  "projections": sorted({*seen["projections"], *projections})}
 
     def loader(self, name: str, factory: Any) -> Any:
         """A DataLoader made once per request, never shared between requests."""

@@ -1,16 +1,35 @@
-"""Errors the client sees: coded GraphQL errors for auth and limits, masked internal faults."""
+"""Errors the client sees: coded GraphQL errors for what the client did, masked internal faults.
+
+Every error leaves with an ``extensions.code``. What the client sent that GraphQL itself refuses is
+coded by the stage that refused it: ``GRAPHQL_PARSE_FAILED`` (the document), ``GRAPHQL_VALIDATION_FAILED``
+(against the schema), ``BAD_USER_INPUT`` (variables that do not coerce, an unknown operation name,
+with graphql-core's own message) and ``LIMIT_EXCEEDED`` (token, depth and alias limits). Those are
+answers, logged at debug. Anything else not coded by us is an internal fault: the client gets
+"Internal error (request <id>)", the log gets the fault with the request id.
+
+The extension is built per request (strawberry calls the class): an instance shared between
+requests would mask the result of whichever request started last.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import structlog
-from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
+from graphql import ASTValidationRule, GraphQLError, GraphQLSyntaxError, ValidationContext
+from strawberry.extensions import AddValidationRules, MaskErrors
 
 log = structlog.get_logger("farmgate.graphql")
 
-CLIENT_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT", "LIMIT_EXCEEDED", "NOT_FOUND"}
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+BAD_USER_INPUT = "BAD_USER_INPUT"
+LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+CLIENT_CODES = {"UNAUTHENTICATED", "FORBIDDEN", BAD_USER_INPUT, LIMIT_EXCEEDED, "NOT_FOUND", PARSE_FAILED,
+                VALIDATION_FAILED}
+#: graphql-core's words when a parser limit (MaxTokensLimiter's ``max_tokens``, nesting) stops it
+_PARSER_LIMIT = "Parsing aborted."
 
 
 class CodedError(Exception):
@@ -29,21 +48,83 @@ def unauthenticated(message: str = "Authentication required: send Authorization:
     return CodedError(message, "UNAUTHENTICATED")
 
 
+def code_of(error: GraphQLError) -> str | None:
+    """The error's ``extensions.code``, or its original exception's."""
+    code = (error.extensions or {}).get("code")
+    if code is None and error.original_error is not None:
+        code = (getattr(error.original_error, "extensions", None) or {}).get("code")
+    return code
+
+
 def is_client_error(error: GraphQLError) -> bool:
-    original = error.original_error
-    if original is None:
-        return True  # parse/validation errors: about the query the client sent
-    if isinstance(original, CodedError):
-        return True
-    extensions = getattr(original, "extensions", None) or {}
-    return extensions.get("code") in CLIENT_CODES
+    return code_of(error) in CLIENT_CODES
+
+
+def _with_code(error: GraphQLError, code: str) -> None:
+    if code_of(error) is None:
+        error.extensions = {**(error.extensions or {}), "code": code}
+
+
+class _LimitContext:
+    """A validation context whose reported errors are coded LIMIT_EXCEEDED (see ``limit_rules``)."""
+
+    def __init__(self, context: ValidationContext):
+        self._context = context
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
+
+    def report_error(self, error: GraphQLError) -> None:
+        _with_code(error, LIMIT_EXCEEDED)
+        self._context.report_error(error)
+
+
+def limit_rules(*limiters: AddValidationRules) -> tuple[type[ASTValidationRule], ...]:
+    """The validation rules of strawberry's limiter extensions (depth, aliases), made once so
+    ``ValidationCache`` (keyed by the rules) keeps hitting, and reporting LIMIT_EXCEEDED."""
+
+    def coded(rule: type[ASTValidationRule]) -> type[ASTValidationRule]:
+        class Limit(rule):  # type: ignore[valid-type, misc]
+            def __init__(self, context: ValidationContext):
+                super().__init__(_LimitContext(context))  # type: ignore[arg-type]
+
+        Limit.__name__ = f"Limit{rule.__name__}"
+        return Limit
+
+    return tuple(coded(rule) for limiter in limiters for rule in limiter.validation_rules)
 
 
 class MaskInternalErrors(MaskErrors):
-    """Internal faults become one masked message carrying the request id; the fault is logged."""
+    """Codes what the client got wrong by the stage that refused it; masks and logs the rest.
+
+    Pass the class (not an instance) to the schema: one instance per request."""
 
     def __init__(self) -> None:
-        super().__init__(should_mask_error=lambda e: not is_client_error(e), error_message="Internal error")
+        super().__init__(should_mask_error=self._is_internal, error_message="Internal error")
+        self._stage = "parse"
+
+    def on_validate(self) -> Iterator[None]:
+        self._stage = "validate"
+        yield
+
+    def on_execute(self) -> Iterator[None]:
+        self._stage = "execute"
+        yield
+
+    def _is_internal(self, error: GraphQLError) -> bool:
+        """Codes ``error`` by the stage it came from (MaskErrors asks this of every error)."""
+        from_graphql = error.original_error is None or isinstance(error.original_error, GraphQLError)
+        if self._stage == "parse" and isinstance(error, GraphQLSyntaxError):
+            _with_code(error, LIMIT_EXCEEDED if _PARSER_LIMIT in error.message else PARSE_FAILED)
+        elif self._stage == "validate" and error.original_error is None:
+            _with_code(error, VALIDATION_FAILED)
+        elif self._stage == "execute" and error.path is None and from_graphql:
+            # Before any field ran: the request's variables or operation name, as graphql-core says.
+            _with_code(error, BAD_USER_INPUT)
+        if is_client_error(error):
+            log.debug("graphql_client_error", code=code_of(error), path=error.path)
+            return False
+        return True
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         request_id = structlog.contextvars.get_contextvars().get("request_id")
@@ -51,7 +132,7 @@ class MaskInternalErrors(MaskErrors):
         log.error(
             "graphql_internal_error",
             path=list(error.path or []),
-            error_type=type(original).__name__ if original else None,
+            error_type=type(original).__name__ if original else type(error).__name__,
             exc_info=(type(original), original, original.__traceback__) if original else None,
         )
         extensions: dict[str, Any] = {"code": "INTERNAL", "requestId": request_id}

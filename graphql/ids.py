@@ -18,6 +18,9 @@ def _b64decode(text: str) -> str | None:
         return None
 
 
+_CURSOR_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
 def from_global_id(global_id: str) -> tuple[str, str] | None:
     decoded = _b64decode(global_id)
     if decoded is None or ":" not in decoded:
@@ -42,8 +45,13 @@ def encode_cursor(kind: str, position: int | str) -> str:
 
 
 def decode_cursor(cursor: str, kind: str) -> str | None:
+    """What ``encode_cursor(kind, …)`` encoded, or None for anything else: only the exact
+    unpadded URL-safe base64 we write (no padding, no stray characters, no other list's prefix)."""
+    if not cursor or len(cursor) > 200 or not set(cursor) <= _CURSOR_ALPHABET:
+        return None
     decoded = _b64decode(cursor)
     prefix = f"cursor:{kind}:"
     if decoded is None or not decoded.startswith(prefix):
         return None
-    return decoded[len(prefix):]
+    position = decoded[len(prefix):]
+    return position if encode_cursor(kind, position) == cursor else None

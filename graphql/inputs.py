@@ -9,7 +9,9 @@ from typing import Any
 
 import strawberry
 
+from farmgate.core.domain.canonical_text import canonical_code, canonical_text
 from farmgate.core.domain.errors import InvalidInput
+from farmgate.graphql.errors import CodedError
 
 
 def given(value: Any) -> Any:
@@ -30,6 +32,19 @@ def plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return value
+
+
+def text_argument(value: str | None, argument: str, *, code: bool = False) -> str | None:
+    """A query's free-text (``code``: identifier) argument made canonical by the domain's rule, so
+    both backends look up the same thing; None when left out. Text the rule refuses (control or
+    bidi characters…) is the client's error: BAD_USER_INPUT naming the argument."""
+    value = given(value)
+    if value is None:
+        return None
+    try:
+        return canonical_code(value, [argument]) if code else canonical_text(value, [argument])
+    except InvalidInput as error:
+        raise CodedError(error.message, "BAD_USER_INPUT") from None
 
 
 def aware(value: datetime, field: list[str]) -> datetime:

@@ -1,10 +1,16 @@
-"""Relay connection arguments: default 20, at most 100 (more is a GraphQL error), opaque cursors."""
+"""Relay connection arguments: default 20, at most 100 (more is a GraphQL error), opaque cursors.
+
+Every connection decodes its ``after`` here, once: the cursor must be one we wrote for this list
+(``ids.decode_cursor``), holding the position shape the list uses (``canonical_text.cursor_position``:
+ASCII digits within BIGINT range); anything else is BAD_USER_INPUT before the database is asked."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from farmgate.core.domain.canonical_text import cursor_position
+from farmgate.core.domain.errors import InvalidInput
 from farmgate.graphql.errors import CodedError
 from farmgate.graphql.ids import decode_cursor, encode_cursor
 from farmgate.graphql.inputs import given
@@ -12,6 +18,8 @@ from farmgate.graphql.types import PageInfo
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
+#: lists whose position has more than one part ("rank:position" for the ranked listing search)
+POSITION_PARTS = {"listings": 2}
 
 
 @dataclass(frozen=True)
@@ -30,11 +38,7 @@ class Window:
 
     def after_position(self) -> int:
         """The numeric position a cursor stands for (0 before the first page)."""
-        if self.after is None:
-            return 0
-        if not self.after.isdigit():
-            raise CodedError("after is not a cursor of this list", "BAD_USER_INPUT")
-        return int(self.after)
+        return 0 if self.after is None else int(self.after)
 
     def cursor(self, position: int | str) -> str:
         return encode_cursor(self.kind, position)
@@ -66,4 +70,8 @@ def window(kind: str, first: int | None, after: str | None) -> Window:
         position = decode_cursor(after, kind)
         if position is None:
             raise CodedError("after is not a cursor of this list", "BAD_USER_INPUT")
+        try:
+            cursor_position(position, POSITION_PARTS.get(kind, 1), ["after"])
+        except InvalidInput as error:
+            raise CodedError(error.message, "BAD_USER_INPUT") from None
     return Window(kind, first, position)

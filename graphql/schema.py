@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import strawberry
-import structlog
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -24,7 +25,8 @@ from farmgate.graphql.claims.mutations import ClaimMutation
 from farmgate.graphql.claims.queries import ClaimQuery
 from farmgate.graphql.claims.scoped import claim_by_global_id
 from farmgate.graphql.claims.types import CompensationClaim
-from farmgate.graphql.errors import MaskInternalErrors, is_client_error
+from farmgate.graphql.consistency import ReadModelStatus
+from farmgate.graphql.errors import MaskInternalErrors, limit_rules
 from farmgate.graphql.exports.mutations import ExportMutation
 from farmgate.graphql.exports.queries import ExportQuery
 from farmgate.graphql.exports.scoped import export_order_by_global_id, export_partner_by_global_id
@@ -46,8 +48,6 @@ from farmgate.graphql.orders.types import Order, Shipment
 from farmgate.graphql.reference import ReferenceQuery
 from farmgate.graphql.schema_docs import document
 from farmgate.graphql.subscriptions import Subscription
-
-log = structlog.get_logger("farmgate.graphql")
 
 register_node("Household", household_by_global_id)
 register_node("Storefront", storefront_by_global_id)
@@ -71,28 +71,47 @@ NODE_TYPES: list[type] = [Household, Storefront, Listing, ExportPartner, ExportO
                          Order, Shipment, CompensationClaim]
 
 
+#: depth and alias limits, as validation rules made once (see ``errors.limit_rules``)
+LIMIT_RULES = limit_rules(QueryDepthLimiter(max_depth=12), MaxAliasesLimiter(max_alias_count=30))
+
+
+class ReportingParserCache(ParserCache):
+    """strawberry's ParserCache, but a document it cannot parse is left to strawberry's own parse,
+    which reports the error as the operation's (coded and masked like any other error): raised
+    from this hook, it would skip every extension's handling of the result."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+        except Exception:  # noqa: BLE001 - parsed again below the hook, where failures are reported
+            context.graphql_document = None
+        yield
+
+
 class FarmgateSchema(strawberry.Schema):
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
-        """Client errors are answers, not faults: logged at debug without the query text (which may
-        carry personal data). Internal faults are logged by MaskInternalErrors with the request id."""
-        for error in errors:
-            if is_client_error(error):
-                log.debug("graphql_client_error", code=(error.extensions or {}).get("code"), path=error.path)
+        """Nothing here: strawberry's default logs every error with the query text (which may carry
+        personal data). MaskInternalErrors codes each error, logs client errors at debug and
+        internal faults with the request id."""
 
 
 def build_schema() -> strawberry.Schema:
+    # Classes and factories, not instances: every request gets its own extensions (an instance
+    # shared between concurrent requests masks the wrong request's result). The caches they use
+    # live at module level in strawberry, so they are shared all the same.
     built = FarmgateSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=NODE_TYPES,
         extensions=[
-            MaskInternalErrors(),
-            QueryDepthLimiter(max_depth=12),
-            MaxAliasesLimiter(max_alias_count=30),
-            MaxTokensLimiter(max_token_count=4000),
-            ParserCache(maxsize=256),
-            ValidationCache(maxsize=256),
+            MaskInternalErrors,
+            ReadModelStatus,
+            lambda: AddValidationRules(list(LIMIT_RULES)),
+            lambda: MaxTokensLimiter(max_token_count=4000),
+            lambda: ReportingParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
             # After ValidationCache: it refuses what must not run (bad token, anonymous
             # introspection in production, over-budget cost) once the standard rules have passed.
             Perimeter,

@@ -21,7 +21,8 @@ from uuid import UUID, uuid4
 from farmgate.core.domain.aggregate import FarmAggregate
 from farmgate.core.domain.errors import InvalidInput, InvalidTransition
 from farmgate.core.domain.money import Money
-from farmgate.core.domain.text import required_text
+from farmgate.core.domain.canonical_text import canonical_text
+from farmgate.core.domain.text import optional_text, required_text
 
 KINDS = ("SPOILED", "LATE_DELIVERY", "DAMAGED", "LOST", "NOT_AS_DESCRIBED")
 CLAIMANTS = ("BUYER", "HOUSEHOLD")
@@ -34,14 +35,15 @@ _URI = re.compile(r"^(https|s3|ipfs|gs)://\S{3,2000}$")
 
 
 def checked_evidence(sha256: str, uri: str, description: str | None, field: list[str]) -> dict[str, Any]:
+    """One piece of evidence: its SHA-256 (hex, lower case), where it is kept, what it shows."""
     digest = sha256.strip().lower()
     if not _SHA256.match(digest):
         raise InvalidInput("sha256 must be 64 hexadecimal characters", field + ["sha256"])
-    if not _URI.match(uri.strip()):
+    uri = canonical_text(uri, field + ["uri"])
+    if not _URI.match(uri):
         raise InvalidInput("uri must be an https://, s3://, gs:// or ipfs:// address", field + ["uri"])
-    if description is not None and len(description) > 1000:
-        raise InvalidInput("description is longer than 1000 characters", field + ["description"])
-    return {"sha256": digest, "uri": uri.strip(), "description": description}
+    return {"sha256": digest, "uri": uri,
+            "description": optional_text(description, field + ["description"], 1000, multiline=True)}
 
 
 def liability_split(payout: Money, liability: list[dict[str, Any]]) -> dict[str, Money]:
@@ -173,7 +175,7 @@ class CompensationClaim(FarmAggregate):
             kind=kind,
             claimant=claimant,
             amount_claimed=amount_claimed.to_primitive(),
-            description=required_text(description, ["input", "description"], 4000),
+            description=required_text(description, ["input", "description"], 4000, multiline=True),
             respond_by=now + response_time,
         )
         for item in evidence:
@@ -264,14 +266,14 @@ class CompensationClaim(FarmAggregate):
             raise InvalidInput("recommendedPayout must be between zero and the amount claimed", payout_field + ["amount"])
         self._record(
             self.Assessed,
-            findings=required_text(findings, ["input", "findings"], 4000),
+            findings=required_text(findings, ["input", "findings"], 4000, multiline=True),
             liability=[{"party": s["party"], "basis_points": int(s["basis_points"])} for s in liability],
             recommended_payout=recommended_payout.to_primitive(),
         )
 
     def decide(self, outcome: str, payout: Money | None, reason: str) -> None:
         self._require(("ASSESSED",), "decided before it is assessed" if self.status == "OPEN" else "decided")
-        reason = required_text(reason, ["input", "reason"], 4000)
+        reason = required_text(reason, ["input", "reason"], 4000, multiline=True)
         if outcome == "APPROVED":
             field = ["input", "payout"]
             if payout is None:
@@ -317,7 +319,7 @@ class CompensationClaim(FarmAggregate):
 
     def withdraw(self, reason: str) -> None:
         self._require(("OPEN", "ASSESSED"), "withdrawn")
-        self._record(self.Withdrawn, reason=required_text(reason, ["input", "reason"], 4000))
+        self._record(self.Withdrawn, reason=required_text(reason, ["input", "reason"], 4000, multiline=True))
 
     def note_missed_deadline(self, now: datetime) -> bool:
         """Record the SLA breach once, if the claim is still undecided past respond_by."""

@@ -16,12 +16,13 @@ import re
 
 import phonenumbers
 
+from farmgate.core.domain.canonical_text import canonical_code
 from farmgate.core.domain.errors import InvalidInput
 from farmgate.core.domain.provinces import PROVINCES
 
-# What a person writes around the digits of a phone number; letters are refused rather than read as
-# a keypad's (libphonenumber would read "091234567a" as 0912345672).
-_PHONE_CHARACTERS = re.compile(r"^\+?[\d\s.\-()]+$")
+# What a person writes around the digits of a phone number (already folded to ASCII); letters are
+# refused rather than read as a keypad's (libphonenumber would read "091234567a" as 0912345672).
+_PHONE_CHARACTERS = re.compile(r"^\+?[0-9\s.\-()]+$")
 _MOBILE = {phonenumbers.PhoneNumberType.MOBILE}
 _MOBILE_OR_FIXED_LINE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE}
 _MOBILE_EXAMPLE = "Phone must be a Vietnamese mobile number, e.g. 0912345678 or +84912345678"
@@ -29,9 +30,11 @@ _CONTACT_EXAMPLE = "Phone must be a Vietnamese mobile or landline number, e.g. 0
 
 
 def check_national_id(value: str, field: list[str]) -> str:
-    """A CCCD is 12 digits, the first three the 2021 province code of registration of birth."""
-    digits = value.strip()
-    if not re.fullmatch(r"\d{12}", digits):
+    """A CCCD is 12 digits, the first three the 2021 province code of registration of birth.
+
+    Digits typed in any script are folded to ASCII first, so one citizen has one ID (and one digest)."""
+    digits = canonical_code(value, field)
+    if not re.fullmatch(r"[0-9]{12}", digits):
         raise InvalidInput("National ID (CCCD) must be exactly 12 digits", field)
     if digits[1:3] not in PROVINCES[2021] or digits[0] != "0":
         raise InvalidInput("National ID (CCCD) does not start with a known province code", field)
@@ -42,10 +45,13 @@ def normalise_phone(value: str, field: list[str], *, landline: bool = False) -> 
     """A Vietnamese phone number in E.164 (+84…), from 0912345678, +84 912 345 678, 84912345678, or, with
     ``landline``, 024 3942 1234 too. A mobile only, unless ``landline``: then a fixed line as well.
 
-    Raises InvalidInput at ``field`` for anything else (foreign, unassigned, short, premium-rate 1900…),
-    without repeating the number.
+    Digits typed in any script are folded to ASCII first (canonical_code), then the number is read with
+    libphonenumber's numbering plan.
+
+    Raises InvalidInput at ``field`` for anything else (foreign, unassigned, short, premium-rate 1900…,
+    control or bidirectional characters), without repeating the number.
     """
-    text = value.strip() if isinstance(value, str) else ""
+    text = canonical_code(value if isinstance(value, str) else "", field)
     message = _CONTACT_EXAMPLE if landline else _MOBILE_EXAMPLE
     if not _PHONE_CHARACTERS.match(text):
         raise InvalidInput(message, field)

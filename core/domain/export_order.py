@@ -31,6 +31,7 @@ from farmgate.core.domain.countries import check_country
 from farmgate.core.domain.errors import AlreadyExists, InvalidInput, InvalidTransition, LimitExceeded
 from farmgate.core.domain.money import Money
 from farmgate.core.domain.export_sla import ON_TRACK, SLA_STATES
+from farmgate.core.domain.canonical_text import ascii_digits, canonical_code
 from farmgate.core.domain.text import optional_text, required_text, world_time
 
 EXPORT_ORDER_NAMESPACE = uuid5(NAMESPACE_URL, "urn:farmgate:export-order")
@@ -68,7 +69,7 @@ IMPORT_DOCUMENTS = frozenset({"IMPORT_DECLARATION"})
 
 EXPORT, IMPORT = "EXPORT", "IMPORT"
 
-_HS_CODE = re.compile(r"^\d{6,10}$")
+_HS_CODE = re.compile(r"^[0-9]{6,10}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 #: most kilograms one export order carries: it travels under one air waybill (AIR_WAYBILL is a required
 #: document), and the largest freighters in service (Boeing 747-8F, Antonov An-124) lift 130-150 tonnes;
@@ -84,6 +85,12 @@ MAX_HARVEST_TO_DOOR_HOURS = 24 * 365
 def export_order_id_for(created_by: str | None, partner_id: UUID, reference: str) -> UUID:
     """One order per creator, partner and reference: a repeated create collides in the event store."""
     return uuid5(EXPORT_ORDER_NAMESPACE, f"{created_by or ''}|{partner_id}|{reference}")
+
+
+def export_reference(reference: str) -> str:
+    """The creator's reference for an export order, canonical with its digits in ASCII: it names
+    the order (see ``export_order_id_for``), so one reference typed two ways is one order."""
+    return required_text(ascii_digits(reference), ["input", "reference"], 100)
 
 
 def _known(value: str, known: tuple[str, ...], what: str, field: list[str]) -> str:
@@ -240,8 +247,8 @@ class ExportOrder(FarmAggregate):
         currency: str,
         harvest_to_door_hours: int,
     ) -> ExportOrder:
-        reference = required_text(reference, ["input", "reference"], 100)
-        hs_code = hs_code.strip()
+        reference = export_reference(reference)
+        hs_code = canonical_code(hs_code, ["input", "hsCode"])
         if not _HS_CODE.match(hs_code):
             raise InvalidInput("hsCode must be 6 to 10 digits, e.g. 081090", ["input", "hsCode"])
         if isinstance(unit_price, Decimal):
@@ -345,7 +352,7 @@ class ExportOrder(FarmAggregate):
             occurred_at=occurred_at,
             kind=kind,
             location=optional_text(location, ["input", "location"], 100),
-            note=optional_text(note, ["input", "note"], 1000),
+            note=optional_text(note, ["input", "note"], 1000, multiline=True),
         )
 
     def _check_milestone_order(self, kind: str) -> None:
@@ -360,7 +367,7 @@ class ExportOrder(FarmAggregate):
 
     def cancel(self, reason: str) -> None:
         self._require_status((OPEN,), "be cancelled")
-        self._record(self.Cancelled, reason=required_text(reason, ["input", "reason"], 500))
+        self._record(self.Cancelled, reason=required_text(reason, ["input", "reason"], 500, multiline=True))
 
     def observe_sla(self, state: str, due_by: datetime | None, observed_at: datetime) -> bool:
         """Record a watcher's observation if the state changed; True if it did."""

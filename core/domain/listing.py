@@ -20,7 +20,7 @@ from farmgate.core.domain.aggregate import FarmAggregate
 from farmgate.core.domain.currency import check_domestic_currency
 from farmgate.core.domain.errors import InvalidInput, InvalidTransition, OutOfStock
 from farmgate.core.domain.household import Household
-from farmgate.core.domain.text import required_text
+from farmgate.core.domain.text import optional_text, required_text
 from farmgate.core.domain.money import Money
 from farmgate.core.domain.storefront import Storefront
 
@@ -210,10 +210,7 @@ class Listing(FarmAggregate):
             raise InvalidTransition("The storefront is closed and takes no new listings", ["input", "storefrontId"])
         if category not in CATEGORIES:
             raise InvalidInput(f"Unknown category; use one of {', '.join(CATEGORIES)}", ["input", "category"])
-        if description is not None:
-            description = description.strip() or None
-        if description is not None and len(description) > 5000:
-            raise InvalidInput("description is longer than 5000 characters", ["input", "description"])
+        description = optional_text(description, ["input", "description"], 5000, multiline=True)
         address = household.address
         return cls._start(
             cls.Published,

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from farmgate.core.domain.canonical_text import canonical_code
 from farmgate.core.domain.currency import MINOR_UNITS, check_currency
 from farmgate.core.domain.errors import InvalidInput
 
 # A plain decimal literal: no exponent, no thousands separators, no "+", at most 15 integer digits
 # (a quadrillion VND is far beyond any amount this core will see, and keeps arithmetic exact).
-_AMOUNT = re.compile(r"^-?\d{1,15}(\.\d+)?$")
+_AMOUNT = re.compile(r"^-?[0-9]{1,15}(\.[0-9]+)?$")
 
 
 class CurrencyMismatch(InvalidInput):
@@ -53,10 +54,11 @@ class Money:
 
     @classmethod
     def parse(cls, amount: str, currency: str, field: Sequence[str]) -> Money:
-        """Money from the API's strings, or an InvalidInput naming the part at fault."""
+        """Money from the API's strings (digits of any script read as ASCII), or an InvalidInput
+        naming the part at fault."""
         path = list(field)
         code = check_currency(currency if isinstance(currency, str) else "", path + ["currency"])
-        text = amount.strip() if isinstance(amount, str) else ""
+        text = canonical_code(amount, path + ["amount"]) if isinstance(amount, str) else ""
         if not _AMOUNT.match(text):
             raise InvalidInput('amount must be a decimal string such as "35000" or "12.50"', path + ["amount"])
         places = MINOR_UNITS[code]

@@ -14,17 +14,19 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from farmgate.core.domain.canonical_text import canonical_code
 from farmgate.core.domain.errors import InvalidInput
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_INTERVALS = 28  # four a day is plenty; the bound keeps one storefront's row small
 
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_HHMM = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
 _MIDNIGHT_END = "24:00"
 _DAY_MINUTES = 24 * 60
 
 
 def _minutes(text: Any, field: list[str], may_be_midnight: bool) -> int:
+    text = canonical_code(text, field) if isinstance(text, str) else text
     if may_be_midnight and text == _MIDNIGHT_END:
         return _DAY_MINUTES
     match = _HHMM.match(text) if isinstance(text, str) else None

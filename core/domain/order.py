@@ -426,7 +426,7 @@ class Order(FarmAggregate):
     def cancel(self, reason: str) -> list[tuple[UUID, int]]:
         """Cancel before dispatch; returns each listing's reserved quantity, for the caller to release."""
         self._require_status((PLACED, CONFIRMED), "be cancelled")
-        self._record(self.Cancelled, reason=required_text(reason, ["input", "reason"], 500))
+        self._record(self.Cancelled, reason=required_text(reason, ["input", "reason"], 500, multiline=True))
         if self.refund_due.is_positive:
             self._record(self.RefundFellDue, amount_due=self.refund_due.to_primitive(),
                          reason="The order was cancelled after it was paid",

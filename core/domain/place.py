@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from farmgate.core.domain.canonical_text import canonical_code
 from farmgate.core.domain.errors import InvalidInput
 from farmgate.core.domain.provinces import CURRENT_SCHEME, check_membership, province
+from farmgate.core.domain.text import optional_text
 
 
 @dataclass(frozen=True)
@@ -30,13 +32,15 @@ class Address:
         street: str | None = None,
         field: list[str] | None = None,
     ) -> Address:
+        """An address whose codes are GSO codes of ``scheme`` (digits folded to ASCII) and whose
+        street is canonical single-line text; InvalidInput names the part at fault under ``field``."""
         path = field or ["address"]
         scheme = CURRENT_SCHEME if scheme is None else scheme
-        province_code = province_code.strip()
+        province_code = canonical_code(province_code, path + ["provinceCode"])
+        district_code = None if district_code is None else canonical_code(district_code, path + ["districtCode"])
+        ward_code = None if ward_code is None else canonical_code(ward_code, path + ["wardCode"])
         check_membership(scheme, province_code, district_code, ward_code, path)
-        if street is not None and len(street) > 300:
-            raise InvalidInput("street is longer than 300 characters", path + ["street"])
-        return cls(scheme, province_code, district_code, ward_code, street)
+        return cls(scheme, province_code, district_code, ward_code, optional_text(street, path + ["street"], 300))
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -50,6 +50,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from farmgate.core.domain.aggregate import FarmAggregate
+from farmgate.core.domain.canonical_text import canonical_code
 from farmgate.core.domain.errors import InvalidInput, InvalidTransition
 from farmgate.core.domain.text import optional_text, required_text, world_time
 
@@ -233,7 +234,8 @@ class Shipment(FarmAggregate):
         now: datetime,
         shipment_id: UUID | None = None,
     ) -> Shipment:
-        tracking_number = tracking_number.strip() if isinstance(tracking_number, str) else ""
+        tracking_number = canonical_code(tracking_number if isinstance(tracking_number, str) else "",
+                                         ["input", "trackingNumber"])
         if not _TRACKING_NUMBER.match(tracking_number):
             raise InvalidInput("trackingNumber must be 4 to 40 letters, digits or dashes", ["input", "trackingNumber"])
         if harvested_at is not None:
@@ -332,7 +334,7 @@ class Shipment(FarmAggregate):
             checkpoint_status=status,
             raw_status=optional_text(raw_status, ["input", "rawStatus"], 200),
             location=optional_text(location, ["input", "location"], 200),
-            note=optional_text(note, ["input", "note"], 1000),
+            note=optional_text(note, ["input", "note"], 1000, multiline=True),
         )
 
     def record_delivery_failure(
@@ -342,7 +344,7 @@ class Shipment(FarmAggregate):
             raise InvalidInput(f"Unknown reason; use one of {', '.join(DELIVERY_FAILURE_REASONS)}", ["input", "reason"])
         occurred_at = self._when(occurred_at, now)
         self._report(ATTEMPT_FAILED, occurred_at, self.DeliveryFailed, reason=reason,
-                     note=optional_text(note, ["input", "note"], 1000))
+                     note=optional_text(note, ["input", "note"], 1000, multiline=True))
 
     def confirm_delivery(self, occurred_at: datetime, now: datetime, received_by: str | None = None) -> None:
         occurred_at = self._when(occurred_at, now)
@@ -351,7 +353,7 @@ class Shipment(FarmAggregate):
 
     def declare_spoilage(self, occurred_at: datetime, now: datetime, note: str) -> None:
         occurred_at = self._when(occurred_at, now)
-        self._report(SPOILED, occurred_at, self.SpoilageDeclared, note=required_text(note, ["input", "note"], 1000))
+        self._report(SPOILED, occurred_at, self.SpoilageDeclared, note=required_text(note, ["input", "note"], 1000, multiline=True))
 
     def return_to_sender(
         self,
@@ -365,6 +367,6 @@ class Shipment(FarmAggregate):
         self._report(
             RETURNED_TO_SENDER, occurred_at, self.ReturnedToSender,
             location=optional_text(location, ["input", "location"], 200),
-            note=optional_text(note, ["input", "note"], 1000),
+            note=optional_text(note, ["input", "note"], 1000, multiline=True),
             raw_status=optional_text(raw_status, ["input", "rawStatus"], 200),
         )

@@ -1,5 +1,8 @@
 """Checked free text and reported times: the small rules every command's input shares.
 
+Free text follows the canonical rule of ``canonical_text`` (NFC, no control or bidirectional
+characters, something visible), required or optional, bounded in length.
+
 World time (``occurredAt``, ``harvestedAt``, ``issuedAt``…) follows one policy everywhere, decided
 in ``world_time``: it carries a UTC offset; it is at most ``CLOCK_SKEW`` ahead of the application's
 clock (a carrier's or a gateway's clock may run a little fast, but the future has not happened);
@@ -12,23 +15,29 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from farmgate.core.domain.canonical_text import canonical_text, has_visible_character
 from farmgate.core.domain.errors import InvalidInput
 
 
-def required_text(value: str, field: list[str], limit: int = 200) -> str:
-    """Stripped, not empty, not longer than ``limit``; the error names the field, never the value."""
-    value = value.strip()
+def required_text(value: str, field: list[str], limit: int = 200, *, multiline: bool = False) -> str:
+    """Canonical text (see ``canonical_text``) with at least one visible character and at most
+    ``limit`` characters; ``multiline`` keeps line breaks. The error names the field, never the value."""
+    value = canonical_text(value, field, multiline=multiline)
     if not value:
         raise InvalidInput(f"{field[-1]} must not be empty", field)
+    if not has_visible_character(value):
+        raise InvalidInput(f"{field[-1]} must have a visible character", field)
     if len(value) > limit:
         raise InvalidInput(f"{field[-1]} is longer than {limit} characters", field)
     return value
 
 
-def optional_text(value: str | None, field: list[str], limit: int) -> str | None:
+def optional_text(value: str | None, field: list[str], limit: int, *, multiline: bool = False) -> str | None:
+    """None for no text or only whitespace; otherwise ``required_text``'s rule (text of nothing
+    visible but format characters is refused, not taken as absent)."""
     if value is None or not value.strip():
         return None
-    return required_text(value, field, limit)
+    return required_text(value, field, limit, multiline=multiline)
 
 
 #: how far a reported time may run ahead of the application's clock, or before the fact's start

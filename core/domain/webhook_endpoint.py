@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from farmgate.core.domain.aggregate import FarmAggregate
+from farmgate.core.domain.canonical_text import canonical_text
 from farmgate.core.domain.errors import InvalidInput
 
 WEBHOOK_ENDPOINT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:farmgate:webhook-endpoint")
@@ -42,7 +43,7 @@ def marketplace_endpoint_id_for(marketplace: str) -> UUID:
 
 
 def check_url(url: str, field: list[str]) -> str:
-    url = url.strip()
+    url = canonical_text(url, field)
     parts = urlsplit(url)
     if len(url) > MAX_URL_LENGTH or not parts.hostname:
         raise InvalidInput("url must be an absolute https:// URL", field)

@@ -24,6 +24,7 @@ from uuid import UUID
 
 from farmgate.core.application import Clock, utc_now
 from farmgate.core.database import Cursor, ReadStore
+from farmgate.core.domain.canonical_text import cursor_position
 from farmgate.core.domain.errors import InvalidInput, LimitExceeded
 from farmgate.core.domain.folding import fold
 from farmgate.core.domain.geo import BoundingBox, distance_km
@@ -672,7 +673,5 @@ class CatalogQueries:
 
     @staticmethod
     def _decode_key(key: str) -> tuple[int, int]:
-        rank, _, position = key.partition(":")
-        if not (rank.isdigit() and position.isdigit()):
-            raise InvalidInput("after is not a cursor of this list", ["after"])
-        return int(rank), int(position)
+        rank, position = cursor_position(key, 2, ["after"])
+        return rank, position

@@ -24,6 +24,7 @@ from farmgate.graphql.inputs import given, plain
 from farmgate.graphql.permissions import allow
 from farmgate.graphql.scope import manages_storefront, opens_storefronts_for, opens_storefronts_on
 from farmgate.graphql.types import GeoPointInput, Marketplace, MoneyInput, UserError
+from farmgate.graphql.written import ListingWritten, StorefrontWritten
 
 MANAGERS = ("MARKETPLACE", "HOUSEHOLD")  # and ADMIN, always
 
@@ -50,7 +51,7 @@ class OpenStorefrontInput:
 
 
 @strawberry.type
-class OpenStorefrontPayload:
+class OpenStorefrontPayload(StorefrontWritten):
     storefront: Storefront | None
     user_errors: list[UserError]
 
@@ -62,7 +63,7 @@ class SetStorefrontStatusInput:
 
 
 @strawberry.type
-class SetStorefrontStatusPayload:
+class SetStorefrontStatusPayload(StorefrontWritten):
     storefront: Storefront | None
     user_errors: list[UserError]
 
@@ -87,7 +88,7 @@ class PublishListingInput:
 
 
 @strawberry.type
-class PublishListingPayload:
+class PublishListingPayload(ListingWritten):
     listing: Listing | None
     user_errors: list[UserError]
 
@@ -103,7 +104,7 @@ class AdjustStockInput:
 
 
 @strawberry.type
-class AdjustStockPayload:
+class AdjustStockPayload(ListingWritten):
     listing: Listing | None
     user_errors: list[UserError]
 
@@ -118,7 +119,7 @@ class ChangePriceInput:
 
 
 @strawberry.type
-class ChangePricePayload:
+class ChangePricePayload(ListingWritten):
     listing: Listing | None
     user_errors: list[UserError]
 
@@ -131,7 +132,7 @@ class ListingStatusInput:
 
 
 @strawberry.type
-class ListingStatusPayload:
+class ListingStatusPayload(ListingWritten):
     listing: Listing | None
     user_errors: list[UserError]
 
@@ -176,14 +177,14 @@ async def _listing_payload(ctx: Context, outcome: Outcome) -> Listing | None:
 async def _change_listing(
     info: strawberry.Info, operation: str, input: Any, idempotency_key: str | None,
     change: Callable[[UUID], UUID],
-) -> tuple[Listing | None, list[UserError]]:
+) -> tuple[Listing | None, Outcome]:
     ctx: Context = info.context
     target = await _managed(ctx, input.listing_id, "Listing", listing_row)
     if isinstance(target, Outcome):
-        return None, target.user_errors
+        return None, target
     outcome = await execute(ctx, operation, plain(input), given(idempotency_key),
                             lambda: {"listingId": str(change(target))})
-    return await _listing_payload(ctx, outcome), outcome.user_errors
+    return await _listing_payload(ctx, outcome), outcome
 
 
 @strawberry.type
@@ -211,7 +212,7 @@ class CatalogMutation:
             return {"storefrontId": str(storefront_id)}
 
         outcome = await execute(ctx, "openStorefront", request, given(idempotency_key), command)
-        return OpenStorefrontPayload(storefront=await _storefront_payload(ctx, outcome), user_errors=outcome.user_errors)
+        return OpenStorefrontPayload(storefront=await _storefront_payload(ctx, outcome), user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow(*MANAGERS))
     async def set_storefront_status(
@@ -227,7 +228,7 @@ class CatalogMutation:
 
         outcome = await execute(ctx, "setStorefrontStatus", plain(input), given(idempotency_key), command)
         return SetStorefrontStatusPayload(storefront=await _storefront_payload(ctx, outcome),
-                                          user_errors=outcome.user_errors)
+                                          user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow(*MANAGERS))
     async def publish_listing(
@@ -252,46 +253,46 @@ class CatalogMutation:
             return {"listingId": str(listing_id)}
 
         outcome = await execute(ctx, "publishListing", request, given(idempotency_key), command)
-        return PublishListingPayload(listing=await _listing_payload(ctx, outcome), user_errors=outcome.user_errors)
+        return PublishListingPayload(listing=await _listing_payload(ctx, outcome), user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow(*MANAGERS))
     async def adjust_stock(
         self, info: strawberry.Info, input: AdjustStockInput, idempotency_key: str | None = strawberry.UNSET
     ) -> AdjustStockPayload:
         app = info.context.system.app
-        listing, errors = await _change_listing(info, "adjustStock", input, idempotency_key,
+        listing, outcome = await _change_listing(info, "adjustStock", input, idempotency_key,
                                                 lambda target: app.adjust_stock(target, input.delta, input.reason))
-        return AdjustStockPayload(listing=listing, user_errors=errors)
+        return AdjustStockPayload(listing=listing, user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow(*MANAGERS))
     async def change_price(
         self, info: strawberry.Info, input: ChangePriceInput, idempotency_key: str | None = strawberry.UNSET
     ) -> ChangePricePayload:
         app, price = info.context.system.app, plain(input.unit_price)
-        listing, errors = await _change_listing(info, "changePrice", input, idempotency_key,
+        listing, outcome = await _change_listing(info, "changePrice", input, idempotency_key,
                                                 lambda target: app.change_price(target, price))
-        return ChangePricePayload(listing=listing, user_errors=errors)
+        return ChangePricePayload(listing=listing, user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow(*MANAGERS), description="Take a listing off sale for now (beyond the contract).")
     async def pause_listing(
         self, info: strawberry.Info, input: ListingStatusInput, idempotency_key: str | None = strawberry.UNSET
     ) -> ListingStatusPayload:
-        listing, errors = await _change_listing(info, "pauseListing", input, idempotency_key,
+        listing, outcome = await _change_listing(info, "pauseListing", input, idempotency_key,
                                                 info.context.system.app.pause_listing)
-        return ListingStatusPayload(listing=listing, user_errors=errors)
+        return ListingStatusPayload(listing=listing, user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow(*MANAGERS), description="Put a paused listing back on sale (beyond the contract).")
     async def resume_listing(
         self, info: strawberry.Info, input: ListingStatusInput, idempotency_key: str | None = strawberry.UNSET
     ) -> ListingStatusPayload:
-        listing, errors = await _change_listing(info, "resumeListing", input, idempotency_key,
+        listing, outcome = await _change_listing(info, "resumeListing", input, idempotency_key,
                                                 info.context.system.app.resume_listing)
-        return ListingStatusPayload(listing=listing, user_errors=errors)
+        return ListingStatusPayload(listing=listing, user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow(*MANAGERS), description="Withdraw a listing for good (beyond the contract).")
     async def delist_listing(
         self, info: strawberry.Info, input: ListingStatusInput, idempotency_key: str | None = strawberry.UNSET
     ) -> ListingStatusPayload:
-        listing, errors = await _change_listing(info, "delistListing", input, idempotency_key,
+        listing, outcome = await _change_listing(info, "delistListing", input, idempotency_key,
                                                 info.context.system.app.delist_listing)
-        return ListingStatusPayload(listing=listing, user_errors=errors)
+        return ListingStatusPayload(listing=listing, user_errors=outcome.user_errors, outcome=outcome)

@@ -18,7 +18,7 @@ from farmgate.graphql.catalog.types import (
     storefront_connection,
 )
 from farmgate.graphql.households.types import CertificationScheme
-from farmgate.graphql.inputs import given
+from farmgate.graphql.inputs import given, text_argument
 from farmgate.graphql.pagination import window
 from farmgate.graphql.types import GeoPointInput, Marketplace
 
@@ -49,7 +49,9 @@ class CatalogQuery:
         catalog = info.context.system.catalog
         rows, total = await answered(lambda: catalog.storefronts_page(
             after_position=page.after_position(), limit=page.limit + 1, marketplace=_value(marketplace),
-            province_code=given(province_code), district_code=given(district_code), ward_code=given(ward_code),
+            province_code=text_argument(province_code, "provinceCode", code=True),
+            district_code=text_argument(district_code, "districtCode", code=True),
+            ward_code=text_argument(ward_code, "wardCode", code=True),
         ))
         return storefront_connection(page, rows, total)
 
@@ -89,7 +91,8 @@ class CatalogQuery:
     ) -> ListingConnection:
         page = window("listings", first, after)
         rows, total = await listing_rows_page(
-            info.context, page, search=given(search), category=_value(category), province_code=given(province_code),
+            info.context, page, search=text_argument(search, "search"), category=_value(category),
+            province_code=text_argument(province_code, "provinceCode", code=True),
             certification=_value(certification), marketplace=_value(marketplace),
         )
         return listing_connection(page, rows, total)

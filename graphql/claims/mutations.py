@@ -19,6 +19,7 @@ from farmgate.graphql.orders.scoped import visible_order_row
 from farmgate.graphql.permissions import allow
 from farmgate.graphql.scope import carries, files_claim_as
 from farmgate.graphql.types import MoneyInput, UserError
+from farmgate.graphql.written import ClaimWritten
 
 
 @strawberry.input
@@ -81,37 +82,37 @@ class WithdrawClaimInput:
 
 
 @strawberry.type
-class FileClaimPayload:
+class FileClaimPayload(ClaimWritten):
     claim: CompensationClaim | None
     user_errors: list[UserError]
 
 
 @strawberry.type
-class AddClaimEvidencePayload:
+class AddClaimEvidencePayload(ClaimWritten):
     claim: CompensationClaim | None
     user_errors: list[UserError]
 
 
 @strawberry.type
-class AssessClaimPayload:
+class AssessClaimPayload(ClaimWritten):
     claim: CompensationClaim | None
     user_errors: list[UserError]
 
 
 @strawberry.type
-class DecideClaimPayload:
+class DecideClaimPayload(ClaimWritten):
     claim: CompensationClaim | None
     user_errors: list[UserError]
 
 
 @strawberry.type
-class RecordCompensationPaymentPayload:
+class RecordCompensationPaymentPayload(ClaimWritten):
     claim: CompensationClaim | None
     user_errors: list[UserError]
 
 
 @strawberry.type
-class WithdrawClaimPayload:
+class WithdrawClaimPayload(ClaimWritten):
     claim: CompensationClaim | None
     user_errors: list[UserError]
 
@@ -167,7 +168,7 @@ class ClaimMutation:
             return {"claimId": str(claim_id)}
 
         outcome = await execute(ctx, "fileClaim", request, given(idempotency_key), command)
-        return FileClaimPayload(claim=await _payload_claim(ctx, outcome), user_errors=outcome.user_errors)
+        return FileClaimPayload(claim=await _payload_claim(ctx, outcome), user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow("MARKETPLACE", "HOUSEHOLD", "CARRIER", "DISPUTE_STAFF"))
     async def add_claim_evidence(
@@ -184,7 +185,7 @@ class ClaimMutation:
             return {"claimId": str(target)}
 
         outcome = await execute(ctx, "addClaimEvidence", plain(input), given(idempotency_key), command)
-        return AddClaimEvidencePayload(claim=await _payload_claim(ctx, outcome), user_errors=outcome.user_errors)
+        return AddClaimEvidencePayload(claim=await _payload_claim(ctx, outcome), user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow("DISPUTE_STAFF"))
     async def assess_claim(
@@ -202,7 +203,7 @@ class ClaimMutation:
             return {"claimId": str(target)}
 
         outcome = await execute(ctx, "assessClaim", plain(input), given(idempotency_key), command)
-        return AssessClaimPayload(claim=await _payload_claim(ctx, outcome), user_errors=outcome.user_errors)
+        return AssessClaimPayload(claim=await _payload_claim(ctx, outcome), user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow("DISPUTE_STAFF"))
     async def decide_claim(
@@ -220,7 +221,7 @@ class ClaimMutation:
             return {"claimId": str(target)}
 
         outcome = await execute(ctx, "decideClaim", plain(input), given(idempotency_key), command)
-        return DecideClaimPayload(claim=await _payload_claim(ctx, outcome), user_errors=outcome.user_errors)
+        return DecideClaimPayload(claim=await _payload_claim(ctx, outcome), user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow("DISPUTE_STAFF"))
     async def record_compensation_payment(
@@ -239,7 +240,7 @@ class ClaimMutation:
 
         outcome = await execute(ctx, "recordCompensationPayment", plain(input), given(idempotency_key), command)
         return RecordCompensationPaymentPayload(claim=await _payload_claim(ctx, outcome),
-                                                user_errors=outcome.user_errors)
+                                                user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow("MARKETPLACE", "HOUSEHOLD", "DISPUTE_STAFF"),
                          description="Withdraw an undecided claim (an addition to the contract).")
@@ -256,4 +257,4 @@ class ClaimMutation:
             return {"claimId": str(target)}
 
         outcome = await execute(ctx, "withdrawClaim", plain(input), given(idempotency_key), command)
-        return WithdrawClaimPayload(claim=await _payload_claim(ctx, outcome), user_errors=outcome.user_errors)
+        return WithdrawClaimPayload(claim=await _payload_claim(ctx, outcome), user_errors=outcome.user_errors, outcome=outcome)

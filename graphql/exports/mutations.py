@@ -22,6 +22,7 @@ from farmgate.graphql.inputs import aware, given, plain
 from farmgate.graphql.permissions import allow
 from farmgate.graphql.scope import EXPORT_SIDE, may_record_on_export_order
 from farmgate.graphql.types import MoneyInput, UserError, UserErrorCode
+from farmgate.graphql.written import ExportOrderWritten, ExportPartnerWritten
 
 ORDER_FIELD = ["input", "exportOrderId"]
 
@@ -33,7 +34,7 @@ class RegisterExportPartnerInput:
 
 
 @strawberry.type
-class RegisterExportPartnerPayload:
+class RegisterExportPartnerPayload(ExportPartnerWritten):
     partner: ExportPartner | None
     user_errors: list[UserError]
 
@@ -56,7 +57,7 @@ class CreateExportOrderInput:
 
 
 @strawberry.type
-class CreateExportOrderPayload:
+class CreateExportOrderPayload(ExportOrderWritten):
     export_order: ExportOrder | None
     user_errors: list[UserError]
 
@@ -72,7 +73,7 @@ class AllocateExportLotInput:
 
 
 @strawberry.type
-class AllocateExportLotPayload:
+class AllocateExportLotPayload(ExportOrderWritten):
     export_order: ExportOrder | None
     user_errors: list[UserError]
 
@@ -88,7 +89,7 @@ class RecordExportDocumentInput:
 
 
 @strawberry.type
-class RecordExportDocumentPayload:
+class RecordExportDocumentPayload(ExportOrderWritten):
     export_order: ExportOrder | None
     user_errors: list[UserError]
 
@@ -103,7 +104,7 @@ class RecordExportMilestoneInput:
 
 
 @strawberry.type
-class RecordExportMilestonePayload:
+class RecordExportMilestonePayload(ExportOrderWritten):
     export_order: ExportOrder | None
     user_errors: list[UserError]
 
@@ -115,7 +116,7 @@ class CancelExportOrderInput:
 
 
 @strawberry.type
-class CancelExportOrderPayload:
+class CancelExportOrderPayload(ExportOrderWritten):
     export_order: ExportOrder | None
     user_errors: list[UserError]
 
@@ -161,7 +162,7 @@ class ExportMutation:
         if outcome.get("partnerId"):
             ctx.loaders.pop("export_partner_rows", None)
             partner = await export_partner_by_id(ctx, UUID(outcome.get("partnerId")))
-        return RegisterExportPartnerPayload(partner=partner, user_errors=outcome.user_errors)
+        return RegisterExportPartnerPayload(partner=partner, user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow("MARKETPLACE"))
     async def create_export_order(
@@ -192,7 +193,7 @@ class ExportMutation:
             return {"exportOrderId": str(order_id)}
 
         outcome = await execute(ctx, "createExportOrder", plain(input), given(idempotency_key), command)
-        return CreateExportOrderPayload(export_order=await _payload_order(ctx, outcome), user_errors=outcome.user_errors)
+        return CreateExportOrderPayload(export_order=await _payload_order(ctx, outcome), user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow("MARKETPLACE"))
     async def allocate_export_lot(
@@ -212,7 +213,7 @@ class ExportMutation:
             return {"exportOrderId": str(target)}
 
         outcome = await execute(ctx, "allocateExportLot", plain(input), given(idempotency_key), command)
-        return AllocateExportLotPayload(export_order=await _payload_order(ctx, outcome), user_errors=outcome.user_errors)
+        return AllocateExportLotPayload(export_order=await _payload_order(ctx, outcome), user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow("MARKETPLACE", "EXPORT_PARTNER"))
     async def record_export_document(
@@ -231,7 +232,7 @@ class ExportMutation:
             return {"exportOrderId": str(target)}
 
         outcome = await execute(ctx, "recordExportDocument", plain(input), given(idempotency_key), command)
-        return RecordExportDocumentPayload(export_order=await _payload_order(ctx, outcome), user_errors=outcome.user_errors)
+        return RecordExportDocumentPayload(export_order=await _payload_order(ctx, outcome), user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow("MARKETPLACE"),
                          description="Cancel an OPEN export order (its creating marketplace; an addition to the contract).")
@@ -248,7 +249,7 @@ class ExportMutation:
             return {"exportOrderId": str(target)}
 
         outcome = await execute(ctx, "cancelExportOrder", plain(input), given(idempotency_key), command)
-        return CancelExportOrderPayload(export_order=await _payload_order(ctx, outcome), user_errors=outcome.user_errors)
+        return CancelExportOrderPayload(export_order=await _payload_order(ctx, outcome), user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow("MARKETPLACE", "EXPORT_PARTNER"))
     async def record_export_milestone(
@@ -267,4 +268,4 @@ class ExportMutation:
             return {"exportOrderId": str(target)}
 
         outcome = await execute(ctx, "recordExportMilestone", plain(input), given(idempotency_key), command)
-        return RecordExportMilestonePayload(export_order=await _payload_order(ctx, outcome), user_errors=outcome.user_errors)
+        return RecordExportMilestonePayload(export_order=await _payload_order(ctx, outcome), user_errors=outcome.user_errors, outcome=outcome)

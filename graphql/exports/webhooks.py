@@ -30,6 +30,7 @@ from farmgate.graphql.scope import (
     webhook_partner_of,
 )
 from farmgate.graphql.types import Marketplace, Node, PageInfo, UserError, UserErrorCode
+from farmgate.graphql.written import MarketplaceWebhookEndpointWritten, WebhookDeliveryWritten, WebhookEndpointWritten
 
 
 @strawberry.enum(description="What a marketplace's endpoint may receive, of its own orders (the order, its"
@@ -209,7 +210,7 @@ class RegisterWebhookEndpointInput:
 
 
 @strawberry.type
-class RegisterWebhookEndpointPayload:
+class RegisterWebhookEndpointPayload(WebhookEndpointWritten):
     endpoint: WebhookEndpoint | None
     user_errors: list[UserError]
 
@@ -231,7 +232,7 @@ class RegisterMarketplaceWebhookEndpointInput:
 
 
 @strawberry.type
-class RegisterMarketplaceWebhookEndpointPayload:
+class RegisterMarketplaceWebhookEndpointPayload(MarketplaceWebhookEndpointWritten):
     endpoint: MarketplaceWebhookEndpoint | None
     user_errors: list[UserError]
 
@@ -242,7 +243,7 @@ class RedeliverWebhookInput:
 
 
 @strawberry.type
-class RedeliverWebhookPayload:
+class RedeliverWebhookPayload(WebhookDeliveryWritten):
     delivery: WebhookDelivery | None
     user_errors: list[UserError]
 
@@ -359,7 +360,7 @@ class WebhookMutation:
             ctx.loaders.pop("webhook_endpoint_rows", None)
             row = await endpoint_row(ctx, UUID(outcome.get("partnerId")))
             endpoint = None if row is None else WebhookEndpoint(row=row)
-        return RegisterWebhookEndpointPayload(endpoint=endpoint, user_errors=outcome.user_errors)
+        return RegisterWebhookEndpointPayload(endpoint=endpoint, user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow("MARKETPLACE"), description="Register the marketplace's webhook endpoint"
                          " for topics of its own orders' events, or replace its URL, secret and topics; optionally"
@@ -391,7 +392,8 @@ class WebhookMutation:
             ctx.loaders.pop("marketplace_endpoint_rows", None)
             row = await marketplace_endpoint_row(ctx, outcome.get("marketplace"))
             endpoint = None if row is None else MarketplaceWebhookEndpoint(row=row)
-        return RegisterMarketplaceWebhookEndpointPayload(endpoint=endpoint, user_errors=outcome.user_errors)
+        return RegisterMarketplaceWebhookEndpointPayload(endpoint=endpoint, user_errors=outcome.user_errors,
+                                                         outcome=outcome)
 
     @strawberry.mutation(extensions=allow("EXPORT_PARTNER", "MARKETPLACE"))
     async def redeliver_webhook(
@@ -418,4 +420,4 @@ class WebhookMutation:
         if outcome.get("deliveryId"):
             ctx.loaders.pop("webhook_delivery_rows", None)
             delivery = await webhook_delivery_by_global_id(ctx, input.delivery_id)
-        return RedeliverWebhookPayload(delivery=delivery, user_errors=outcome.user_errors)
+        return RedeliverWebhookPayload(delivery=delivery, user_errors=outcome.user_errors, outcome=outcome)

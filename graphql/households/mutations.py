@@ -8,6 +8,7 @@ from uuid import UUID
 
 import strawberry
 
+from farmgate.core.domain.canonical_text import ascii_digits
 from farmgate.core.domain.errors import NotFound
 from farmgate.graphql.commands import Outcome, execute
 from farmgate.graphql.context import Context
@@ -24,6 +25,7 @@ from farmgate.graphql.inputs import aware, given, plain
 from farmgate.graphql.permissions import allow
 from farmgate.graphql.scope import manages_household, registers_in, told_existing_household
 from farmgate.graphql.types import AddressInput, GeoPointInput, UserError, UserErrorCode
+from farmgate.graphql.written import CertificationWritten, HouseholdWritten
 
 
 @strawberry.input
@@ -47,7 +49,7 @@ class HouseholdReference:
 
 
 @strawberry.type
-class RegisterHouseholdPayload:
+class RegisterHouseholdPayload(HouseholdWritten):
     household: Household | None
     user_errors: list[UserError]
     existing_household: HouseholdReference | None = strawberry.field(
@@ -67,7 +69,7 @@ class VerifyHouseholdInput:
 
 
 @strawberry.type
-class VerifyHouseholdPayload:
+class VerifyHouseholdPayload(HouseholdWritten):
     household: Household | None
     user_errors: list[UserError]
 
@@ -81,7 +83,7 @@ class LinkPaymentAccountInput:
 
 
 @strawberry.type
-class LinkPaymentAccountPayload:
+class LinkPaymentAccountPayload(HouseholdWritten):
     household: Household | None
     user_errors: list[UserError]
 
@@ -96,7 +98,7 @@ class AddCertificationInput:
 
 
 @strawberry.type
-class AddCertificationPayload:
+class AddCertificationPayload(HouseholdWritten, CertificationWritten):
     household: Household | None
     certification: Certification | None
     user_errors: list[UserError]
@@ -131,7 +133,8 @@ class HouseholdMutation:
         ctx: Context = info.context
         principal = ctx.require_principal()
         request: dict[str, Any] = plain(input)
-        if not registers_in(principal, {k: v.strip() if isinstance(v, str) else v
+        # Compared as the domain will store the codes: an officer of "20" may type it "２０".
+        if not registers_in(principal, {k: ascii_digits(v.strip()) if isinstance(v, str) else v
                                         for k, v in request["address"].items()}):
             raise forbidden("A province officer registers households of their own province only")
         location = given(input.location)
@@ -150,7 +153,7 @@ class HouseholdMutation:
         outcome = await execute(ctx, "registerHousehold", request, given(idempotency_key), command)
         return RegisterHouseholdPayload(
             household=await _payload_household(ctx, outcome), user_errors=outcome.user_errors,
-            existing_household=await _existing_household(ctx, outcome, input.national_id),
+            existing_household=await _existing_household(ctx, outcome, input.national_id), outcome=outcome,
         )
 
     @strawberry.mutation(extensions=allow("PROVINCE_OFFICER"))
@@ -166,7 +169,7 @@ class HouseholdMutation:
             return {"householdId": str(ctx.system.app.verify_household(target, input.method))}
 
         outcome = await execute(ctx, "verifyHousehold", plain(input), given(idempotency_key), command)
-        return VerifyHouseholdPayload(household=await _payload_household(ctx, outcome), user_errors=outcome.user_errors)
+        return VerifyHouseholdPayload(household=await _payload_household(ctx, outcome), user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow("HOUSEHOLD", "PROVINCE_OFFICER"))
     async def link_payment_account(
@@ -183,7 +186,7 @@ class HouseholdMutation:
 
         outcome = await execute(ctx, "linkPaymentAccount", plain(input), given(idempotency_key), command)
         return LinkPaymentAccountPayload(
-            household=await _payload_household(ctx, outcome), user_errors=outcome.user_errors
+            household=await _payload_household(ctx, outcome), user_errors=outcome.user_errors, outcome=outcome
         )
 
     @strawberry.mutation(extensions=allow("PROVINCE_OFFICER"))
@@ -208,7 +211,7 @@ class HouseholdMutation:
         if household is not None and outcome.get("certificationId"):
             wanted = to_global_id("Certification", outcome.get("certificationId"))
             certification = next((c for c in household.certifications() if c.id == wanted), None)
-        return AddCertificationPayload(household=household, certification=certification, user_errors=outcome.user_errors)
+        return AddCertificationPayload(household=household, certification=certification, user_errors=outcome.user_errors, outcome=outcome)
 
 
 async def _existing_household(ctx: Context, outcome: Outcome, national_id: str) -> HouseholdReference | None:

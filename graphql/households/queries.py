@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from farmgate.graphql.households.loaders import household_by_global_id
 from farmgate.graphql.households.types import Household, HouseholdConnection, HouseholdEdge, HouseholdStatus
-from farmgate.graphql.inputs import given
+from farmgate.graphql.inputs import given, text_argument
 from farmgate.graphql.pagination import connection, window
 from farmgate.graphql.permissions import allow, authenticated
 from farmgate.graphql.scope import household_list_filter, household_visible
@@ -23,7 +23,7 @@ class HouseholdQuery:
     @strawberry.field(extensions=allow("MARKETPLACE", "HOUSEHOLD", "PROVINCE_OFFICER", "DISPUTE_STAFF"))
     async def household_by_code(self, info: strawberry.Info, code: str) -> Household | None:
         ctx = info.context
-        row = await run_in_threadpool(ctx.system.households.by_code, code)
+        row = await run_in_threadpool(ctx.system.households.by_code, text_argument(code, "code", code=True))
         if row is None or not household_visible(ctx.principal, row, by_code=True):
             return None
         return Household(row=row)
@@ -45,7 +45,7 @@ class HouseholdQuery:
                                                                  start_cursor=None, end_cursor=None), total_count=0)
         if scope is None:
             return empty
-        wanted_province = given(province_code)
+        wanted_province = text_argument(province_code, "provinceCode", code=True)
         filters = dict(scope)
         if wanted_province:
             filters["province_code"] = wanted_province
@@ -55,7 +55,7 @@ class HouseholdQuery:
                 after_position=page.after_position(),
                 limit=page.limit + 1,
                 status=status_value.value if status_value else None,
-                search=given(search),
+                search=text_argument(search, "search"),
                 **filters,
             )
         )

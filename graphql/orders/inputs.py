@@ -10,6 +10,7 @@ from farmgate.core.domain.order import MAX_LINE_QUANTITY
 from farmgate.graphql.orders.enums import DeliveryFailureReason, PaymentMethod, ShipmentStatus
 from farmgate.graphql.orders.types import Order, Shipment
 from farmgate.graphql.types import AddressInput, MoneyInput, UserError
+from farmgate.graphql.written import OrderNumberWritten, OrderWritten, ShipmentWritten
 
 #: the world-time policy (``core.domain.text.world_time``), as every occurredAt input documents it
 WORLD_TIME = (
@@ -46,7 +47,7 @@ class PlaceOrderInput:
 
 
 @strawberry.type
-class PlaceOrderPayload:
+class PlaceOrderPayload(OrderWritten, OrderNumberWritten):
     order: Order | None
     user_errors: list[UserError]
 
@@ -57,7 +58,7 @@ class ConfirmOrderInput:
 
 
 @strawberry.type
-class ConfirmOrderPayload:
+class ConfirmOrderPayload(OrderWritten):
     order: Order | None
     user_errors: list[UserError]
 
@@ -69,7 +70,7 @@ class CancelOrderInput:
 
 
 @strawberry.type
-class CancelOrderPayload:
+class CancelOrderPayload(OrderWritten):
     order: Order | None
     user_errors: list[UserError]
 
@@ -83,7 +84,7 @@ class RecordPaymentInput:
 
 
 @strawberry.type
-class RecordPaymentPayload:
+class RecordPaymentPayload(OrderWritten):
     order: Order | None
     user_errors: list[UserError]
 
@@ -97,7 +98,7 @@ class RecordRefundInput:
 
 
 @strawberry.type
-class RecordRefundPayload:
+class RecordRefundPayload(OrderWritten):
     order: Order | None
     user_errors: list[UserError]
 
@@ -111,7 +112,7 @@ class DispatchOrderInput:
 
 
 @strawberry.type
-class DispatchOrderPayload:
+class DispatchOrderPayload(OrderWritten, ShipmentWritten):
     order: Order | None
     shipment: Shipment | None
     user_errors: list[UserError]
@@ -131,7 +132,7 @@ class RecordCheckpointInput:
 
 
 @strawberry.type
-class RecordCheckpointPayload:
+class RecordCheckpointPayload(ShipmentWritten):
     shipment: Shipment | None
     user_errors: list[UserError]
 
@@ -145,7 +146,7 @@ class RecordDeliveryFailureInput:
 
 
 @strawberry.type
-class RecordDeliveryFailurePayload:
+class RecordDeliveryFailurePayload(ShipmentWritten):
     shipment: Shipment | None
     user_errors: list[UserError]
 
@@ -158,7 +159,7 @@ class ConfirmDeliveryInput:
 
 
 @strawberry.type
-class ConfirmDeliveryPayload:
+class ConfirmDeliveryPayload(ShipmentWritten):
     shipment: Shipment | None
     user_errors: list[UserError]
 
@@ -171,6 +172,6 @@ class DeclareSpoilageInput:
 
 
 @strawberry.type
-class DeclareSpoilagePayload:
+class DeclareSpoilagePayload(ShipmentWritten):
     shipment: Shipment | None
     user_errors: list[UserError]

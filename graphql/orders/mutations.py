@@ -126,10 +126,10 @@ class OrderMutation:
                      for index, line in enumerate(input.lines)]
             order_id = ctx.system.app.place_order(lines=lines, buyer=request["buyer"],
                                                   payment_method=input.payment_method.value, marketplace=marketplace)
-            return {"orderId": str(order_id)}
+            return {"orderId": str(order_id), "orderNumber": ctx.system.app.order_number(order_id)}
 
         outcome = await execute(ctx, "placeOrder", request, given(idempotency_key), command)
-        return PlaceOrderPayload(order=await _order_payload(ctx, outcome), user_errors=outcome.user_errors)
+        return PlaceOrderPayload(order=await _order_payload(ctx, outcome), user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow(*PARTIES))
     async def confirm_order(
@@ -137,7 +137,7 @@ class OrderMutation:
     ) -> ConfirmOrderPayload:
         outcome = await _act_on(info, "Order", "confirmOrder", input, idempotency_key, manages_order,
                                 info.context.system.app.confirm_order)
-        return ConfirmOrderPayload(order=await _order_payload(info.context, outcome), user_errors=outcome.user_errors)
+        return ConfirmOrderPayload(order=await _order_payload(info.context, outcome), user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow(*PARTIES))
     async def cancel_order(
@@ -146,7 +146,7 @@ class OrderMutation:
         app = info.context.system.app
         outcome = await _act_on(info, "Order", "cancelOrder", input, idempotency_key, manages_order,
                                 lambda order_id: app.cancel_order(order_id, input.reason))
-        return CancelOrderPayload(order=await _order_payload(info.context, outcome), user_errors=outcome.user_errors)
+        return CancelOrderPayload(order=await _order_payload(info.context, outcome), user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow(*TRACKERS))
     async def record_payment(
@@ -158,7 +158,7 @@ class OrderMutation:
             lambda order_id: app.record_payment(order_id, amount=amount, reference=input.reference,
                                                 occurred_at=_occurred_at(input)),
         )
-        return RecordPaymentPayload(order=await _order_payload(info.context, outcome), user_errors=outcome.user_errors)
+        return RecordPaymentPayload(order=await _order_payload(info.context, outcome), user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow("MARKETPLACE"),
                          description="Record money returned to the buyer (an addition to the contract): the order's"
@@ -172,7 +172,8 @@ class OrderMutation:
             lambda order_id: app.record_refund(order_id, amount=amount, reference=input.reference,
                                                occurred_at=_occurred_at(input)),
         )
-        return RecordRefundPayload(order=await _order_payload(info.context, outcome), user_errors=outcome.user_errors)
+        return RecordRefundPayload(order=await _order_payload(info.context, outcome), user_errors=outcome.user_errors,
+                                   outcome=outcome)
 
     @strawberry.mutation(extensions=allow(*PARTIES))
     async def dispatch_order(
@@ -193,7 +194,7 @@ class OrderMutation:
 
         outcome = await execute(ctx, "dispatchOrder", plain(input), given(idempotency_key), command)
         return DispatchOrderPayload(order=await _order_payload(ctx, outcome),
-                                    shipment=await _shipment_payload(ctx, outcome), user_errors=outcome.user_errors)
+                                    shipment=await _shipment_payload(ctx, outcome), user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow(*TRACKERS))
     async def record_checkpoint(
@@ -208,7 +209,7 @@ class OrderMutation:
             ),
         )
         return RecordCheckpointPayload(shipment=await _shipment_payload(info.context, outcome),
-                                       user_errors=outcome.user_errors)
+                                       user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow(*TRACKERS))
     async def record_delivery_failure(
@@ -221,7 +222,7 @@ class OrderMutation:
                 shipment_id, reason=input.reason.value, occurred_at=_occurred_at(input), note=given(input.note)),
         )
         return RecordDeliveryFailurePayload(shipment=await _shipment_payload(info.context, outcome),
-                                            user_errors=outcome.user_errors)
+                                            user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow(*TRACKERS))
     async def confirm_delivery(
@@ -234,7 +235,7 @@ class OrderMutation:
                 shipment_id, occurred_at=_occurred_at(input), received_by=given(input.received_by)),
         )
         return ConfirmDeliveryPayload(shipment=await _shipment_payload(info.context, outcome),
-                                      user_errors=outcome.user_errors)
+                                      user_errors=outcome.user_errors, outcome=outcome)
 
     @strawberry.mutation(extensions=allow(*TRACKERS, "DISPUTE_STAFF"))
     async def declare_spoilage(
@@ -246,4 +247,4 @@ class OrderMutation:
             lambda shipment_id: app.declare_spoilage(shipment_id, occurred_at=_occurred_at(input), note=input.note),
         )
         return DeclareSpoilagePayload(shipment=await _shipment_payload(info.context, outcome),
-                                      user_errors=outcome.user_errors)
+                                      user_errors=outcome.user_errors, outcome=outcome)

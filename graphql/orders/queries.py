@@ -9,7 +9,7 @@ import strawberry
 from farmgate.graphql.context import Context
 from farmgate.graphql.errors import CodedError
 from farmgate.graphql.ids import uuid_of
-from farmgate.graphql.inputs import given
+from farmgate.graphql.inputs import given, text_argument
 from farmgate.graphql.orders.enums import OrderStatus
 from farmgate.graphql.orders.loaders import order_rows_page
 from farmgate.graphql.orders.scoped import order_by_global_id, shipment_by_global_id
@@ -39,7 +39,7 @@ class OrderQuery:
 
     @strawberry.field(extensions=authenticated())
     async def order_by_number(self, info: strawberry.Info, number: str) -> Order | None:
-        return await visible_order_by_number(info.context, number)
+        return await visible_order_by_number(info.context, text_argument(number, "number", code=True) or "")
 
     @strawberry.field(extensions=allow(*READERS))
     async def orders(

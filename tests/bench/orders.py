@@ -51,9 +51,10 @@ def listings(system: System) -> list[UUID]:
 
 
 def placing(
-    system: System, pick: Callable[[int], UUID], first: int = 1
+    system: System, pick: Callable[[int], UUID], first: int = 1, keyed: bool = False
 ) -> tuple[Callable[[int], None], list[float], list[int]]:
-    """A place-an-order operation for ``throughput``, with the latencies and conflicts it saw."""
+    """A place-an-order operation for ``throughput``, with the latencies and conflicts it saw.
+    ``keyed``: as a request with an idempotency key (its record saved with the order)."""
     counter = itertools.count(first)
     lock = threading.Lock()
     latencies_ms: list[float] = []
@@ -64,11 +65,12 @@ def placing(
             n = next(counter)
         started = time.perf_counter()
         try:
-            system.app.place_order(
-                lines=[{"listing_id": pick(n), "quantity": 1}],
-                buyer={"name": f"Người mua {n}", "phone": f"03{n % 100_000_000:08d}", "address": HANOI},
-                payment_method="CASH_ON_DELIVERY",
-            )
+            with system.app.idempotent(f"bench-{n}-{first}" if keyed else None):
+                system.app.place_order(
+                    lines=[{"listing_id": pick(n), "quantity": 1}],
+                    buyer={"name": f"Người mua {n}", "phone": f"03{n % 100_000_000:08d}", "address": HANOI},
+                    payment_method="CASH_ON_DELIVERY",
+                )
         except Conflict:
             with lock:
                 conflicts.append(n)
@@ -88,10 +90,12 @@ def summarise(report: Report, name: str, latencies_ms: list[float], conflicts: i
     return accepted
 
 
-def measure(system: System, report: Report, label: str, pick: Callable[[int], UUID], clients: int) -> float:
-    place, latencies_ms, conflicts = placing(system, pick)
+def measure(system: System, report: Report, label: str, pick: Callable[[int], UUID], clients: int,
+            keyed: bool = False) -> float:
+    place, latencies_ms, conflicts = placing(system, pick, first=clients * 1_000_000 + keyed, keyed=keyed)
+    name = f"placeOrder{' with an idempotency key' if keyed else ''}, {label} listing, {clients} thread(s)"
     throughput(place, clients, SECONDS)
-    return summarise(report, f"placeOrder, {label} listing, {clients} thread(s)", latencies_ms, len(conflicts), SECONDS)
+    return summarise(report, name, latencies_ms, len(conflicts), SECONDS)
 
 
 def process_client(url: str, listing_ids: list[str], client: int, ready: object, results: object) -> None:
@@ -151,6 +155,10 @@ def run(report: Report) -> None:
                     accepted = measure(system, report, label, pick, clients)
                     report(f"placeOrder, {label} listing / raw ceiling, {clients} thread(s)", accepted / raw[clients],
                            "ratio")
+                # A keyed order also saves its IdempotentRequest record, in the same transaction.
+                keyed = measure(system, report, "spread", lambda n: spread[n % len(spread)], clients, keyed=True)
+                report(f"placeOrder with a key / raw ceiling, spread listing, {clients} thread(s)",
+                       keyed / raw[clients], "ratio")
             # As 8 API processes would: the in-process queue for the number sequence no longer helps.
             for label, chosen in (("hot", [hot]), ("spread", spread)):
                 accepted = measure_processes(url, report, label, chosen, 8)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,60 @@ class Api:
     client: httpx.Client
     #: the server's database, for tests that set up bulk data directly rather than over HTTP
     database_url: str = ""
+    #: the `farmgate serve` process, and what its processes were started with (tests that stop or kill them)
+    serve: subprocess.Popen[bytes] | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    name: str = "api"
+    projector: subprocess.Popen[bytes] | None = None
+
+    def stop_projector(self) -> None:
+        """Stop the `farmgate projector` process beside the API (PostgreSQL): the read models stay put."""
+        assert self.projector is not None, "this API runs no projector process of its own"
+        self.projector.terminate()
+        self.projector.wait(timeout=15)
+
+    def start_projector(self) -> None:
+        self.projector = _start(["projector"], self.env, f"{self.name}-projector.log")
+
+    def freeze_projections(self) -> None:
+        """Nothing more gets projected: the projector process stopped (PostgreSQL), or the embedded
+        projector unable to move (SQLite: its tracking table refuses every update)."""
+        if self.projector is not None:
+            self.stop_projector()
+        else:
+            self.sql("CREATE TRIGGER frozen BEFORE UPDATE ON projection_tracking"
+                     " BEGIN SELECT RAISE(ABORT, 'frozen'); END")
+
+    def thaw_projections(self) -> None:
+        if self.database_url.startswith("sqlite"):
+            self.sql("DROP TRIGGER frozen")
+        else:
+            self.start_projector()
+
+    def sql(self, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement on the server's database, as an operator (or a fault) would, behind its back."""
+        if self.database_url.startswith("sqlite"):
+            conn = sqlite3.connect(self.database_url[len("sqlite:///"):], timeout=30)
+            try:
+                rows = conn.execute(statement.replace("%s", "?"), params).fetchall()
+                conn.commit()
+                return rows
+            finally:
+                conn.close()
+        import psycopg
+
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            cursor = conn.execute(statement, params or None)
+            return cursor.fetchall() if cursor.description else []
+
+    @property
+    def serve_log(self) -> Path:
+        return LOG_DIR / f"{self.name}-serve.log"
+
+    @property
+    def projector_log(self) -> Path:
+        """The log of the process that runs this API's projections (its own, when embedded)."""
+        return LOG_DIR / f"{self.name}-{'serve' if self.projector is None else 'projector'}.log"
 
     def token(self, role: str, subject: str = "tester", **scope: str | None) -> str:
         return issue_token(SECRET, role, subject, 3600, **scope)
@@ -79,24 +134,26 @@ def _start(args: list[str], env: dict[str, str], log_name: str) -> subprocess.Po
 
 @contextmanager
 def running_api(database_url: str, broker_url: str = "memory://", name: str = "api", workers: bool = False,
-                extra_env: dict[str, str] | None = None) -> Iterator[Api]:
-    """``extra_env``: more settings for every process started (e.g. FARMGATE_TEST_CLOCK_FILE, one clock for all)."""
+                extra_env: dict[str, str] | None = None, projector: bool = True) -> Iterator[Api]:
+    """``extra_env``: more settings for every process started (e.g. FARMGATE_TEST_CLOCK_FILE, one clock for all).
+    ``projector``: on PostgreSQL, start a `farmgate projector` beside the API (a second API on one
+    database may leave it to the first)."""
     port = free_port()
     env = {**os.environ, "FARMGATE_DATABASE_URL": database_url, "FARMGATE_BROKER_URL": broker_url,
            "FARMGATE_JWT_SECRET": SECRET, "FARMGATE_ENV": "test", "FARMGATE_LOG_FORMAT": "json", **(extra_env or {})}
-    processes = [_start(["serve", "--host", "127.0.0.1", "--port", str(port)], env, f"{name}-serve.log")]
+    serve = _start(["serve", "--host", "127.0.0.1", "--port", str(port)], env, f"{name}-serve.log")
+    api = Api(f"http://127.0.0.1:{port}", httpx.Client(timeout=30), database_url, serve=serve, env=env, name=name)
     embedded = database_url.startswith("sqlite") or broker_url.startswith("memory")
-    if not embedded:
-        processes.append(_start(["projector"], env, f"{name}-projector.log"))
-    url = f"http://127.0.0.1:{port}"
-    client = httpx.Client(timeout=30)
+    others: list[subprocess.Popen[bytes]] = []
+    if not embedded and projector:
+        api.start_projector()
     try:
         deadline = time.monotonic() + 60
         while True:
-            if processes[0].poll() is not None:
-                raise RuntimeError(f"farmgate serve exited with {processes[0].returncode}; see {LOG_DIR}")
+            if serve.poll() is not None:
+                raise RuntimeError(f"farmgate serve exited with {serve.returncode}; see {LOG_DIR}")
             try:
-                if client.get(url + "/healthz").status_code == 200:
+                if api.client.get(api.url + "/healthz").status_code == 200:
                     break
             except httpx.TransportError:
                 pass
@@ -105,19 +162,36 @@ def running_api(database_url: str, broker_url: str = "memory://", name: str = "a
             time.sleep(0.05)  # polling the health endpoint, with a deadline
         if workers and not embedded:  # embedded, the API process runs the workers itself
             # Started once the API has created the tables: concurrent CREATE TABLE IF NOT EXISTS clash on PostgreSQL.
-            processes.append(_start(["worker", "--threads", "4"], env, f"{name}-worker.log"))
-        yield Api(url, client, database_url)
+            others.append(_start(["worker", "--threads", "4"], env, f"{name}-worker.log"))
+        yield api
     finally:
-        client.close()
-        stop(processes)
+        api.client.close()
+        stop([p for p in (serve, api.projector, *others) if p is not None])
 
 
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    """Terminate each process, and kill any that has not exited 15 seconds later."""
+    """Terminate each process still running, and kill any that has not exited 15 seconds later."""
     for process in processes:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
     for process in processes:
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def running_on(backend: str, tmp_path_factory: Any, name: str, extra_env: dict[str, str] | None = None) -> Iterator[Api]:
+    """An API on a fresh database of ``backend``: "sqlite" (embedded, a file in a temporary folder) or
+    "postgres" (a new database, a projector process, Redis as broker)."""
+    from tests.services import fresh_postgres_database, postgres_admin_url, redis_url
+
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp(name) / "farmgate.db"
+        with running_api(f"sqlite:///{path}", name=f"{name}-sqlite", extra_env=extra_env) as server:
+            yield server
+    else:
+        with fresh_postgres_database(postgres_admin_url()) as url, \
+                running_api(url, broker_url=redis_url(), name=f"{name}-postgres", extra_env=extra_env) as server:
+            yield server

@@ -1,5 +1,6 @@
-"""Projections apply each event exactly once: a failed batch leaves nothing behind, a killed
-projector resumes where it stopped, and two projector processes never double-apply."""
+"""Projections apply each event exactly once: an event a handler fails on stops its projection there
+(nothing of it applied) until it can be applied, a killed projector resumes where it stopped, and two
+projector processes never double-apply."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from farmgate.core.projections.households import HouseholdDirectory
 from farmgate.deploy.container import System, build_system
@@ -56,23 +55,37 @@ class FailsAt(HouseholdDirectory):
         return {**real, "Household.PaymentAccountLinked": linked}
 
 
-def test_a_failed_batch_leaves_no_trace_and_is_applied_once_later(system: System, personal_data) -> None:
+def test_a_failing_event_stops_its_projection_there_and_it_resumes_once_fixed(system: System, personal_data) -> None:
+    # The issue changed this: a handler failing on an event no longer fails the whole batch forever;
+    # the projection applies what comes before the event, stops at it with the stall kept, and goes on
+    # by itself once the event can be applied.
     populate(system, personal_data, 20)
     projector = system.projector
     directory = projector.projections[0]
     head = projector.head()
     faulty = FailsAt(fail_at=head - 5)
     projector.projections[0] = faulty
-    with pytest.raises(RuntimeError):
-        while projector.run_projection_once(faulty):
-            pass
-    stuck = projector.position(faulty)
-    assert 0 <= stuck < head - 5
-    # Check the failing batch's rows were rolled back with its tracking position.
-    rows, total = system.households.page(after_position=0, limit=100)
-    assert all(r["position"] <= stuck for r in rows)
+    assert projector.run_projection_once(faulty) > 0  # one batch holds them all: it stops in the middle
+    stall = projector.stall_of(faulty)
+    assert stall is not None and (stall.event_type, stall.attempts, stall.error) == (
+        "Household.PaymentAccountLinked", 1, "RuntimeError")
+    poison = stall.position
+    assert head - 5 <= poison <= head
+    # Check it stopped right before the poison, with nothing of the failing event applied.
+    assert projector.position(faulty) == poison - 1
+    rows, _ = system.households.page(after_position=0, limit=100)
+    assert rows and all(r["position"] < poison for r in rows)
+    # Each household's account is linked right after it registers: the poison is the newest one's.
+    assert [len(r["payment_accounts"]) for r in rows] == [1] * (len(rows) - 1) + [0]
+    # Check another attempt counts, and the other projections went on.
+    assert projector.run_projection_once(faulty) == 0
+    assert projector.stall_of(faulty).attempts == 2
+    projector.catch_up()
+    assert projector.position(faulty) == poison - 1
+    assert all(projector.position(p) == head for p in projector.projections[1:])
     projector.projections[0] = directory
     system.catch_up()
+    assert projector.stall_of(directory) is None
     assert_applied_exactly_once(system, 20)
 
 

@@ -30,7 +30,7 @@ def test_internal_errors_are_masked_and_logged_with_the_request_id() -> None:
     configure_logging("json", stream=stream, level=logging.INFO)
     structlog.contextvars.bind_contextvars(request_id="req-abc-123")
     try:
-        result = strawberry.Schema(query=Query, extensions=[MaskInternalErrors()]).execute_sync("{ broken }")
+        result = strawberry.Schema(query=Query, extensions=[MaskInternalErrors]).execute_sync("{ broken }")
     finally:
         structlog.contextvars.clear_contextvars()
         logging.getLogger().handlers = kept  # the session's log file
@@ -44,6 +44,6 @@ def test_internal_errors_are_masked_and_logged_with_the_request_id() -> None:
 
 
 def test_client_errors_keep_their_message_and_code() -> None:
-    result = strawberry.Schema(query=Query, extensions=[MaskInternalErrors()]).execute_sync("{ refused }")
+    result = strawberry.Schema(query=Query, extensions=[MaskInternalErrors]).execute_sync("{ refused }")
     assert result.errors[0].message == "Your role may not do this"
     assert result.errors[0].extensions == {"code": "FORBIDDEN"}

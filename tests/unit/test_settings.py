@@ -49,7 +49,9 @@ def test_production_needs_at_least_one_token_issuer() -> None:
 
 
 @pytest.mark.parametrize(("variable", "value", "says"), [
-    ("FARMGATE_READINESS_MAX_LAG", "ten", "valid integer"),
+    ("FARMGATE_PROJECTOR_BATCH_SIZE", "ten", "valid integer"),
+    ("FARMGATE_IDEMPOTENCY_LEASE_SECONDS", "0", "greater than 0"),
+    ("FARMGATE_IDEMPOTENCY_LEASE_SECONDS", "3601", "less than or equal to 3600"),
     ("FARMGATE_WEBHOOK_TIMEOUT_SECONDS", "-1", "greater than 0"),
     ("FARMGATE_PROJECTION_WAIT_SECONDS", "5s", "valid number"),
     ("FARMGATE_ENV", "prod", "'development', 'production' or 'test'"),

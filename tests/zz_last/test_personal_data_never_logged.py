@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from farmgate.core.domain.canonical_text import ascii_digits
 from tests.personal_data import LOG_DIR, PersonalData
 
 DIGIT_RUNS = re.compile(r"\d{9,}")
@@ -11,14 +12,16 @@ DIGIT_RUNS = re.compile(r"\d{9,}")
 
 def leaked(line: str, national_ids: set[str], phones: set[str]) -> list[str]:
     """Every run of digits in the line that is a national ID, or ends in a phone's national digits:
-    nine for a mobile (0912…, 84912…, +84912… all end so), ten for a landline (024…, 8424…)."""
-    return [run for run in DIGIT_RUNS.findall(line)
-            if run in national_ids or run[-9:] in phones or run[-10:] in phones]
+    nine for a mobile (0912…, 84912…, +84912… all end so), ten for a landline (024…, 8424…), in
+    whatever script its digits were typed."""
+    runs = [ascii_digits(run) for run in DIGIT_RUNS.findall(line)]
+    return [run for run in runs if run in national_ids or run[-9:] in phones or run[-10:] in phones]
 
 
 def test_the_check_finds_a_phone_in_any_of_its_forms() -> None:
     phones, ids = {"912345678"}, {"020123456789"}
-    for line in ('{"phone": "0912345678"}', "tel +84912345678", "x84912345678y", "cccd 020123456789"):
+    for line in ('{"phone": "0912345678"}', "tel +84912345678", "x84912345678y", "cccd 020123456789",
+                 "cccd ٠٢٠١٢٣٤٥٦٧٨٩", "tel ０９１２３４５６７８"):
         assert leaked(line, ids, phones), line
     for line in ('{"phone": "02439421234"}', "tel +842439421234"):
         assert leaked(line, ids, phones | {"2439421234"}), line

@@ -1,0 +1,135 @@
+"""Client mistakes are answered as client mistakes, over HTTP on SQLite and PostgreSQL: variables
+that do not coerce, documents that do not parse or validate, limits, forged cursors and malformed
+bodies each get their code (or HTTP 400) and a message, never INTERNAL, never a traceback, and are
+not logged as faults."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.server import Api
+from tests.personal_data import LOG_DIR
+
+ORDERS = "query($first: Int, $after: String) { orders(first: $first, after: $after) { totalCount } }"
+
+
+@pytest.fixture(scope="module")
+def tokens(api: Api) -> dict[str, str]:
+    return api.role_tokens()
+
+
+def only_error(body: dict[str, Any]) -> tuple[str, str]:
+    [error] = body["errors"]
+    return error["extensions"]["code"], error["message"]
+
+
+def cursor(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def raw(api: Api, content: bytes, token: str | None = None) -> httpx.Response:
+    headers = {"content-type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    return api.client.post(api.url + "/graphql", content=content, headers=headers)
+
+
+def internal_errors_logged(api: Api) -> int:
+    log = Path(LOG_DIR) / f"{api.name}-serve.log"
+    return sum(1 for line in log.read_text(encoding="utf-8").splitlines() if "graphql_internal_error" in line)
+
+
+def test_variables_that_do_not_coerce_are_bad_user_input_in_graphql_cores_words(
+    api: Api, tokens: dict[str, str]
+) -> None:
+    faults_before = internal_errors_logged(api)
+    household = "query($id: ID!) { household(id: $id) { id } }"
+    cases = [
+        (household, {"id": None}, "$id"),
+        (household, {}, "$id"),
+        (ORDERS, {"first": "abc"}, "$first"),
+        (ORDERS, {"first": 2**40}, "$first"),
+        (ORDERS, {"first": 1.5}, "$first"),
+        ("query($s: OrderStatus) { orders(status: $s) { totalCount } }", {"s": "KING"}, "$s"),
+    ]
+    for query, variables, name in cases:
+        code, said = only_error(api.post(query, variables, tokens["staff"]))
+        assert (code, said.startswith(f"Variable '{name}'")) == ("BAD_USER_INPUT", True), (variables, said)
+    assert internal_errors_logged(api) == faults_before, "a client's mistake was logged as a fault"
+
+
+def test_parse_validation_and_limit_errors_carry_their_codes(api: Api, tokens: dict[str, str]) -> None:
+    assert only_error(api.post("{ orders { ", token=tokens["staff"]))[0] == "GRAPHQL_PARSE_FAILED"
+    assert only_error(api.post("{ nope }", token=tokens["staff"]))[0] == "GRAPHQL_VALIDATION_FAILED"
+    assert only_error(api.post("query($x: Int) { viewer { role } }", {"x": 1}, tokens["staff"]))[0] == (
+        "GRAPHQL_VALIDATION_FAILED")  # unused variable
+    deep = "{ node(id: \"x\") { " + "... on Order { shipments { order { " * 7 + "id" + " } } }" * 7 + " } }"
+    assert only_error(api.post(deep, token=tokens["staff"]))[0] == "LIMIT_EXCEEDED"
+    aliases = "{ " + " ".join(f"a{n}: viewer {{ role }}" for n in range(31)) + " }"
+    assert only_error(api.post(aliases, token=tokens["staff"]))[0] == "LIMIT_EXCEEDED"
+    tokens_4001 = "{ viewer { " + "role " * 4001 + "} }"
+    assert only_error(api.post(tokens_4001, token=tokens["staff"]))[0] == "LIMIT_EXCEEDED"
+    nested = "{" + "a{" * 600 + "b" + "}" * 601
+    assert only_error(api.post(nested, token=tokens["staff"]))[0] == "LIMIT_EXCEEDED"
+    # A page beyond the cap keeps its own code.
+    assert only_error(api.post(ORDERS, {"first": 101}, tokens["staff"]))[0] == "LIMIT_EXCEEDED"
+
+
+@pytest.mark.parametrize("after", [
+    cursor("cursor:orders:99999999999999999999"),  # past BIGINT: PostgreSQL would overflow
+    cursor("cursor:orders:9223372036854775808"),
+    cursor("cursor:orders:-1"),
+    cursor("cursor:orders:٤٢"),  # Arabic-Indic digits: not our shape
+    cursor("cursor:orders:42\u0000"),
+    cursor("cursor:orders:"),
+    cursor("cursor:households:5"),  # another list's cursor
+    cursor("cursor:orders:5") + "=",  # padding we never write
+    cursor("cursor:orders:5") + "!",
+    "not base64 at all ✓",
+    "",
+])
+def test_every_cursor_we_did_not_write_is_bad_user_input(api: Api, tokens: dict[str, str], after: str) -> None:
+    assert only_error(api.post(ORDERS, {"after": after}, tokens["staff"])) == (
+        "BAD_USER_INPUT", "after is not a cursor of this list")
+
+
+def test_listing_and_other_connections_decode_cursors_the_same_way(api: Api, tokens: dict[str, str]) -> None:
+    cases = [
+        ("query($a: String) { listings(after: $a) { totalCount } }", cursor("cursor:listings:1:99999999999999999999")),
+        ("query($a: String) { listings(after: $a) { totalCount } }", cursor("cursor:listings:5")),
+        ("query($a: String) { storefronts(after: $a) { totalCount } }", cursor("cursor:storefronts:1:2")),
+        ("query($a: String) { households(after: $a) { totalCount } }", cursor("cursor:households:１")),
+        ("query($a: String) { claims(after: $a) { totalCount } }", cursor("cursor:claims:99999999999999999999")),
+        ("query($a: String) { exportOrders(after: $a) { totalCount } }", cursor("cursor:exportOrders:x")),
+    ]
+    for query, after in cases:
+        assert only_error(api.post(query, {"a": after}, tokens["admin"]))[0] == "BAD_USER_INPUT", query
+    # and the cursors we wrote still work
+    page = api.data("{ listings(first: 1) { pageInfo { endCursor } } }")["listings"]["pageInfo"]["endCursor"]
+    if page is not None:
+        assert "errors" not in api.post("query($a: String) { listings(after: $a) { totalCount } }", {"a": page})
+
+
+@pytest.mark.parametrize(("body", "says"), [
+    (b"5", "must be an object"),
+    (b'"query"', "must be an object"),
+    (b"null", "must be an object"),
+    (b"true", "must be an object"),
+    (b"\xff\xfe{", "not valid UTF-8"),
+    (b'{"query": "{ viewer { role } }", "variables": {"x": "\xc3\x28"}}', "not valid UTF-8"),
+    (b"[" * 100_000, "nested"),
+    (json.dumps({"query": "{ viewer { role } }", "variables": {"x": json.loads("[" * 40 + "]" * 40)}}).encode(),
+     "nested"),
+    (b'{"query": "{ viewer { role } }", "variables": {"x": "\\ud800"}}', "surrogate"),
+    (b'{"query": ', "Unable to parse"),
+    (b'{"query": 5}', "query"),
+    (b'{"query": "{ viewer { role } }", "variables": 5}', "variables"),
+])
+def test_malformed_bodies_get_400_with_a_message_and_no_traceback(api: Api, body: bytes, says: str) -> None:
+    response = raw(api, body)
+    assert response.status_code == 400, response.text
+    assert says in response.text and "Traceback" not in response.text and len(response.text) < 300
