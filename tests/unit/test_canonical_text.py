@@ -90,9 +90,9 @@ def test_digits_of_any_script_are_one_identity(script: dict[int, str]) -> None:
     assert check_national_id(typed, ["input", "nationalId"]) == national_id
     assert normalise_phone("0912345678".translate(script), ["input", "phone"]) == "+84912345678"
     assert normalise_phone("+84 912 345 678".translate(script), ["input", "phone"]) == "+84912345678"
-    address = Address.checked(scheme=2021, province_code="20".translate(script), district_code="181".translate(script),
-                              ward_code="06253".translate(script))
-    assert (address.province_code, address.district_code, address.ward_code) == ("20", "181", "06253")
+    address = Address.checked(scheme=2021, province_code="20".translate(script), district_code="187".translate(script),
+                              ward_code="06466".translate(script))
+    assert (address.province_code, address.district_code, address.ward_code) == ("20", "187", "06466")
     assert Money.parse("35000".translate(script), "VND", ["price"]).amount == 35000
 
 
