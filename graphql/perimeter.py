@@ -17,7 +17,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import GraphQLError, validate
+from graphql import GraphQLError, get_operation_ast, validate
+from graphql.execution.values import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
@@ -66,9 +67,18 @@ class Perimeter(SchemaExtension):
         if self._guarded() and validate(schema, ctx.graphql_document, [NoSchemaIntrospectionCustomRule]):
             return [GraphQLError("Introspection is not available without a token in production",
                                  extensions={"code": "FORBIDDEN"})]
+        operation = get_operation_ast(ctx.graphql_document, ctx.operation_name)
+        variables: dict[str, Any] = {}
+        if operation is not None:
+            coerced = get_variable_values(schema, operation.variable_definitions or (), ctx.variables or {})
+            if isinstance(coerced, list):
+                # Variables that do not coerce (a page size past Int's 32 bits, "abc" for Int): execution
+                # refuses them as BAD_USER_INPUT before any field runs, so there is nothing to cost.
+                return []
+            variables = coerced.coerced
         budget = budget_of(context.system.settings.query_cost_budgets,
                            context.principal.role if context.principal else None)
-        requested = query_cost(schema, ctx.graphql_document, ctx.operation_name, ctx.variables)
+        requested = query_cost(schema, ctx.graphql_document, ctx.operation_name, variables)
         self.cost = {"requested": requested, "budget": budget}
         if requested > budget:
             return [GraphQLError(
