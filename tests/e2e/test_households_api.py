@@ -29,9 +29,13 @@ HOUSEHOLD = f"query($id: ID!) {{ household(id: $id) {{ {HOUSEHOLD_FIELDS} }} }}"
 NODE = "query($id: ID!) { node(id: $id) { id ... on Household { code phoneMasked } } }"
 
 
+#: a 2021 district of each province the tests register in (Chi Lăng, Lạng Sơn; Lục Nam, Bắc Giang)
+DISTRICT_OF = {"20": "187", "24": "219"}
+
+
 def registration(pd: PersonalData, province: str = "20", **overrides: Any) -> dict[str, Any]:
     data = {"name": "Hộ Hoàng Văn Na", "nationalId": pd.national_id(), "phone": pd.phone(),
-            "address": {"scheme": 2021, "provinceCode": province, "districtCode": "187"}}
+            "address": {"scheme": 2021, "provinceCode": province, "districtCode": DISTRICT_OF[province]}}
     data.update(overrides)
     return data
 
