@@ -23,7 +23,7 @@ import pytest
 from tests.e2e.order_steps import a_seller, order_input
 from tests.e2e.server import Api, running_api
 from tests.e2e.test_households_api import registration
-from tests.e2e.test_webhooks import wait_until
+from tests.e2e.receiver import wait_until
 from tests.services import fresh_postgres_database, postgres_admin_url, redis_url
 
 ERRORS = "userErrors { field code message }"

@@ -15,7 +15,7 @@ import pytest
 
 from tests.e2e.server import Api, running_api
 from tests.e2e.tcp_proxy import TcpProxy, proxy_to
-from tests.e2e.test_webhooks import wait_until
+from tests.e2e.receiver import wait_until
 from tests.services import fresh_postgres_database, postgres_admin_url, redis_url
 
 READY_WITHIN = httpx.Timeout(2.0)

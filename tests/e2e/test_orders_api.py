@@ -22,7 +22,7 @@ from tests.e2e.order_steps import (
 )
 from tests.e2e.server import Api
 from tests.e2e.test_households_api import error_code
-from tests.e2e.test_webhooks import wait_until
+from tests.e2e.receiver import wait_until
 
 LISTING_STOCK = "query($id: ID!) { listing(id: $id) { stockQuantity status } }"
 ORDER_STATUS = "query($id: ID!) { order(id: $id) { status } }"

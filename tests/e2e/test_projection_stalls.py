@@ -21,7 +21,7 @@ import pytest
 from tests.e2e.order_steps import a_seller, place
 from tests.e2e.server import ROOT, Api
 from tests.e2e.test_households_api import REGISTER, registration
-from tests.e2e.test_webhooks import wait_until
+from tests.e2e.receiver import wait_until
 
 POISON_NAME = "Hộ Ngộ Độc"
 HOUSEHOLD = "query($id: ID!) { household(id: $id) { id name } }"

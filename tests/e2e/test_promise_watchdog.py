@@ -30,7 +30,7 @@ from farmgate.deploy.settings import Settings
 from farmgate.graphql.ids import from_global_id
 from tests.e2e.order_steps import FAIL, SHIPMENT, a_seller, confirm, dispatch, iso, on_shipment, place
 from tests.e2e.server import Api, running_api
-from tests.e2e.test_webhooks import wait_until
+from tests.e2e.receiver import wait_until
 from tests.services import fresh_postgres_database, postgres_admin_url, redis_url
 
 T0 = datetime(2021, 8, 3, 1, 0, tzinfo=timezone.utc)  # 08:00 in Hà Nội

@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 
 from tests.e2e import export_steps
-from tests.e2e.order_steps import ORDER, a_seller, buyer, confirm, place
+from tests.e2e.order_steps import ORDER, PAY, a_seller, buyer, confirm, just_now, place, succeeded
 from tests.e2e.server import Api, running_on
+from tests.e2e.standard_webhooks import new_secret
 from tests.e2e.test_catalog_api import listing_input
 from tests.e2e.test_households_api import registration
-from tests.e2e.test_webhooks import wait_until
+from tests.e2e.receiver import wait_until
 
 ERRORS = "userErrors { field code message }"
 PLACE = f"""mutation($input: PlaceOrderInput!) {{ placeOrder(input: $input) {{
@@ -30,6 +31,10 @@ PUBLISH = f"""mutation($input: PublishListingInput!) {{ publishListing(input: $i
   listing {{ id }} listingId {ERRORS} }} }}"""
 PARTNER = f"""mutation($input: RegisterExportPartnerInput!) {{ registerExportPartner(input: $input) {{
   partner {{ id }} partnerId {ERRORS} }} }}"""
+REFUND = f"""mutation($input: RecordRefundInput!) {{ recordRefund(input: $input) {{
+  order {{ id amountRefunded {{ amount }} }} orderId {ERRORS} }} }}"""
+MARKETPLACE_ENDPOINT = f"""mutation($input: RegisterMarketplaceWebhookEndpointInput!) {{
+  registerMarketplaceWebhookEndpoint(input: $input) {{ endpoint {{ id }} endpointId {ERRORS} }} }}"""
 BY_NUMBER = "query($number: String!) { orderByNumber(number: $number) { id number } }"
 
 
@@ -58,6 +63,10 @@ def test_every_mutation_says_what_it_wrote_while_the_projector_is_stopped(api: A
     placed_before = place(api, postmart, personal_data, [(seller["listing"]["id"], 1)])
     confirmed_before = place(api, postmart, personal_data, [(seller["listing"]["id"], 1)])
     confirm(api, postmart, confirmed_before["id"])
+    paid_before = place(api, postmart, personal_data, [(seller["listing"]["id"], 1)], paymentMethod="E_WALLET")
+    money = {"amount": "35000", "currency": "VND"}
+    succeeded(api.post(PAY, {"input": {"orderId": paid_before["id"], "amount": money, "reference": "MOMO-BEHIND-1",
+                                       "occurredAt": just_now()}}, postmart), "recordPayment")
 
     api.freeze_projections()
     try:
@@ -65,7 +74,7 @@ def test_every_mutation_says_what_it_wrote_while_the_projector_is_stopped(api: A
                                              "buyer": buyer(personal_data), "paymentMethod": "CASH_ON_DELIVERY"},
                                 postmart, "placeOrder")
         assert order["order"] is None and order["orderId"] and order["orderNumber"].startswith("FG-")
-        assert "orders_and_shipments_v1" in behind["projections"]
+        assert "orders_and_shipments_v2" in behind["projections"]
 
         confirmed, _ = written(api, CONFIRM, {"orderId": placed_before["id"]}, postmart, "confirmOrder")
         assert confirmed["orderId"] == placed_before["id"]
@@ -85,6 +94,17 @@ def test_every_mutation_says_what_it_wrote_while_the_projector_is_stopped(api: A
 
         partner, _ = written(api, PARTNER, {"name": "Praha Fresh", "country": "CZ"}, admin, "registerExportPartner")
         assert partner["partner"] is None and partner["partnerId"]
+
+        refunded, _ = written(api, REFUND, {"orderId": paid_before["id"], "amount": money,
+                                            "reference": "MOMO-BEHIND-RF-1", "occurredAt": just_now()},
+                              postmart, "recordRefund")
+        assert refunded["orderId"] == paid_before["id"]
+        assert refunded["order"] == {"id": paid_before["id"], "amountRefunded": {"amount": "0"}}  # as it stood
+
+        endpoint, _ = written(api, MARKETPLACE_ENDPOINT, {"url": "http://127.0.0.1:9/farmgate", "secret": new_secret(),
+                                                          "topics": ["ORDER_PLACED"]},
+                              postmart, "registerMarketplaceWebhookEndpoint")
+        assert endpoint["endpoint"] is None and endpoint["endpointId"]
     finally:
         api.thaw_projections()
 
@@ -101,6 +121,11 @@ def test_every_mutation_says_what_it_wrote_while_the_projector_is_stopped(api: A
         ("query($id: ID!) { exportPartner(id: $id) { id } }", partner["partnerId"], "exportPartner"),
     ):
         assert wait_until(lambda: api.data(query, {"id": global_id}, admin)[name], name)["id"] == global_id
+    assert wait_until(lambda: api.data("query($id: ID!) { order(id: $id) { amountRefunded { amount } } }",
+                                       {"id": paid_before["id"]}, postmart)["order"]["amountRefunded"]["amount"]
+                      == "35000", "the refund to be projected")
+    assert wait_until(lambda: api.data("query($id: ID!) { node(id: $id) { id } }", {"id": endpoint["endpointId"]},
+                                       postmart)["node"], "the marketplace endpoint")["id"] == endpoint["endpointId"]
     # And a mutation now answers whole, with no readModel note.
     body = api.post(export_steps.REGISTER_PARTNER, {"input": {"name": "Berlin Fresh", "country": "DE"}}, admin)
     assert body["data"]["registerExportPartner"]["partner"] is not None and "readModel" not in (
