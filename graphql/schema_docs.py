@@ -648,7 +648,9 @@ def _field_description(type_name: str, field_name: str, field: Any, payload_of: 
     if specific:
         return specific
     if type_name in payload_of and field_name != "userErrors":
-        return f"The {field_name} as it is after the change; null when userErrors is not empty."
+        return (f"The {field_name} as the read model shows it after the change; null when userErrors is not empty."
+                " While the read model is behind (extensions.readModel) it is null or as it stood before: the"
+                " ids beside it come from the write side.")
     return FIELDS.get(field_name)
 
 
