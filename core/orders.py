@@ -155,12 +155,13 @@ class OrderCommands:
         self: Farmgate,
         order_id: UUID,
         *,
-        carrier: str,
+        carrier: str | UUID,
         tracking_number: str,
         harvested_at: datetime | None = None,
     ) -> UUID:
-        """Hand a confirmed order to a carrier; the order and its shipment are saved together, so an
-        order never has two shipments on their way. Returns the shipment's id."""
+        """Hand a confirmed order to a carrier, named by its id or any of its spellings (InvalidInput
+        on ``["input", "carrier"]`` when no known carrier is); the order and its shipment are saved
+        together, so an order never has two shipments on their way. Returns the shipment's id."""
 
         def command() -> UUID:
             order = self.load(Order, order_id, ORDER_FIELD)
@@ -170,14 +171,15 @@ class OrderCommands:
                 marketplace=order.marketplace,
                 storefront_id=order.storefront_id,
                 household_id=order.household_id,
-                carrier=carrier,
+                carrier=self.carrier_registry().resolve(carrier),
                 tracking_number=tracking_number,
                 harvested_at=harvested_at,
                 promised_by=order.promised_by,
                 perishable=order.perishable,
                 now=self.clock(),
             )
-            order.record_dispatch(shipment.id, shipment.carrier, shipment.tracking_number)
+            order.record_dispatch(shipment.id, shipment.carrier, shipment.tracking_number,
+                                  carrier_id=shipment.carrier_id)
             self.save(order, shipment)
             return shipment.id
 

@@ -15,6 +15,7 @@ from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 
 from farmgate.graphql.auth import AuthenticationError, Principal, decode_token
+from farmgate.graphql.carrier_claim import with_carrier_resolved
 from farmgate.graphql.context import Context
 from farmgate.graphql.observability import Metrics, RequestIdMiddleware
 from farmgate.graphql.schema import schema
@@ -30,7 +31,7 @@ class FarmgateGraphQL(GraphQL):
         super().__init__(schema, **kwargs)
         self.system = system
 
-    def authenticate(self, header: str) -> tuple[Principal | None, str | None]:
+    async def authenticate(self, header: str) -> tuple[Principal | None, str | None]:
         """The principal of an 'Authorization: Bearer <token>' value, or why there is none."""
         if not header:
             return None, None
@@ -38,13 +39,16 @@ class FarmgateGraphQL(GraphQL):
         if scheme.lower() != "bearer" or not token.strip():
             return None, "Authorization header must be 'Bearer <token>'"
         try:
-            return decode_token(self.system.settings.jwt_secret, token.strip()), None
+            principal = decode_token(self.system.settings.jwt_secret, token.strip())
+            if principal.is_("CARRIER"):
+                principal = await run_in_threadpool(with_carrier_resolved, principal, self.system.carriers)
+            return principal, None
         except AuthenticationError as error:
             return None, str(error)
 
     async def get_context(self, request: Any, response: Any = None) -> Context:
         request_id = request.scope.get("state", {}).get("request_id", "-")
-        principal, auth_error = self.authenticate(request.headers.get("authorization", ""))
+        principal, auth_error = await self.authenticate(request.headers.get("authorization", ""))
         if principal is not None:
             structlog.contextvars.bind_contextvars(actor=principal.actor)
         return Context(system=self.system, request_id=request_id, principal=principal, auth_error=auth_error)
@@ -54,7 +58,7 @@ class FarmgateGraphQL(GraphQL):
         params = context.connection_params or {}
         header = params.get("Authorization") or params.get("authorization") if isinstance(params, dict) else None
         if context.principal is None and isinstance(header, str):
-            context.principal, context.auth_error = self.authenticate(header)
+            context.principal, context.auth_error = await self.authenticate(header)
         return await super().on_ws_connect(context)
 
 

@@ -15,6 +15,9 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from farmgate.graphql.carriers.mutations import CarrierMutation
+from farmgate.graphql.carriers.queries import CarrierQuery
+from farmgate.graphql.carriers.types import Carrier, carrier_by_global_id
 from farmgate.graphql.catalog.mutations import CatalogMutation
 from farmgate.graphql.catalog.queries import CatalogQuery
 from farmgate.graphql.catalog.scoped import listing_by_global_id, storefront_by_global_id
@@ -55,14 +58,15 @@ register_node("WebhookDelivery", webhook_delivery_by_global_id)
 register_node("Order", order_by_global_id)
 register_node("Shipment", shipment_by_global_id)
 register_node("CompensationClaim", claim_by_global_id)
+register_node("Carrier", carrier_by_global_id)
 
 Query = merge_types("Query", (NodeQuery, ReferenceQuery, HouseholdQuery, CatalogQuery, ExportQuery, WebhookQuery,
-                                OrderQuery, ClaimQuery, CaseFileQuery))
+                                OrderQuery, ClaimQuery, CaseFileQuery, CarrierQuery))
 Mutation = merge_types("Mutation", (HouseholdMutation, CatalogMutation, ExportMutation, WebhookMutation,
-                                      OrderMutation, ClaimMutation))
+                                      OrderMutation, ClaimMutation, CarrierMutation))
 
 NODE_TYPES: list[type] = [Household, Storefront, Listing, ExportPartner, ExportOrder, WebhookEndpoint, WebhookDelivery,
-                         Order, Shipment, CompensationClaim]
+                         Order, Shipment, CompensationClaim, Carrier]
 
 
 class FarmgateSchema(strawberry.Schema):

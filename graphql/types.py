@@ -92,7 +92,8 @@ class Viewer:
     marketplace: Marketplace | None
     province_code: str | None
     partner_id: strawberry.ID | None
-    carrier: str | None
+    carrier: str | None = strawberry.field(description=(
+        "A CARRIER's carrier id (Carrier.id), whichever known spelling or id its token's carrier claim used."))
     household_id: strawberry.ID | None
 
 
