@@ -57,7 +57,7 @@ def token(
     marketplace: Optional[str] = typer.Option(None, help="POSTMART or VOSO"),
     province: Optional[str] = typer.Option(None, help="Province code, e.g. 20"),
     partner: Optional[str] = typer.Option(None, help="Export partner global ID"),
-    carrier: Optional[str] = typer.Option(None, help="Carrier name as given on dispatch"),
+    carrier: Optional[str] = typer.Option(None, help="The carrier: its global ID (carriers query) or any known spelling, e.g. VNPost, 'Vietnam Post'"),
     household: Optional[str] = typer.Option(None, help="Household global ID"),
     ttl: int = typer.Option(3600, help="Seconds until it expires"),
 ) -> None:
