@@ -20,6 +20,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
+from farmgate.core.carriers import CarrierCommands
 from farmgate.core.catalog import CatalogCommands
 from farmgate.core.claims import ClaimCommands
 from farmgate.core.domain.aggregate import FarmAggregate
@@ -47,7 +48,8 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class Farmgate(HouseholdCommands, ExportCommands, WebhookCommands, CatalogCommands, OrderCommands, ClaimCommands, Application[UUID]):
+class Farmgate(HouseholdCommands, ExportCommands, WebhookCommands, CatalogCommands, OrderCommands, ClaimCommands,
+               CarrierCommands, Application[UUID]):
     name = "farmgate"
     # Hot aggregates (code sequences, popular listings) are read far more than written: keep them
     # cached and fast-forwarded from the store, and snapshot the ever-growing sequences.

@@ -26,6 +26,7 @@ from uuid import UUID
 
 from farmgate.core.application import Clock, Farmgate, utc_now
 from farmgate.core.database import ReadStore
+from farmgate.core.domain.carrier import CarrierRegistry
 from farmgate.core.domain.household import Household
 from farmgate.core.domain.webhook_endpoint import WebhookEndpoint
 
@@ -66,6 +67,8 @@ class CommittedRequest:
     certification_id: UUID | None
     webhook_partner_id: UUID | None
     position: int
+    #: the carrier a registerCarrier added (the registry's stream id is the registry's, not the carrier's)
+    carrier_id: UUID | None = None
 
 
 def committed_request(app: Farmgate, digest: str) -> CommittedRequest | None:
@@ -75,7 +78,7 @@ def committed_request(app: Farmgate, digest: str) -> CommittedRequest | None:
         return None
     streams = [(change["stream"], UUID(change["id"])) for change in record.changes]
     versions = {UUID(change["id"]): int(change["version"]) for change in record.changes}
-    order_number = certification_id = partner_id = None
+    order_number = certification_id = partner_id = carrier_id = None
     for stream, aggregate_id in streams:
         if stream == "Order" and order_number is None:
             order_number = app.order_number(aggregate_id)
@@ -85,8 +88,12 @@ def committed_request(app: Farmgate, digest: str) -> CommittedRequest | None:
                                      and e.originator_version == versions[aggregate_id]), None)
         elif stream == "WebhookEndpoint" and partner_id is None:
             partner_id = app.load(WebhookEndpoint, aggregate_id).partner_id
+        elif stream == "CarrierRegistry" and carrier_id is None:
+            carrier_id = next((e.carrier_id for e in app.stored_events(aggregate_id)
+                               if isinstance(e, CarrierRegistry.CarrierRegistered)
+                               and e.originator_version == versions[aggregate_id]), None)
     return CommittedRequest(streams, order_number, certification_id, partner_id,
-                            int(app.recorder.max_notification_id() or 0))
+                            int(app.recorder.max_notification_id() or 0), carrier_id)
 
 
 @dataclass(frozen=True)

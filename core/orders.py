@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 
 import structlog
 
+from farmgate.core.domain.carrier import MAX_SPELLING_LENGTH
 from farmgate.core.domain.errors import NotFound
 from farmgate.core.domain.listing import Listing
 from farmgate.core.domain.money import Money
@@ -26,6 +27,7 @@ from farmgate.core.domain.order_number import OrderNumberSequence, numbering_yea
 from farmgate.core.domain.provenance import Provenance, current_provenance, recording
 from farmgate.core.domain.shipment import Shipment
 from farmgate.core.domain.storefront import Storefront
+from farmgate.core.domain.text import required_text
 
 if TYPE_CHECKING:
     from farmgate.core.application import Farmgate
@@ -159,12 +161,17 @@ class OrderCommands:
         self: Farmgate,
         order_id: UUID,
         *,
-        carrier: str,
+        carrier: str | UUID,
         tracking_number: str,
         harvested_at: datetime | None = None,
     ) -> UUID:
-        """Hand a confirmed order to a carrier; the order and its shipment are saved together, so an
-        order never has two shipments on their way. Returns the shipment's id."""
+        """Hand a confirmed order to a carrier, named by its id or any of its spellings (InvalidInput
+        on ``["input", "carrier"]`` when no known carrier is, or when the spelling is not canonical
+        text, ``text.required_text``: "VN\\x00Post" is refused, not read as "VNPost"); the order and
+        its shipment are saved together, so an order never has two shipments on their way. Returns
+        the shipment's id."""
+        if not isinstance(carrier, UUID):
+            carrier = required_text(carrier, ["input", "carrier"], MAX_SPELLING_LENGTH)
 
         def command() -> UUID:
             order = self.load(Order, order_id, ORDER_FIELD)
@@ -174,14 +181,15 @@ class OrderCommands:
                 marketplace=order.marketplace,
                 storefront_id=order.storefront_id,
                 household_id=order.household_id,
-                carrier=carrier,
+                carrier=self.carrier_registry().resolve(carrier),
                 tracking_number=tracking_number,
                 harvested_at=harvested_at,
                 promised_by=order.promised_by,
                 perishable=order.perishable,
                 now=self.clock(),
             )
-            order.record_dispatch(shipment.id, shipment.carrier, shipment.tracking_number)
+            order.record_dispatch(shipment.id, shipment.carrier, shipment.tracking_number,
+                                  carrier_id=shipment.carrier_id)
             self.save(order, shipment)
             return shipment.id
 

@@ -58,7 +58,7 @@ def token(
     province: Optional[str] = typer.Option(
         None, help="Province scope SCHEME:CODE, e.g. 2021:24 (Bắc Giang) or 2025:24 (Bắc Ninh); a bare code is 2025"),
     partner: Optional[str] = typer.Option(None, help="Export partner global ID"),
-    carrier: Optional[str] = typer.Option(None, help="Carrier name as given on dispatch"),
+    carrier: Optional[str] = typer.Option(None, help="The carrier: its global ID (carriers query) or any known spelling, e.g. VNPost, 'Vietnam Post'"),
     household: Optional[str] = typer.Option(None, help="Household global ID"),
     ttl: int = typer.Option(3600, help="Seconds until it expires"),
     key: Optional[Path] = typer.Option(None, help="Sign with this PEM private key (RSA, EC P-256 or Ed25519) "

@@ -12,6 +12,7 @@ from farmgate.core.database import ReadStore
 from farmgate.core.idempotency import IdempotencyStore
 from farmgate.core.policies import PolicyRunner
 from farmgate.core.policies_registry import all_policies
+from farmgate.core.projections.carriers import CarrierQueries
 from farmgate.core.projections.catalog import CatalogQueries
 from farmgate.core.projections.claims import ClaimQueries
 from farmgate.core.projections.exports import ExportQueries
@@ -39,6 +40,7 @@ class System:
     webhooks: WebhookDeliveries
     orders: OrderQueries
     claims: ClaimQueries
+    carriers: CarrierQueries
 
     def followers(self) -> list[FollowerState]:
         """Every projection's and process step's position, lag and stall (one read of each kind)."""
@@ -116,4 +118,5 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
         webhooks=WebhookDeliveries(store),
         orders=OrderQueries(store),
         claims=ClaimQueries(store),
+        carriers=CarrierQueries(store),
     )

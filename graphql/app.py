@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException
 from strawberry.asgi import GraphQL
 
 from farmgate.graphql.auth import AuthenticationError, Principal, TokenVerifier
+from farmgate.graphql.carrier_claim import CarrierClaims
 from farmgate.graphql.context import Context
 from farmgate.graphql.graphiql import graphiql_page
 from farmgate.graphql.media_types import GRAPHQL_RESPONSE_JSON, request_error_status, wants_graphql_response_json
@@ -80,7 +81,7 @@ class FarmgateGraphQL(GraphQL):
             raise HTTPException(400, "The request's JSON holds unpaired surrogate escapes (\\uD800…)") from None
         return value
 
-    def authenticate(self, header: str) -> tuple[Principal | None, str | None]:
+    async def authenticate(self, header: str) -> tuple[Principal | None, str | None]:
         """The principal of an 'Authorization: Bearer <token>' value, or why there is none."""
         if not header:
             return None, None
@@ -88,13 +89,15 @@ class FarmgateGraphQL(GraphQL):
         if scheme.lower() != "bearer" or not token.strip():
             return None, "Authorization header must be 'Bearer <token>'"
         try:
-            return self.verifier.verify(token.strip()), None
+            # off the event loop: a carrier claim is read against the carriers read model, and an
+            # issuer's keys may be fetched again after a rotation
+            return await run_in_threadpool(self.verifier.verify, token.strip()), None
         except AuthenticationError as error:
             return None, str(error)
 
     async def get_context(self, request: Any, response: Any = None) -> Context:
         request_id = request.scope.get("state", {}).get("request_id", "-")
-        principal, auth_error = self.authenticate(request.headers.get("authorization", ""))
+        principal, auth_error = await self.authenticate(request.headers.get("authorization", ""))
         if principal is not None:
             structlog.contextvars.bind_contextvars(actor=principal.actor)
         context = Context(system=self.system, request_id=request_id, principal=principal, auth_error=auth_error)
@@ -108,7 +111,7 @@ class FarmgateGraphQL(GraphQL):
         params = context.connection_params or {}
         header = params.get("Authorization") or params.get("authorization") if isinstance(params, dict) else None
         if context.principal is None and isinstance(header, str):
-            context.principal, context.auth_error = self.authenticate(header)
+            context.principal, context.auth_error = await self.authenticate(header)
         if context.principal is not None and context.principal.expires_at is not None and context.websocket:
             state = context.websocket.scope.setdefault("state", {})
             state["token_expiry"] = asyncio.create_task(_close_at_expiry(context.websocket, context.principal.expires_at))
@@ -176,7 +179,7 @@ def create_app(system: System) -> Any:
     watch = FollowerWatch(system.followers)
     metrics = Metrics(watch)
     development = not settings.is_production
-    graphql_app = FarmgateGraphQL(system, TokenVerifier.from_settings(settings),
+    graphql_app = FarmgateGraphQL(system, TokenVerifier.from_settings(settings, carriers=CarrierClaims(system.carriers)),
                                   graphql_ide="graphiql" if development else None,
                                   allowed_origins=list(settings.cors_origins),
                                   keep_alive=True, keep_alive_interval=15)

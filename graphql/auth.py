@@ -21,7 +21,14 @@ import jwt
 
 from farmgate.core.domain.province_area import ProvinceArea
 from farmgate.graphql.issuer_keys import IssuerKeys, UnknownSigningKey
-from farmgate.graphql.scope_claims import REQUIRED_SCOPE, SCOPE_CLAIMS, InvalidScopeClaim, grants, scope_claims
+from farmgate.graphql.scope_claims import (
+    REQUIRED_SCOPE,
+    SCOPE_CLAIMS,
+    CarrierResolver,
+    InvalidScopeClaim,
+    grants,
+    scope_claims,
+)
 
 if TYPE_CHECKING:
     from farmgate.deploy.settings import Settings, TokenIssuer
@@ -119,21 +126,26 @@ def _algorithm_of(private: Any) -> str:
 
 class TokenVerifier:
     """Checks bearer tokens against the configured issuers (and, outside production, the HS256
-    development issuer). ``verify`` returns the Principal or raises AuthenticationError."""
+    development issuer). ``verify`` returns the Principal or raises AuthenticationError.
+
+    ``carriers`` reads carrier claims against the carrier reference data (``graphql.carrier_claim``):
+    a principal's carrier is then its carrier's global ID, and a claim naming no known carrier makes
+    the token invalid. ``verify`` then reads the database: call it off the event loop."""
 
     def __init__(self, *, issuers: Sequence[TokenIssuer] = (), development_secret: str | None = None,
                  audience: str = DEFAULT_AUDIENCE, max_lifetime_seconds: int = 24 * 3600,
-                 keys: dict[str, IssuerKeys] | None = None):
+                 keys: dict[str, IssuerKeys] | None = None, carriers: CarrierResolver | None = None):
         self.issuers = {issuer.issuer: issuer for issuer in issuers}
         self.keys = keys or {issuer.issuer: IssuerKeys(issuer.jwks) for issuer in issuers}
         self.development_secret = development_secret
         self.audience = audience
         self.max_lifetime_seconds = max_lifetime_seconds
+        self.carriers = carriers
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> TokenVerifier:
+    def from_settings(cls, settings: Settings, *, carriers: CarrierResolver | None = None) -> TokenVerifier:
         return cls(issuers=settings.jwt_issuers, audience=settings.jwt_audience,
-                   max_lifetime_seconds=settings.jwt_max_lifetime_seconds,
+                   max_lifetime_seconds=settings.jwt_max_lifetime_seconds, carriers=carriers,
                    development_secret=None if settings.is_production else settings.jwt_secret.get_secret_value())
 
     def verify(self, token: str) -> Principal:
@@ -181,11 +193,11 @@ class TokenVerifier:
         if issuer is not None and role not in issuer.roles:
             raise AuthenticationError(f"Invalid token: its issuer may not grant the {role} role")
         try:
-            scope = scope_claims(role, claims)
+            scope = scope_claims(role, claims, carriers=self.carriers)
         except InvalidScopeClaim as error:
             raise AuthenticationError(f"Invalid token: {error}") from None
         if issuer is not None:
             for claim, value in scope.items():
-                if value is not None and not grants(issuer.scopes.get(claim, ()), claim, value):
+                if value is not None and not grants(issuer.scopes.get(claim, ()), claim, value, carriers=self.carriers):
                     raise AuthenticationError(f"Invalid token: its issuer may not grant this {claim}")
         return Principal(role=role, subject=str(claims["sub"]), expires_at=float(claims["exp"]), **scope)

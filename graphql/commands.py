@@ -163,14 +163,15 @@ _ID_NAMES = {
 def committed_outcome(committed: CommittedRequest) -> Outcome:
     """The outcome of a keyed command, rebuilt from what it recorded: the ids of the aggregates it
     changed, by type, as the payloads name them (the first of a type is the one acted on: a command
-    saves its subject first), an order's number, a certification's id, an endpoint's partner."""
+    saves its subject first), an order's number, a certification's id, an endpoint's partner, a
+    registered carrier's id."""
     values: dict[str, Any] = {}
     for stream, aggregate_id in committed.streams:
         name = _ID_NAMES.get(stream)
         if name is not None:
             values.setdefault(name, str(aggregate_id))
     facts = {"orderNumber": committed.order_number, "certificationId": committed.certification_id,
-             "partnerId": committed.webhook_partner_id}
+             "partnerId": committed.webhook_partner_id, "carrierId": committed.carrier_id}
     for name, value in facts.items():
         if value is not None:
             values.setdefault(name, str(value))

@@ -18,7 +18,7 @@ from farmgate.graphql.ids import to_global_id
 ID_TYPES = {
     "order_id": "Order", "shipment_id": "Shipment", "claim_id": "CompensationClaim", "household_id": "Household",
     "storefront_id": "Storefront", "listing_id": "Listing", "partner_id": "ExportPartner",
-    "certification_id": "Certification", "campaign_id": "Campaign",
+    "certification_id": "Certification", "campaign_id": "Campaign", "carrier_id": "Carrier",
 }
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 

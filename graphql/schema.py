@@ -16,6 +16,9 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from farmgate.graphql.carriers.mutations import CarrierMutation
+from farmgate.graphql.carriers.queries import CarrierQuery
+from farmgate.graphql.carriers.types import Carrier, carrier_by_global_id
 from farmgate.graphql.catalog.mutations import CatalogMutation
 from farmgate.graphql.catalog.queries import CatalogQuery
 from farmgate.graphql.catalog.scoped import listing_by_global_id, storefront_by_global_id
@@ -60,15 +63,16 @@ register_node("MarketplaceWebhookEndpoint", marketplace_webhook_endpoint_by_glob
 register_node("Order", order_by_global_id)
 register_node("Shipment", shipment_by_global_id)
 register_node("CompensationClaim", claim_by_global_id)
+register_node("Carrier", carrier_by_global_id)
 
 Query = merge_types("Query", (NodeQuery, ReferenceQuery, HouseholdQuery, CatalogQuery, ExportQuery, WebhookQuery,
-                                OrderQuery, ClaimQuery, CaseFileQuery))
+                                OrderQuery, ClaimQuery, CaseFileQuery, CarrierQuery))
 Mutation = merge_types("Mutation", (HouseholdMutation, CatalogMutation, ExportMutation, WebhookMutation,
-                                      OrderMutation, ClaimMutation))
+                                      OrderMutation, ClaimMutation, CarrierMutation))
 
 NODE_TYPES: list[type] = [Household, Storefront, Listing, ExportPartner, ExportOrder, WebhookEndpoint, WebhookDelivery,
                          MarketplaceWebhookEndpoint,
-                         Order, Shipment, CompensationClaim]
+                         Order, Shipment, CompensationClaim, Carrier]
 
 
 #: depth and alias limits, as validation rules made once (see ``errors.limit_rules``)

@@ -318,7 +318,7 @@ def catalog_household_row(
 # MARKETPLACE: its marketplace's orders and their shipments; HOUSEHOLD: its own (it sells them);
 # CARRIER: the shipments it carries, and their orders only through those shipments; DISPUTE_STAFF
 # reads all. Rules take an order row or a shipment row: both carry marketplace, household_id and
-# (once dispatched) carrier. An order shows the storefront and listings it names to whoever sees the
+# (once dispatched) carrier_id. An order shows the storefront and listings it names to whoever sees the
 # order, even after they left the catalog.
 
 
@@ -333,10 +333,16 @@ def _party_to_order(principal: Principal, row: dict[str, Any]) -> bool:
     )
 
 
+def carrier_global_id(carrier_id: Any) -> str:
+    return to_global_id("Carrier", str(carrier_id))
+
+
 def carries(principal: Principal | None, row: dict[str, Any]) -> bool:
-    """The caller is the carrier of this shipment (or of this order's shipment)."""
-    return (principal is not None and principal.is_("CARRIER") and row.get("carrier") is not None
-            and row["carrier"] == principal.carrier)
+    """The caller is the carrier of this shipment (or of this order's shipment), by carrier id: the
+    token's claim, whichever spelling it used, was resolved to one at authentication
+    (``graphql.carrier_claim``), and so was the shipment's carrier at dispatch."""
+    return (principal is not None and principal.is_("CARRIER") and row.get("carrier_id") is not None
+            and principal.carrier == carrier_global_id(row["carrier_id"]))
 
 
 def order_visible(principal: Principal | None, row: dict[str, Any], *, through_shipment: bool = False) -> bool:

@@ -4,6 +4,14 @@ claim's form changes in one place.
 
 A value that is not a valid one of its kind makes the token invalid (UNAUTHENTICATED), rather than
 a token whose scope matches nothing: a typo in a marketplace name must not look like an empty shop.
+
+A carrier claim names its carrier by the carrier's global ID or by any known spelling ("VNPost",
+"Vietnam Post", "Bưu điện Việt Nam"); carriers are reference data, so reading one needs a
+``CarrierResolver`` (``graphql.carrier_claim``), which gives the carrier's global ID. A claim read
+with a resolver is that ID, and so is every value an issuer is allowed (``grants``): an issuer
+allowed "Vietnam Post" grants a token that says "VNPost", and scope rules compare ids only.
+Without a resolver (``farmgate token``, which has no database) a carrier claim is checked for its
+form only.
 """
 
 from __future__ import annotations
@@ -26,6 +34,10 @@ REQUIRED_SCOPE = {
     "EXPORT_PARTNER": "partner",
 }
 MAX_CARRIER_LENGTH = 100
+
+#: a carrier claim's value (a global ID or a spelling) -> the global ID of the carrier it names, or
+#: None when it names no known carrier
+CarrierResolver = Callable[[str], str | None]
 
 
 class InvalidScopeClaim(ValueError):
@@ -57,7 +69,7 @@ def _global_id_of(type_name: str, claim: str) -> Callable[[str], str]:
 
 
 def _carrier(value: str) -> str:
-    # The carrier's name as given on dispatch: printable text, no surrounding spaces.
+    # A carrier's global ID or one of its spellings: printable text, no surrounding spaces.
     if not value or len(value) > MAX_CARRIER_LENGTH or not value.isprintable() or value != value.strip():
         raise InvalidScopeClaim(f"carrier must be a carrier name of 1 to {MAX_CARRIER_LENGTH} printable characters")
     return value
@@ -72,9 +84,24 @@ PARSERS: dict[str, Callable[[str], str]] = {
 }
 
 
-def scope_claims(role: str, claims: Mapping[str, Any]) -> dict[str, str | None]:
+def read_claim(claim: str, value: str, carriers: CarrierResolver | None = None) -> str:
+    """One scope claim's value in the form scope rules compare: checked by its kind's parser and, for
+    a carrier read with ``carriers``, the global ID of the carrier it names. Raises InvalidScopeClaim."""
+    checked = PARSERS[claim](value)
+    if claim != "carrier" or carriers is None:
+        return checked
+    carrier = carriers(checked)
+    if carrier is None:
+        raise InvalidScopeClaim("the carrier claim names no known carrier (see the carriers query)")
+    return carrier
+
+
+def scope_claims(role: str, claims: Mapping[str, Any], *, carriers: CarrierResolver | None = None,
+                 ) -> dict[str, str | None]:
     """The scope claims of a token carrying ``role``, checked: ``{claim: value or None}`` for each of
-    SCOPE_CLAIMS. Raises InvalidScopeClaim when a value is malformed or the role's own claim is missing."""
+    SCOPE_CLAIMS, each as ``read_claim`` reads it (a carrier as its global ID when ``carriers`` is
+    given). Raises InvalidScopeClaim when a value is malformed or names no known carrier, or the
+    role's own claim is missing."""
     found: dict[str, str | None] = {}
     for claim in SCOPE_CLAIMS:
         value = claims.get(claim)
@@ -83,22 +110,23 @@ def scope_claims(role: str, claims: Mapping[str, Any]) -> dict[str, str | None]:
             continue
         if not isinstance(value, str):
             raise InvalidScopeClaim(f"{claim} must be a string")
-        found[claim] = PARSERS[claim](value)
+        found[claim] = read_claim(claim, value, carriers)
     needed = REQUIRED_SCOPE.get(role)
     if needed and not found[needed]:
         raise InvalidScopeClaim(f"a {role} token needs the {needed} claim")
     return found
 
 
-def grants(allowed: Sequence[str], claim: str, value: str) -> bool:
+def grants(allowed: Sequence[str], claim: str, value: str, *, carriers: CarrierResolver | None = None) -> bool:
     """Whether an issuer configured with ``allowed`` values of ``claim`` ("*" for any) may grant
-    ``value`` (already checked). Configured values are read in the same form as claims, so an
-    issuer allowed province ``20`` grants the claim ``2025:20``."""
+    ``value`` (as ``read_claim`` read it, with the same ``carriers``). Configured values are read in
+    the same form as claims, so an issuer allowed province ``20`` grants the claim ``2025:20``, and
+    one allowed carrier "Vietnam Post" grants VNPost's global ID, whichever spelling the token used."""
     if "*" in allowed:
         return True
     for candidate in allowed:
         try:
-            if PARSERS[claim](candidate) == value:
+            if read_claim(claim, candidate, carriers) == value:
                 return True
         except InvalidScopeClaim:
             continue  # a configured value that names nothing grants nothing

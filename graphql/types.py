@@ -93,7 +93,8 @@ class Viewer:
     province_code: str | None = strawberry.field(
         description="The province of a PROVINCE_OFFICER's scope, in the scheme `provinceScheme` says.")
     partner_id: strawberry.ID | None
-    carrier: str | None
+    carrier: str | None = strawberry.field(description=(
+        "A CARRIER's carrier id (Carrier.id), whichever known spelling or id its token's carrier claim used."))
     household_id: strawberry.ID | None
     province_scheme: int | None = strawberry.field(
         default=None,

@@ -119,3 +119,10 @@ class WebhookDeliveryWritten(Written):
     @strawberry.field(description=f"The webhook delivery's id, {_WHY}.")
     def delivery_id(self) -> strawberry.ID | None:
         return _written(self.outcome, "deliveryId", "WebhookDelivery")
+
+
+@strawberry.type
+class CarrierWritten(Written):
+    @strawberry.field(description=f"The carrier's id, {_WHY}.")
+    def carrier_id(self) -> strawberry.ID | None:
+        return _written(self.outcome, "carrierId", "Carrier")

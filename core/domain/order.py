@@ -257,12 +257,15 @@ class Order(FarmAggregate):
     class Dispatched(FarmAggregate.Event):
         shipment_id: UUID
         carrier: str
+        #: absent from dispatches recorded while carriers were free text (see ``Shipment.Dispatched``)
+        carrier_id: UUID
         tracking_number: str
 
         def apply(self, order: Order) -> None:
             order.status = DISPATCHED
             order.shipment_id = self.shipment_id
             order.carrier = self.carrier
+            order.carrier_id = getattr(self, "carrier_id", None)
             order.shipment_version = 1  # the shipment's own first event
 
     class FollowedShipment(FarmAggregate.Event):
@@ -347,6 +350,7 @@ class Order(FarmAggregate):
         self.payment_references: list[str] = []
         self.shipment_id: UUID | None = None
         self.carrier: str | None = None
+        self.carrier_id: UUID | None = None
         #: version of the newest shipment event the order has followed
         self.shipment_version = 0
         #: ids of the shipment events already applied, so a repeated process step changes nothing
@@ -488,12 +492,14 @@ class Order(FarmAggregate):
                                              self._due(self.amount_paid, refunded)),
         )
 
-    def record_dispatch(self, shipment_id: UUID, carrier: str, tracking_number: str) -> None:
-        """The order leaves with its one shipment (created in the same save)."""
+    def record_dispatch(self, shipment_id: UUID, carrier: str, tracking_number: str, carrier_id: UUID) -> None:
+        """The order leaves with its one shipment (created in the same save) and the shipment's
+        carrier: its name and its id."""
         self._require_status((CONFIRMED,), "be dispatched")
         if self.shipment_id is not None:
             raise InvalidTransition("The order already has a shipment on its way", ["input", "orderId"])
-        self._record(self.Dispatched, shipment_id=shipment_id, carrier=carrier, tracking_number=tracking_number)
+        self._record(self.Dispatched, shipment_id=shipment_id, carrier=carrier, carrier_id=carrier_id,
+                     tracking_number=tracking_number)
 
     def follow_shipment(
         self, shipment_id: UUID, shipment_version: int, shipment_status: str, occurred_at: datetime,

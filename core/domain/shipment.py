@@ -51,6 +51,7 @@ from uuid import UUID, uuid4
 
 from farmgate.core.domain.aggregate import FarmAggregate
 from farmgate.core.domain.canonical_text import canonical_code
+from farmgate.core.domain.carrier import Carrier
 from farmgate.core.domain.errors import InvalidInput, InvalidTransition
 from farmgate.core.domain.text import optional_text, required_text, world_time
 
@@ -105,7 +106,11 @@ class Shipment(FarmAggregate):
         marketplace: str
         storefront_id: UUID
         household_id: UUID
+        #: the carrier's name as the registry knew it at dispatch
         carrier: str
+        #: the carrier's id (``domain.carrier``); absent from dispatches recorded while carriers were
+        #: free text, whose ``carrier`` is the text as given (read models resolve it by spelling)
+        carrier_id: UUID
         tracking_number: str
         harvested_at: datetime | None
         promised_by: datetime
@@ -193,6 +198,7 @@ class Shipment(FarmAggregate):
         promised_by: datetime,
         perishable: bool,
         occurred_at: datetime,
+        carrier_id: UUID | None = None,
     ) -> None:
         self.order_id = order_id
         self.order_number = order_number
@@ -200,6 +206,8 @@ class Shipment(FarmAggregate):
         self.storefront_id = storefront_id
         self.household_id = household_id
         self.carrier = carrier
+        #: None for a dispatch recorded while carriers were free text
+        self.carrier_id = carrier_id
         self.tracking_number = tracking_number
         self.harvested_at = harvested_at
         self.promised_by = promised_by
@@ -226,7 +234,7 @@ class Shipment(FarmAggregate):
         marketplace: str,
         storefront_id: UUID,
         household_id: UUID,
-        carrier: str,
+        carrier: Carrier | None,
         tracking_number: str,
         harvested_at: datetime | None,
         promised_by: datetime,
@@ -234,6 +242,12 @@ class Shipment(FarmAggregate):
         now: datetime,
         shipment_id: UUID | None = None,
     ) -> Shipment:
+        """Hand the order's produce to ``carrier``, as ``CarrierRegistry.resolve`` found it from what the
+        caller sent. Raises InvalidInput on ``carrier`` (None: no known carrier), ``trackingNumber``
+        or ``harvestedAt``."""
+        if carrier is None:
+            raise InvalidInput("No known carrier has this id or name (ADMIN adds carriers: registerCarrier)",
+                               ["input", "carrier"])
         tracking_number = canonical_code(tracking_number if isinstance(tracking_number, str) else "",
                                          ["input", "trackingNumber"])
         if not _TRACKING_NUMBER.match(tracking_number):
@@ -250,7 +264,8 @@ class Shipment(FarmAggregate):
             marketplace=marketplace,
             storefront_id=storefront_id,
             household_id=household_id,
-            carrier=required_text(carrier, ["input", "carrier"], 100),
+            carrier=carrier.name,
+            carrier_id=carrier.id,
             tracking_number=tracking_number,
             harvested_at=harvested_at,
             promised_by=promised_by,

@@ -1,7 +1,10 @@
 """Orders and shipments: orders with their lines and payments; shipments with checkpoints and failures.
 
 Orders carry ``marketplace``, ``storefront_id``, ``household_id`` and (once dispatched) ``carrier``
-so the API can scope every read; shipments carry them too. Every query taking ids is batched (one
+(its name) and ``carrier_id`` so the API can scope every read; shipments carry them too. A dispatch
+recorded while carriers were free text names no carrier id: its text is resolved by spelling
+(``carrier_key``), against the built-in carriers at once and against each carrier ADMIN registers
+later, when it is registered, so a rebuild gives the same rows. Every query taking ids is batched (one
 query for a whole page) so DataLoaders stay at a bounded number of queries per request.
 
 Times are stored in one fixed-width UTC form (``sortable_utc``), so SQL compares them as text on
@@ -19,27 +22,38 @@ from typing import Any
 from uuid import UUID
 
 from farmgate.core.database import Cursor, ReadStore
+from farmgate.core.domain.carrier import BUILT_IN_CARRIERS, resolve_among, spelling_key
 from farmgate.core.domain.order import ORDER_STATUS_FOR_SHIPMENT
 from farmgate.core.domain.shipment import FINAL
 from farmgate.core.projections.base import Projection
 from farmgate.core.projections.catalog import _in, sortable_utc
 
-ORDERS = "orders_v2"
-LINES = "order_lines_v2"
-PAYMENTS = "order_payments_v2"
-SHIPMENTS = "shipments_v2"
-CHECKPOINTS = "shipment_checkpoints_v2"
-FAILURES = "shipment_failures_v2"
-REFUNDS = "order_refunds_v2"
+ORDERS = "orders_v3"
+LINES = "order_lines_v3"
+PAYMENTS = "order_payments_v3"
+SHIPMENTS = "shipments_v3"
+CHECKPOINTS = "shipment_checkpoints_v3"
+FAILURES = "shipment_failures_v3"
+REFUNDS = "order_refunds_v3"
 
 
 def utc(value: datetime | None) -> str | None:
     return None if value is None else sortable_utc(value)
 
 
+def carrier_of(e: Any) -> tuple[str | None, str]:
+    """A dispatch's carrier id (as recorded; for a free-text dispatch, the built-in carrier its text
+    names, or None) and the spelling key of its carrier's text."""
+    carrier_id = getattr(e, "carrier_id", None)
+    if carrier_id is None:
+        known = resolve_among(BUILT_IN_CARRIERS, e.carrier)
+        carrier_id = None if known is None else known.id
+    return (None if carrier_id is None else str(carrier_id)), spelling_key(e.carrier)
+
+
 class OrdersAndShipments(Projection):
     name = "orders_and_shipments"
-    version = 2
+    version = 3
     tables = (ORDERS, LINES, PAYMENTS, REFUNDS, SHIPMENTS, CHECKPOINTS, FAILURES)
 
     def ddl(self, dialect: str) -> list[str]:
@@ -71,6 +85,8 @@ class OrdersAndShipments(Projection):
                 cancel_reason TEXT,
                 shipment_id TEXT,
                 carrier TEXT,
+                carrier_id TEXT,
+                carrier_key TEXT,
                 version INTEGER NOT NULL,
                 position BIGINT NOT NULL
             )""",
@@ -79,7 +95,7 @@ class OrdersAndShipments(Projection):
             f"CREATE INDEX IF NOT EXISTS {ORDERS}_storefront ON {ORDERS} (storefront_id, position)",
             f"CREATE INDEX IF NOT EXISTS {ORDERS}_household ON {ORDERS} (household_id, position)",
             f"CREATE INDEX IF NOT EXISTS {ORDERS}_status ON {ORDERS} (status, position)",
-            f"CREATE INDEX IF NOT EXISTS {ORDERS}_carrier ON {ORDERS} (carrier, position)",
+            f"CREATE INDEX IF NOT EXISTS {ORDERS}_carrier ON {ORDERS} (carrier_id, position)",
             f"""CREATE TABLE IF NOT EXISTS {LINES} (
                 order_id TEXT NOT NULL,
                 line_no INTEGER NOT NULL,
@@ -125,6 +141,8 @@ class OrdersAndShipments(Projection):
                 storefront_id TEXT NOT NULL,
                 household_id TEXT NOT NULL,
                 carrier TEXT NOT NULL,
+                carrier_id TEXT,
+                carrier_key TEXT NOT NULL,
                 tracking_number TEXT NOT NULL,
                 status TEXT NOT NULL,
                 harvested_at TEXT,
@@ -187,6 +205,7 @@ class OrdersAndShipments(Projection):
             "Shipment.Delivered": self.delivered,
             "Shipment.SpoilageDeclared": self.spoilage_declared,
             "Shipment.ReturnedToSender": self.returned_to_sender,
+            "CarrierRegistry.CarrierRegistered": self.carrier_registered,
         }
 
     # -- orders ----------------------------------------------------------------------------------
@@ -277,7 +296,16 @@ class OrdersAndShipments(Projection):
         self._order(cur, e, "claims = %s", (json.dumps(claims, sort_keys=True),))
 
     def order_dispatched(self, cur: Cursor, e: Any, position: int) -> None:
-        self._order(cur, e, "status = 'DISPATCHED', shipment_id = %s, carrier = %s", (str(e.shipment_id), e.carrier))
+        self._order(cur, e, "status = 'DISPATCHED', shipment_id = %s, carrier = %s, carrier_id = %s, carrier_key = %s",
+                    (str(e.shipment_id), e.carrier, *carrier_of(e)))
+
+    def carrier_registered(self, cur: Cursor, e: Any, position: int) -> None:
+        """Free-text dispatches recorded before carriers were reference data, whose text is one of this
+        carrier's spellings, are its from now on."""
+        keys = sorted({spelling_key(s) for s in (e.name, *e.aliases)})
+        for table in (ORDERS, SHIPMENTS):
+            cur.execute(f"UPDATE {table} SET carrier_id = %s WHERE carrier_id IS NULL AND carrier_key IN ({_in(keys)})",
+                        (str(e.carrier_id), *keys))
 
     def order_followed_shipment(self, cur: Cursor, e: Any, position: int) -> None:
         self._order(cur, e, "status = %s", (ORDER_STATUS_FOR_SHIPMENT[e.shipment_status],))
@@ -303,11 +331,12 @@ class OrdersAndShipments(Projection):
     def shipment_dispatched(self, cur: Cursor, e: Any, position: int) -> None:
         cur.execute(
             f"""INSERT INTO {SHIPMENTS} (id, order_id, order_number, marketplace, storefront_id, household_id, carrier,
-                tracking_number, status, harvested_at, promised_by, perishable, dispatched_at, version, position)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'INFO_RECEIVED', %s, %s, %s, %s, %s, %s)""",
+                carrier_id, carrier_key, tracking_number, status, harvested_at, promised_by, perishable, dispatched_at,
+                version, position)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'INFO_RECEIVED', %s, %s, %s, %s, %s, %s)""",
             (
                 str(e.originator_id), str(e.order_id), e.order_number, e.marketplace, str(e.storefront_id),
-                str(e.household_id), e.carrier, e.tracking_number, utc(e.harvested_at), utc(e.promised_by),
+                str(e.household_id), e.carrier, *carrier_of(e), e.tracking_number, utc(e.harvested_at), utc(e.promised_by),
                 int(e.perishable), utc(e.occurred_at), e.originator_version, position,
             ),
         )
@@ -400,16 +429,16 @@ class OrderQueries:
         household_id: UUID | None = None,
         marketplace: str | None = None,
         household_scope: UUID | None = None,
-        carrier: str | None = None,
+        carrier_id: UUID | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
         """Orders placed after the position ``after``, oldest first, and the total matching.
 
         ``status``, ``storefront_id`` and ``household_id`` are the caller's filters; ``marketplace``,
-        ``household_scope`` and ``carrier`` its scope. All given ones must hold.
+        ``household_scope`` and ``carrier_id`` its scope. All given ones must hold.
         """
         rows, total = self.store.page_by_position(ORDERS, after_position=after, limit=limit, equals=(
             ("status", status), ("storefront_id", storefront_id), ("household_id", household_id),
-            ("marketplace", marketplace), ("household_id", household_scope), ("carrier", carrier),
+            ("marketplace", marketplace), ("household_id", household_scope), ("carrier_id", carrier_id),
         ))
         return [self._order(r) for r in rows], total
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from farmgate.core.projections.base import Projection
+from farmgate.core.projections.carriers import CarrierDirectory
 from farmgate.core.projections.claims import ClaimsView
 from farmgate.core.projections.catalog import ListingCatalog, StorefrontDirectory
 from farmgate.core.projections.exports import ExportTracking
@@ -13,7 +14,7 @@ from farmgate.core.projections.orders import OrdersAndShipments
 
 def all_projections() -> list[Projection]:
     return [HouseholdDirectory(), ExportTracking(), StorefrontDirectory(), ListingCatalog(), OrdersAndShipments(), WebhookOutbox(),
-            ClaimsView()]
+            ClaimsView(), CarrierDirectory()]
 
 
 def projection_named(name: str) -> Projection:

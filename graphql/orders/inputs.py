@@ -106,7 +106,9 @@ class RecordRefundPayload(OrderWritten):
 @strawberry.input
 class DispatchOrderInput:
     order_id: strawberry.ID
-    carrier: str
+    carrier: str = strawberry.field(description=(
+        "The carrier: its id (Carrier.id), its name or any known spelling of it ('Vietnam Post', 'VN Post'); see "
+        "the carriers query. One that names no known carrier is refused (INVALID, field [\"input\", \"carrier\"])."))
     tracking_number: str
     harvested_at: datetime | None = strawberry.UNSET
 

@@ -187,7 +187,8 @@ class OrderMutation:
         def command() -> dict[str, Any]:
             harvested_at = given(input.harvested_at)
             shipment_id = ctx.system.app.dispatch_order(
-                UUID(row["id"]), carrier=input.carrier, tracking_number=input.tracking_number,
+                UUID(row["id"]), carrier=uuid_of(input.carrier, "Carrier") or input.carrier,
+                tracking_number=input.tracking_number,
                 harvested_at=None if harvested_at is None else aware(harvested_at, ["input", "harvestedAt"]),
             )
             return {"orderId": row["id"], "shipmentId": str(shipment_id)}

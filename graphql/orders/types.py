@@ -38,7 +38,7 @@ from farmgate.graphql.orders.loaders import (
     shipment_rows_of_order,
 )
 from farmgate.graphql.pagination import Window, connection
-from farmgate.graphql.scope import order_household_row, sees_buyer, shipment_visible
+from farmgate.graphql.scope import carrier_global_id, order_household_row, sees_buyer, shipment_visible
 from farmgate.graphql.types import Address, Marketplace, Money, Node, PageInfo
 
 if TYPE_CHECKING:
@@ -292,9 +292,16 @@ class Shipment(Node):
         # Whoever sees the shipment sees its order through it (``scope.order_visible(through_shipment=True)``).
         return Order(row=_projected(await order_row(info.context, UUID(self.row["order_id"])), "order"))
 
-    @strawberry.field
+    @strawberry.field(description="The carrier's name: as the carrier list names it for a shipment dispatched since "
+                                  "carriers are reference data; the text given for one dispatched before.")
     def carrier(self) -> str:
         return self.row["carrier"]
+
+    @strawberry.field(description="The carrier's id (Carrier.id); null only for a shipment dispatched before carriers "
+                                  "were reference data whose text names no known carrier.")
+    def carrier_id(self) -> strawberry.ID | None:
+        carrier_id = self.row.get("carrier_id")
+        return None if carrier_id is None else strawberry.ID(carrier_global_id(carrier_id))
 
     @strawberry.field
     def tracking_number(self) -> str:

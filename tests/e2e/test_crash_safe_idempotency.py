@@ -36,6 +36,8 @@ CERTIFY_KEYED = f"""mutation($input: AddCertificationInput!, $key: String) {{
 CONFIRM = f"""mutation($input: ConfirmOrderInput!) {{ confirmOrder(input: $input) {{ orderId {ERRORS} }} }}"""
 DISPATCH = f"""mutation($input: DispatchOrderInput!, $key: String) {{ dispatchOrder(input: $input, idempotencyKey: $key) {{
   orderId shipmentId shipment {{ id }} {ERRORS} }} }}"""
+REGISTER_CARRIER = f"""mutation($input: RegisterCarrierInput!, $key: String) {{
+  registerCarrier(input: $input, idempotencyKey: $key) {{ carrier {{ id }} carrierId {ERRORS} }} }}"""
 STOCK = "query($id: ID!) { listing(id: $id) { stockQuantity } }"
 LEASE = {"FARMGATE_IDEMPOTENCY_LEASE_SECONDS": "2"}
 
@@ -123,6 +125,9 @@ def test_what_other_mutations_committed_is_recovered_with_every_id_their_payload
     dispatched = {"input": {"orderId": order["orderId"], "carrier": "VNPost", "trackingNumber": "EB515151515VN"},
                   "key": f"dispatch-{uuid.uuid4()}"}
     cases.append((DISPATCH, dispatched, "dispatchOrder", ["orderId", "shipmentId"]))
+    suffix = uuid.uuid4().hex[:8]  # carriers are one registry per database: a name of this run's own
+    carrier = {"input": {"name": f"Nhất Tín {suffix}", "aliases": [f"NTL {suffix}"]}, "key": f"carrier-{suffix}"}
+    cases.append((REGISTER_CARRIER, carrier, "registerCarrier", ["carrierId"]))
     for query, request, name, ids in cases:
         answered = first if name == "registerHousehold" else ok(api.post(query, request, admin), name)
         crash_after_commit(api, request["key"])

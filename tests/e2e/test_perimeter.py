@@ -16,6 +16,8 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from farmgate.core.domain.carrier import VIETTEL_POST, VNPOST
+from farmgate.graphql.ids import to_global_id
 from tests.e2e.server import SECRET, Api, running_api
 from tests.e2e.tokens import Issuer, make_issuer, new_private_key
 
@@ -177,6 +179,22 @@ def test_each_issuers_key_mints_only_its_roles_and_scope_values(production: Api,
         assert code_of(body) == "UNAUTHENTICATED" and body.get("data") is None, what
         # Refused even where no token is needed: a broken token is reported, not ignored.
         assert code_of(production.post(PUBLIC, token=token)) == "UNAUTHENTICATED", what
+
+
+def test_an_issuers_allowed_carrier_is_read_like_the_claim_and_grants_every_spelling_of_it(
+        production: Api, issuers: Issuers) -> None:
+    # Voso's issuer is allowed "Viettel Post": any spelling or the id of that carrier is the same grant,
+    # and the principal carries the carrier's global ID whichever the token used.
+    viettel = to_global_id("Carrier", str(VIETTEL_POST.id))
+    for spelling in ("Viettel Post", "ViettelPost", "Bưu chính Viettel", viettel):
+        token = issuers.voso.token("CARRIER", "viettel-bot", carrier=spelling)
+        assert production.data("{ viewer { role carrier } }", token=token)["viewer"] == {
+            "role": "CARRIER", "carrier": viettel}, spelling
+    # Another carrier, under any of its spellings or its id, is not Voso's to grant; nor is no carrier.
+    for spelling in ("VNPost", "Vietnam Post", to_global_id("Carrier", str(VNPOST.id)), "Giao Hàng Nhanh"):
+        body = production.post(VIEWER, token=issuers.voso.token("CARRIER", "impostor", carrier=spelling))
+        assert code_of(body) == "UNAUTHENTICATED" and body.get("data") is None, spelling
+        assert "carrier" in body["errors"][0]["message"], spelling
 
 
 def test_an_issuer_rotates_its_key_and_both_keys_verify(production: Api, issuers: Issuers) -> None:

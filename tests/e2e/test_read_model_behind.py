@@ -35,6 +35,9 @@ REFUND = f"""mutation($input: RecordRefundInput!) {{ recordRefund(input: $input)
   order {{ id amountRefunded {{ amount }} }} orderId {ERRORS} }} }}"""
 MARKETPLACE_ENDPOINT = f"""mutation($input: RegisterMarketplaceWebhookEndpointInput!) {{
   registerMarketplaceWebhookEndpoint(input: $input) {{ endpoint {{ id }} endpointId {ERRORS} }} }}"""
+REGISTER_CARRIER = f"""mutation($input: RegisterCarrierInput!) {{ registerCarrier(input: $input) {{
+  carrier {{ id }} carrierId {ERRORS} }} }}"""
+CARRIERS = "{ carriers { id name } }"
 BY_NUMBER = "query($number: String!) { orderByNumber(number: $number) { id number } }"
 
 
@@ -74,7 +77,7 @@ def test_every_mutation_says_what_it_wrote_while_the_projector_is_stopped(api: A
                                              "buyer": buyer(personal_data), "paymentMethod": "CASH_ON_DELIVERY"},
                                 postmart, "placeOrder")
         assert order["order"] is None and order["orderId"] and order["orderNumber"].startswith("FG-")
-        assert "orders_and_shipments_v2" in behind["projections"]
+        assert "orders_and_shipments_v3" in behind["projections"]
 
         confirmed, _ = written(api, CONFIRM, {"orderId": placed_before["id"]}, postmart, "confirmOrder")
         assert confirmed["orderId"] == placed_before["id"]
@@ -105,6 +108,10 @@ def test_every_mutation_says_what_it_wrote_while_the_projector_is_stopped(api: A
                                                           "topics": ["ORDER_PLACED"]},
                               postmart, "registerMarketplaceWebhookEndpoint")
         assert endpoint["endpoint"] is None and endpoint["endpointId"]
+
+        carrier, _ = written(api, REGISTER_CARRIER, {"name": "Giao Hàng Nhanh", "aliases": ["GHN"]}, admin,
+                             "registerCarrier")
+        assert carrier["carrier"] is None and carrier["carrierId"]
     finally:
         api.thaw_projections()
 
@@ -126,6 +133,8 @@ def test_every_mutation_says_what_it_wrote_while_the_projector_is_stopped(api: A
                       == "35000", "the refund to be projected")
     assert wait_until(lambda: api.data("query($id: ID!) { node(id: $id) { id } }", {"id": endpoint["endpointId"]},
                                        postmart)["node"], "the marketplace endpoint")["id"] == endpoint["endpointId"]
+    assert wait_until(lambda: [c for c in api.data(CARRIERS)["carriers"] if c["id"] == carrier["carrierId"]],
+                      "the carrier to be projected") == [{"id": carrier["carrierId"], "name": "Giao Hàng Nhanh"}]
     # And a mutation now answers whole, with no readModel note.
     body = api.post(export_steps.REGISTER_PARTNER, {"input": {"name": "Berlin Fresh", "country": "DE"}}, admin)
     assert body["data"]["registerExportPartner"]["partner"] is not None and "readModel" not in (

@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from farmgate.core.domain.carrier import VNPOST
 from farmgate.core.domain.errors import InvalidInput, InvalidTransition, NotFound, OutOfStock
 from farmgate.core.domain.listing import Listing
 from farmgate.core.domain.order import Order
@@ -318,7 +319,7 @@ def test_orders_page_by_the_callers_filters_and_scopes(system: System, personal_
     assert ids(marketplace="POSTMART") == ([first, third], 2)
     assert ids(storefront_id=voso.storefront_id) == ([second], 1)
     assert ids(household_id=postmart.household_id, status="DISPATCHED") == ([third], 1)
-    assert ids(carrier="VNPost") == ([third], 1)
+    assert ids(carrier_id=VNPOST.id) == ([third], 1)
     # Check a household's scope and a filter for another household find nothing together.
     assert ids(household_scope=voso.household_id, household_id=postmart.household_id) == ([], 0)
     rows, total = system.orders.page(after=0, limit=1, marketplace="POSTMART")

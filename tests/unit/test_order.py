@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from farmgate.core.domain.text import CLOCK_SKEW
+from farmgate.core.domain.carrier import VIETTEL_POST, VNPOST
 from farmgate.core.domain.errors import AlreadyExists, DomainError, InvalidInput, InvalidTransition, OutOfStock
 from farmgate.core.domain.household import Household
 from farmgate.core.domain.listing import Listing
@@ -231,13 +232,13 @@ def test_a_household_confirms_once_and_cancelling_is_refused_after_dispatch(pers
         order.cancel("again")
     shipped = place(shop.storefront, [(shop.na, 1)], a_buyer(personal_data))
     with pytest.raises(InvalidTransition):
-        shipped.record_dispatch(uuid4(), "VNPost", "EB000000001VN")  # not confirmed yet
+        shipped.record_dispatch(uuid4(), "VNPost", "EB000000001VN", VNPOST.id)  # not confirmed yet
     shipped.confirm()
-    shipped.record_dispatch(uuid4(), "VNPost", "EB000000001VN")
+    shipped.record_dispatch(uuid4(), "VNPost", "EB000000001VN", VNPOST.id)
     with pytest.raises(InvalidTransition):
         shipped.cancel("too late")
     with pytest.raises(InvalidTransition):
-        shipped.record_dispatch(uuid4(), "Viettel Post", "VTP0001")
+        shipped.record_dispatch(uuid4(), "Viettel Post", "VTP0001", VIETTEL_POST.id)
     assert names(shipped) == ["Placed", "Confirmed", "Dispatched"]
 
 
@@ -327,7 +328,7 @@ def dispatched_order(pd: PersonalData) -> tuple[Order, UUID]:
     order = place(shop.storefront, [(shop.na, 1)], a_buyer(pd))
     order.confirm()
     shipment_id = uuid4()
-    order.record_dispatch(shipment_id, "VNPost", "EB000000002VN")
+    order.record_dispatch(shipment_id, "VNPost", "EB000000002VN", VNPOST.id)
     order.collect_events()
     return order, shipment_id
 
@@ -365,7 +366,7 @@ def test_a_repeated_or_late_process_step_changes_nothing(personal_data) -> None:
 
 @pytest.mark.parametrize(
     ("command", "args"),
-    [("confirm", ()), ("cancel", ("x",)), ("record_dispatch", (uuid4(), "VNPost", "EB3"))],
+    [("confirm", ()), ("cancel", ("x",)), ("record_dispatch", (uuid4(), "VNPost", "EB3", VNPOST.id))],
 )
 def test_a_refused_command_records_nothing(command, args, personal_data) -> None:
     order, _ = dispatched_order(personal_data)

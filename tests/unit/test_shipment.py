@@ -9,6 +9,7 @@ from uuid import uuid4
 
 import pytest
 
+from farmgate.core.domain.carrier import CarrierRegistry
 from farmgate.core.domain.errors import InvalidInput, InvalidTransition
 from farmgate.core.domain.shipment import (
     DELIVERY_FAILURE_REASONS, FINAL, SHIPMENT_STATUSES, TRANSITIONS, Shipment,
@@ -29,6 +30,7 @@ def dispatch(**overrides: Any) -> Shipment:
         promised_by=PROMISED_BY, perishable=True, now=DISPATCHED_AT,
     )
     args.update(overrides)
+    args["carrier"] = CarrierRegistry.start().resolve(args["carrier"])  # as dispatch_order finds it
     return Shipment.dispatch(**args)
 
 
