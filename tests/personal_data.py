@@ -3,11 +3,13 @@ last test can prove none of them reached a log line."""
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 from pathlib import Path
 
-LOG_DIR = Path(__file__).resolve().parent.parent / "var" / "test-logs"
+#: where every log line of the run is kept; a pytest run started by a test points it elsewhere
+LOG_DIR = Path(os.environ.get("FARMGATE_TEST_LOG_DIR") or Path(__file__).resolve().parent.parent / "var" / "test-logs")
 
 _BIRTH_PROVINCES = ["001", "020", "024", "066", "077", "079"]
 
