@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -10,11 +11,19 @@ from pathlib import Path
 
 import pytest
 
+from hypothesis import settings as hypothesis_settings
+
 from farmgate.deploy.container import System, build_system
 from farmgate.deploy.settings import Settings
 from farmgate.deploy.logging import configure_logging
 from tests.personal_data import LOG_DIR, PersonalData
 from tests.services import UNREACHABLE, fresh_postgres_database, postgres_admin_url
+
+# Under `make mutation` every mutant must meet the same examples: a kill is then reproducible, and a
+# survivor is not one that random examples happened to miss this time.
+hypothesis_settings.register_profile("mutation", derandomize=True, database=None, deadline=None)
+if os.environ.get("FARMGATE_MUTATION"):
+    hypothesis_settings.load_profile("mutation")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -181,3 +181,107 @@ def _as_node(access: Access) -> Access:
 WHO_MAY.update({f"node:{type_name}": _as_node(WHO_MAY[query]) for type_name, query in NODE_READS.items()})
 # A delivery read by id (node) is null, never FORBIDDEN, for those who may not list deliveries.
 WHO_MAY["node:WebhookDelivery"] = _as_node(read_by_id(*_EXPORT_READERS))
+
+
+# -- transition tables --------------------------------------------------------------------------------
+# Written from DOMAIN.md and the module docstrings of core/domain, as a person would draw them; a test
+# drives the aggregates through every cell (tests/unit/test_transition_tables.py).
+
+
+def _matrix(columns: str, rows: str) -> dict[str, frozenset[str]]:
+    """Rows of 'x' (may follow) and '.' (may not) under the named columns."""
+    names = columns.split()
+    table: dict[str, frozenset[str]] = {}
+    for line in rows.strip().splitlines():
+        status, *marks = line.split()
+        assert len(marks) == len(names), line
+        table[status] = frozenset(name for name, mark in zip(names, marks) if mark == "x")
+    return table
+
+
+_SHIPMENT_STATUSES = ("INFO_RECEIVED IN_TRANSIT OUT_FOR_DELIVERY ATTEMPT_FAILED AVAILABLE_FOR_PICKUP EXCEPTION "
+                      "DELIVERED SPOILED RETURNED_TO_SENDER")
+#: shipment status -> the statuses a newer fact may move it to. In flight, scans come in any order but
+#: nothing returns to INFO_RECEIVED (the carrier has handled the parcel); DELIVERED, SPOILED and
+#: RETURNED_TO_SENDER end the way.
+SHIPMENT_MAY_FOLLOW = _matrix(_SHIPMENT_STATUSES, """
+INFO_RECEIVED         x x x x x x x x x
+IN_TRANSIT            . x x x x x x x x
+OUT_FOR_DELIVERY      . x x x x x x x x
+ATTEMPT_FAILED        . x x x x x x x x
+AVAILABLE_FOR_PICKUP  . x x x x x x x x
+EXCEPTION             . x x x x x x x x
+DELIVERED             . . . . . . . . .
+SPOILED               . . . . . . . . .
+RETURNED_TO_SENDER    . . . . . . . . .
+""")
+
+#: an order after its shipment's news: the order follows while DISPATCHED or DELIVERY_FAILED
+ORDER_FOLLOWS_SHIPMENT = {
+    "INFO_RECEIVED": "DISPATCHED", "IN_TRANSIT": "DISPATCHED", "OUT_FOR_DELIVERY": "DISPATCHED",
+    "AVAILABLE_FOR_PICKUP": "DISPATCHED", "EXCEPTION": "DISPATCHED", "ATTEMPT_FAILED": "DELIVERY_FAILED",
+    "DELIVERED": "DELIVERED", "SPOILED": "SPOILED", "RETURNED_TO_SENDER": "RETURNED",
+}
+
+REFUSED = None
+#: (order status, command) -> status after it, or REFUSED. "pay" keeps the status (it moves payment).
+ORDER_AFTER: dict[tuple[str, str], str | None] = {}
+for _status, _confirm, _cancel, _dispatch, _pay in (
+    ("PLACED", "CONFIRMED", "CANCELLED", REFUSED, "PLACED"),
+    ("CONFIRMED", REFUSED, "CANCELLED", "DISPATCHED", "CONFIRMED"),
+    ("DISPATCHED", REFUSED, REFUSED, REFUSED, "DISPATCHED"),
+    ("DELIVERY_FAILED", REFUSED, REFUSED, REFUSED, "DELIVERY_FAILED"),
+    ("DELIVERED", REFUSED, REFUSED, REFUSED, "DELIVERED"),
+    ("SPOILED", REFUSED, REFUSED, REFUSED, "SPOILED"),
+    ("RETURNED", REFUSED, REFUSED, REFUSED, "RETURNED"),
+    ("CANCELLED", REFUSED, REFUSED, REFUSED, REFUSED),
+):
+    ORDER_AFTER.update({(_status, "confirm"): _confirm, (_status, "cancel"): _cancel,
+                        (_status, "dispatch"): _dispatch, (_status, "pay"): _pay})
+
+#: (claim status, command) -> status after it, or REFUSED. "pay_part" pays less than the payout,
+#: "pay_rest" what is left of it.
+CLAIM_AFTER: dict[tuple[str, str], str | None] = {}
+for _status, _evidence, _assess, _approve, _reject, _pay_part, _pay_rest, _withdraw in (
+    ("OPEN", "OPEN", "ASSESSED", REFUSED, REFUSED, REFUSED, REFUSED, "WITHDRAWN"),
+    ("ASSESSED", "ASSESSED", "ASSESSED", "APPROVED", "REJECTED", REFUSED, REFUSED, "WITHDRAWN"),
+    ("APPROVED", REFUSED, REFUSED, REFUSED, REFUSED, "APPROVED", "PAID", REFUSED),
+    ("REJECTED", REFUSED, REFUSED, REFUSED, REFUSED, REFUSED, REFUSED, REFUSED),
+    ("PAID", REFUSED, REFUSED, REFUSED, REFUSED, REFUSED, REFUSED, REFUSED),
+    ("WITHDRAWN", REFUSED, REFUSED, REFUSED, REFUSED, REFUSED, REFUSED, REFUSED),
+):
+    CLAIM_AFTER.update({(_status, "add_evidence"): _evidence, (_status, "assess"): _assess,
+                        (_status, "approve"): _approve, (_status, "reject"): _reject,
+                        (_status, "pay_part"): _pay_part, (_status, "pay_rest"): _pay_rest,
+                        (_status, "withdraw"): _withdraw})
+
+#: (listing status, command) -> status after it, or REFUSED. Stock changes keep a paused listing paused;
+#: "reserve_all" takes the last of the stock, "restock" adds some.
+LISTING_AFTER: dict[tuple[str, str], str | None] = {}
+for _status, _pause, _resume, _delist, _reserve_all, _restock, _price in (
+    ("ACTIVE", "PAUSED", REFUSED, "DELISTED", "SOLD_OUT", "ACTIVE", "ACTIVE"),
+    ("SOLD_OUT", "PAUSED", REFUSED, "DELISTED", REFUSED, "ACTIVE", "SOLD_OUT"),
+    ("PAUSED", REFUSED, "ACTIVE", "DELISTED", REFUSED, "PAUSED", "PAUSED"),
+    ("DELISTED", REFUSED, REFUSED, REFUSED, REFUSED, REFUSED, REFUSED),
+):
+    LISTING_AFTER.update({(_status, "pause"): _pause, (_status, "resume"): _resume, (_status, "delist"): _delist,
+                          (_status, "reserve_all"): _reserve_all, (_status, "restock"): _restock,
+                          (_status, "change_price"): _price})
+
+#: storefront status -> the statuses setStorefrontStatus may set (its own status: nothing happens)
+STOREFRONT_MAY_BECOME = _matrix("OPEN TEMPORARILY_CLOSED CLOSED", """
+OPEN                x x x
+TEMPORARILY_CLOSED  x x x
+CLOSED              x . x
+""")
+
+#: (export order status, command) -> status after it, or REFUSED
+EXPORT_ORDER_AFTER: dict[tuple[str, str], str | None] = {}
+for _status, _allocate, _document, _milestone, _cancel in (
+    ("OPEN", "OPEN", "OPEN", "OPEN", "CANCELLED"),
+    ("IN_TRANSIT", REFUSED, "IN_TRANSIT", "IN_TRANSIT", REFUSED),
+    ("DELIVERED", REFUSED, "DELIVERED", REFUSED, REFUSED),
+    ("CANCELLED", REFUSED, REFUSED, REFUSED, REFUSED),
+):
+    EXPORT_ORDER_AFTER.update({(_status, "allocate"): _allocate, (_status, "file_document"): _document,
+                               (_status, "record_milestone"): _milestone, (_status, "cancel"): _cancel})
