@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,9 @@ DEFAULT_DATABASE_URL = "sqlite:///var/farmgate.db"
 
 class SettingsError(ValueError):
     """A setting is missing or wrong; the process must not start."""
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,8 @@ class Settings:
     #: pause between projector batches, to shed load on the database during a large backfill
     projector_throttle_ms: int = 0
     log_format: str = "auto"
+    #: DEBUG shows each projector batch applied (which process applied what)
+    log_level: str = "INFO"
     #: hours dispute staff have to decide a claim before it is an SLA breach
     claim_response_hours: float = 72.0
     #: share of the harvest-to-door time used after which an undelivered export order is AT_RISK
@@ -56,6 +62,7 @@ class Settings:
             projector_batch_size=int(e.get("FARMGATE_PROJECTOR_BATCH_SIZE", "500")),
             projector_throttle_ms=int(e.get("FARMGATE_PROJECTOR_THROTTLE_MS", "0")),
             log_format=e.get("FARMGATE_LOG_FORMAT", "auto"),
+            log_level=e.get("FARMGATE_LOG_LEVEL", "INFO"),
             test_clock_file=e.get("FARMGATE_TEST_CLOCK_FILE") or None,
             claim_response_hours=float(e.get("FARMGATE_CLAIM_RESPONSE_HOURS", "72")),
             export_at_risk_share=float(e.get("FARMGATE_EXPORT_AT_RISK_SHARE", "0.75")),
@@ -66,6 +73,11 @@ class Settings:
         )
         settings.check()
         return settings
+
+    @property
+    def logging_level(self) -> int:
+        """The FARMGATE_LOG_LEVEL as the logging module's number."""
+        return int(logging.getLevelNamesMapping()[self.log_level.upper()])
 
     @property
     def is_production(self) -> bool:
@@ -83,6 +95,8 @@ class Settings:
             raise SettingsError("FARMGATE_CLAIM_RESPONSE_HOURS must be above 0 and at most a year of hours")
         if not 0 < self.export_at_risk_share <= 1:
             raise SettingsError("FARMGATE_EXPORT_AT_RISK_SHARE must be above 0 and at most 1")
+        if self.log_level.upper() not in LOG_LEVELS:
+            raise SettingsError(f"FARMGATE_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         if self.test_clock_file and self.env != "test":
             raise SettingsError("FARMGATE_TEST_CLOCK_FILE is only allowed with FARMGATE_ENV=test")
         if self.is_production:

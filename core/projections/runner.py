@@ -126,6 +126,8 @@ class Projector:
                 if handler is not None:
                     handler(cur, event, notification.id)
             self._advance(cur, projection, notifications[-1].id)
+        log.debug("projection_batch_applied", projection=projection.tracking_name, position=notifications[-1].id,
+                  events=len(notifications))
         return len(notifications)
 
     def _advance(self, cur: Cursor, projection: Projection, position: int) -> None:
