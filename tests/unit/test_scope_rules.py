@@ -216,3 +216,97 @@ def test_webhook_endpoints_are_managed_by_their_partner_or_by_admin_naming_one()
     assert scope.webhook_partner_of(PRINCIPAL_OF[ADMIN], other) == other
     assert scope.webhook_partner_of(PRINCIPAL_OF[ADMIN], None) is None
     assert scope.webhook_partner_of(PRINCIPAL_OF[MARKETPLACE], own) is None
+
+
+# -- what each viewer sees of a record ------------------------------------------------------------------
+
+
+def test_the_full_phone_is_for_admin_and_the_household_itself() -> None:
+    seeing = {name for name, p in PRINCIPAL_OF.items() if scope.sees_personal_data(p, str(HOUSEHOLD_ID))}
+    assert seeing == {ADMIN, HOUSEHOLD}
+
+
+def test_a_households_history_is_read_by_admin_staff_and_its_provinces_officer() -> None:
+    seeing = {name for name, p in PRINCIPAL_OF.items() if scope.sees_household_history(p, HOUSEHOLD_ROW)}
+    assert seeing == {ADMIN, STAFF, OFFICER}
+
+
+def test_the_buyer_is_shown_to_admin_and_the_orders_marketplace_only() -> None:
+    seeing = {name for name, p in PRINCIPAL_OF.items() if scope.sees_buyer(p, ORDER_ROW)}
+    assert seeing == {ADMIN, MARKETPLACE}
+
+
+def test_the_consignee_is_shown_to_admin_and_the_parties_to_the_export_order() -> None:
+    seeing = {name for name, p in PRINCIPAL_OF.items() if scope.sees_consignee(p, EXPORT_ORDER_ROW)}
+    assert seeing == {ADMIN, MARKETPLACE, PARTNER}
+
+
+def test_a_seller_view_shows_the_public_fields_with_the_phone_masked_and_refuses_the_rest() -> None:
+    seller = scope.seller_view(HOUSEHOLD_ROW)
+    assert set(seller) == set(scope.SELLER_FIELDS) | {"phone"}
+    assert seller["phone"] == "*********678" and seller["name"] == HOUSEHOLD_ROW["name"]
+    assert seller.get("code") == "HH-24-000001"
+    with pytest.raises(CodedError) as refused:
+        seller["payment_accounts"]
+    assert refused.value.extensions == {"code": "FORBIDDEN"}
+    with pytest.raises(CodedError):
+        seller.get("payment_accounts")
+
+
+def test_a_lots_household_is_code_and_name_only_to_who_may_not_read_the_household() -> None:
+    lot = {"household_id": HOUSEHOLD_ID, "household_code": "HH-24-000001", "household_name": "Hộ Vải"}
+    assert scope.lot_household_row(PRINCIPAL_OF[STAFF], lot, HOUSEHOLD_ROW) is HOUSEHOLD_ROW
+    partner_view = scope.lot_household_row(PRINCIPAL_OF[PARTNER], lot, HOUSEHOLD_ROW)
+    assert dict(partner_view) == {"id": str(HOUSEHOLD_ID), "code": "HH-24-000001", "name": "Hộ Vải"}
+    with pytest.raises(CodedError) as refused:
+        partner_view["phone"]
+    assert refused.value.extensions == {"code": "FORBIDDEN"}
+    with pytest.raises(CodedError):
+        partner_view.get("province_code")
+    unnamed = scope.lot_household_row(PRINCIPAL_OF[PARTNER], {**lot, "household_name": None}, None)
+    assert unnamed["name"] == "HH-24-000001"
+
+
+def test_a_closed_storefront_and_its_listings_are_read_only_by_who_manages_it_and_staff() -> None:
+    closed = {**STOREFRONT_ROW, "status": "CLOSED"}
+    listing = {"household_id": str(HOUSEHOLD_ID), "marketplace": "POSTMART", "status": "ACTIVE",
+               "storefront_status": "CLOSED"}
+    for row in (closed, listing):
+        seeing = {name for name, p in PRINCIPAL_OF.items() if scope.catalog_entry_visible(p, row)}
+        assert seeing == {ADMIN, MARKETPLACE, HOUSEHOLD, STAFF}
+    for status in ("OPEN", "TEMPORARILY_CLOSED"):
+        assert all(scope.catalog_entry_visible(p, {**STOREFRONT_ROW, "status": status}) for p in PRINCIPAL_OF.values())
+        assert all(scope.catalog_entry_visible(p, {**listing, "storefront_status": status}) for p in PRINCIPAL_OF.values())
+    assert not scope.in_public_catalog({**listing, "status": "OPEN"}), "a listing row is judged by its storefront"
+
+
+def test_a_storefront_page_lists_every_listing_to_its_managers_and_staff_and_those_on_sale_to_others() -> None:
+    for name, principal in PRINCIPAL_OF.items():
+        statuses = scope.storefront_listing_statuses(principal, STOREFRONT_ROW)
+        full = name in (ADMIN, MARKETPLACE, HOUSEHOLD, STAFF)
+        assert statuses == (scope.ALL_LISTING_STATUSES if full else scope.PUBLIC_LISTING_STATUSES), name
+    assert scope.PUBLIC_LISTING_STATUSES == ("ACTIVE", "SOLD_OUT")
+
+
+def test_the_household_behind_a_storefront_or_order_is_whole_to_who_may_read_it_else_the_seller_view() -> None:
+    for name, principal in PRINCIPAL_OF.items():
+        shown = scope.catalog_household_row(principal, HOUSEHOLD_ROW, STOREFRONT_ROW)
+        whole = scope.household_visible(principal, HOUSEHOLD_ROW) or name == MARKETPLACE
+        assert (shown is HOUSEHOLD_ROW) == whole, name
+        if not whole:
+            assert shown["phone"] == "*********678" and set(shown) == set(scope.SELLER_FIELDS) | {"phone"}
+    # Of a closed storefront, who may not read the household sees nothing of it.
+    assert scope.catalog_household_row(None, HOUSEHOLD_ROW, {**STOREFRONT_ROW, "status": "CLOSED"}) is None
+    # Through the voso storefront, POSTMART is just the public.
+    voso = {**STOREFRONT_ROW, "marketplace": "VOSO"}
+    assert scope.catalog_household_row(PRINCIPAL_OF[MARKETPLACE_OTHER], {**HOUSEHOLD_ROW, "channel": None}, voso) is not None
+    for name, principal in PRINCIPAL_OF.items():
+        if principal is None:
+            continue
+        shown = scope.order_household_row(principal, HOUSEHOLD_ROW, ORDER_ROW)
+        assert (shown is HOUSEHOLD_ROW) == (scope.household_visible(principal, HOUSEHOLD_ROW) or name == MARKETPLACE), name
+
+
+def test_global_ids_of_households_and_partners() -> None:
+    assert scope.household_global_id(str(HOUSEHOLD_ID)) == gid("Household", HOUSEHOLD_ID)
+    assert scope.export_partner_global_id(PARTNER_ID) == gid("ExportPartner", PARTNER_ID)
