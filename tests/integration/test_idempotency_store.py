@@ -4,30 +4,15 @@ of a key under concurrency, a release after an error, replay and reuse, and expi
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
-
 from farmgate.core.idempotency import Claim, IdempotencyStore
-from farmgate.deploy.container import System, build_system
-from farmgate.deploy.settings import Settings
-from tests.integration.test_claims_case_file import T0, MovableClock
+from farmgate.deploy.container import System
+# The movable clock and a system built on it, shared with the claims tests.
+from tests.integration.test_claims_case_file import T0, MovableClock, clock, clocked  # noqa: F401
 
 CALLER, OTHER_CALLER, KEY = "MARKETPLACE:postmart-ops|marketplace=POSTMART", "MARKETPLACE:voso-ops|marketplace=VOSO", "k-1"
 RESPONSE = {"values": {"orderId": "42"}, "userErrors": []}
-
-
-@pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock(T0)
-
-
-@pytest.fixture
-def clocked(backend_url: str, clock: MovableClock) -> Iterator[System]:
-    system = build_system(Settings(database_url=backend_url, env="test"), clock=clock)
-    yield system
-    system.close()
 
 
 def test_of_many_concurrent_first_uses_one_runs_and_the_others_get_its_response(clocked: System) -> None:
