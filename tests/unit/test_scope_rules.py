@@ -310,3 +310,41 @@ def test_the_household_behind_a_storefront_or_order_is_whole_to_who_may_read_it_
 def test_global_ids_of_households_and_partners() -> None:
     assert scope.household_global_id(str(HOUSEHOLD_ID)) == gid("Household", HOUSEHOLD_ID)
     assert scope.export_partner_global_id(PARTNER_ID) == gid("ExportPartner", PARTNER_ID)
+
+
+def test_the_marketplace_a_storefront_sells_on_reads_its_household_even_when_it_did_not_register_it() -> None:
+    registered_elsewhere = {**HOUSEHOLD_ROW, "channel": None}
+    postmart, voso = PRINCIPAL_OF[MARKETPLACE], PRINCIPAL_OF[MARKETPLACE_OTHER]
+    assert not scope.household_visible(postmart, registered_elsewhere)
+    assert scope.catalog_household_row(postmart, registered_elsewhere, STOREFRONT_ROW) is registered_elsewhere
+    assert scope.order_household_row(postmart, registered_elsewhere, ORDER_ROW) is registered_elsewhere
+    assert scope.catalog_household_row(voso, registered_elsewhere, STOREFRONT_ROW) is not registered_elsewhere
+    assert scope.order_household_row(voso, registered_elsewhere, ORDER_ROW) is not registered_elsewhere
+
+
+def test_a_province_officer_sees_the_whole_household_behind_a_lot_of_its_province() -> None:
+    lot = {"household_id": HOUSEHOLD_ID, "household_code": "HH-24-000001", "household_name": "Hộ Vải"}
+    assert scope.lot_household_row(PRINCIPAL_OF[OFFICER], lot, HOUSEHOLD_ROW) is HOUSEHOLD_ROW
+    assert scope.lot_household_row(PRINCIPAL_OF[OFFICER_OTHER], lot, HOUSEHOLD_ROW) is not HOUSEHOLD_ROW
+
+
+def test_verifying_and_certifying_are_not_the_households_own_to_do() -> None:
+    household = PRINCIPAL_OF[HOUSEHOLD]
+    assert not scope.manages_household(household, HOUSEHOLD_ROW)
+    assert scope.manages_household(household, HOUSEHOLD_ROW, itself_too=True)
+    assert not scope.manages_storefront(None, STOREFRONT_ROW)
+
+
+def test_only_a_marketplace_token_keeps_orders_to_one_marketplace() -> None:
+    # A scope claim on another role's token means nothing: ADMIN orders from any marketplace.
+    assert scope.orders_marketplace(Principal("ADMIN", "root", marketplace="VOSO")) is None
+
+
+def test_the_refusals_of_restricted_views_say_what_is_shown() -> None:
+    seller = scope.seller_view(HOUSEHOLD_ROW)
+    with pytest.raises(CodedError, match="^Of a seller only its code, name, status, address and certifications "
+                                         "are shown to you$"):
+        seller["phone_full"]
+    lot = scope.lot_household_row(None, {"household_id": HOUSEHOLD_ID, "household_code": "HH-24-000001"}, None)
+    with pytest.raises(CodedError, match="^Of a lot's household only its code and name are shown to you$"):
+        lot["street"]
