@@ -112,6 +112,8 @@ class Tally:
     timed_out: int = 0
     no_tests: int = 0
     equivalent: int = 0
+    #: left out of this run (a run of some mutants only): neither counted nor scored
+    not_checked: int = 0
 
     def add(self, other: Tally) -> None:
         for name in vars(self):
@@ -119,9 +121,10 @@ class Tally:
 
     def as_dict(self) -> dict[str, Any]:
         detected = self.killed + self.timed_out
-        judged = self.mutants - self.equivalent
-        return {**vars(self), "score": round(detected / judged, 4) if judged else 1.0,
-                "raw_score": round(detected / self.mutants, 4) if self.mutants else 1.0}
+        judged = self.mutants - self.equivalent - self.not_checked
+        checked = self.mutants - self.not_checked
+        return {**vars(self), "score": round(detected / judged, 4) if judged else None,
+                "raw_score": round(detected / checked, 4) if checked else None}
 
 
 @dataclass
@@ -152,6 +155,9 @@ def collect(equivalents: dict[tuple[str, str], str]) -> Results:
             if code in TIMED_OUT:
                 tally.timed_out += 1
                 continue
+            if code is None:
+                tally.not_checked += 1
+                continue
             status = "no tests" if code in NO_TESTS else "survived" if code in SURVIVED else f"exit code {code}"
             diff = get_diff_for_mutant(mutant, path=source)
             function = function_of(mutant)
@@ -180,7 +186,9 @@ def write_reports(results: Results, seconds: float, equivalents: dict[tuple[str,
         groups[group_of(module)].add(tally)
     unexplained = [s for s in results.survivors if s["equivalent"] is None]
     matched = {(s["function"], change_of(s["diff"])) for s in results.survivors}
-    stale = [{"function": f, "change": c} for (f, c) in equivalents if (f, c) not in matched]
+    partial = any(tally.not_checked for tally in results.modules.values())
+    # An entry is stale when a full run no longer finds its mutant surviving.
+    stale = [] if partial else [{"function": f, "change": c} for (f, c) in equivalents if (f, c) not in matched]
     import mutmut
 
     report = {
@@ -192,6 +200,7 @@ def write_reports(results: Results, seconds: float, equivalents: dict[tuple[str,
         "minimum_score": MINIMUM_SCORE,
         "groups": {name: tally.as_dict() for name, tally in groups.items()},
         "modules": {module.removeprefix("farmgate/"): tally.as_dict() for module, tally in sorted(results.modules.items())},
+        "partial_run": partial,
         "unexplained_survivors": len(unexplained),
         "stale_equivalents": stale,
         "survivors": results.survivors,
@@ -208,13 +217,17 @@ def write_reports(results: Results, seconds: float, equivalents: dict[tuple[str,
     print(f"mutation testing took {seconds / 60:.1f} min on {os.cpu_count()} cores")
     for name, tally in groups.items():
         summary = tally.as_dict()
+        if summary["score"] is None:
+            print(f"  {name}: not run")
+            continue
         print(f"  {name}: score {summary['score']:.3f} (raw {summary['raw_score']:.3f}) — {summary['mutants']} mutants, "
               f"{summary['killed']} killed, {summary['timed_out']} timed out, {summary['survived']} survived, "
-              f"{summary['no_tests']} without tests, {summary['equivalent']} equivalent")
+              f"{summary['no_tests']} without tests, {summary['equivalent']} equivalent"
+              + (f", {summary['not_checked']} not checked in this run" if summary["not_checked"] else ""))
     print(f"  {len(unexplained)} survivors unexplained (var/mutation/survivors.txt); "
           f"{len(stale)} stale entries in {EQUIVALENTS.relative_to(ROOT)}")
     print(f"  report: {(OUT / 'report.json').relative_to(ROOT)}")
-    low = [name for name, tally in groups.items() if tally.as_dict()["score"] < MINIMUM_SCORE]
+    low = [name for name, tally in groups.items() if (tally.as_dict()["score"] or 1.0) < MINIMUM_SCORE]
     return not unexplained and not low
 
 
