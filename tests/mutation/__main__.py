@@ -211,8 +211,8 @@ def write_reports(results: Results, seconds: float, equivalents: dict[tuple[str,
             text.write(f"# {s['mutant']} ({s['status']})\n{s['diff']}\n\n")
     with (OUT / "unexplained.toml").open("w") as stubs:
         for s in unexplained:
-            change = change_of(s["diff"]).replace('"""', '\\"\\"\\"')
-            stubs.write(f'[[equivalent]]\nfunction = "{s["function"]}"\nchange = """\n{change}\n"""\n'
+            change = change_of(s["diff"])  # in a TOML literal string: backslashes stay as the code has them
+            stubs.write(f'[[equivalent]]\nfunction = "{s["function"]}"\nchange = \'\'\'\n{change}\n\'\'\'\n'
                         'why = "TODO: why no test can tell this mutant from the code"\n\n')
     print(f"mutation testing took {seconds / 60:.1f} min on {os.cpu_count()} cores")
     for name, tally in groups.items():

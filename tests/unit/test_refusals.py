@@ -93,6 +93,8 @@ case("scheme", InvalidInput, ["input", "scheme"], "Unknown administrative scheme
     lambda: check_scheme(2020, ["input", "scheme"]))
 case("province", InvalidInput, ["input", "provinceCode"], "Unknown province code '02' in the 2025 scheme")(
     lambda: province(2025, "02", ["input", "provinceCode"]))
+case("province scheme", InvalidInput, ["input", "address", "scheme"], "Unknown administrative scheme 2020; use 2021 or 2025")(
+    lambda: province(2020, "01", ["input", "address", "scheme"]))
 case("district in 2025", InvalidInput, ["input", "address", "districtCode"], "The 2025 scheme has no district level")(
     lambda: Address.checked("24", 2025, district_code="219", field=["input", "address"]))
 case("district code", InvalidInput, ["input", "address", "districtCode"], "districtCode must be a numeric GSO code")(
