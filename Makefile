@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Regenerate with `make lock` after editing pyproject.toml's dependencies.
 LOCK := requirements.lock
 
-.PHONY: run test bench schema lock clean
+.PHONY: run test bench schema mutation lock clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,15 +27,20 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 
+# Mutation testing of core/domain and the scope rules (not part of `make test`); see tests/mutation.
+# mutmut is pinned in the lock like everything else, so a fresh clone runs it as main does.
+mutation: $(STAMP)
+	$(BIN)/python -m tests.mutation $(MUTANTS)
+
 schema: $(STAMP)
 	$(BIN)/farmgate schema > graphql/schema.graphql
 
-# Pin pyproject.toml's dependencies (and the test extra) with hashes, keeping existing pins;
+# Pin pyproject.toml's dependencies (and the test and mutation extras) with hashes, keeping existing pins;
 # `make lock UPGRADE=1` resolves everything afresh.
 lock:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "pip-tools>=7.4"
-	$(BIN)/pip-compile --quiet $(if $(UPGRADE),--upgrade) --extra test --generate-hashes --strip-extras --no-emit-index-url \
+	$(BIN)/pip-compile --quiet $(if $(UPGRADE),--upgrade) --extra test --extra mutation --generate-hashes --strip-extras --no-emit-index-url \
 		--no-emit-find-links --no-emit-trusted-host --output-file $(LOCK) pyproject.toml
 
 clean:

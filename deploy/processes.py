@@ -49,7 +49,7 @@ def start_workers(system: System, threads: int = 4) -> Workers:
 
 
 def boot(settings: Settings) -> System:
-    configure_logging(settings.log_format, settings.is_production)
+    configure_logging(settings.log_format, settings.is_production, level=settings.logging_level)
     return build_system(settings, clock=clock_from(settings.test_clock_file))
 
 

@@ -4,6 +4,7 @@ secrets stay out of ``repr`` and error messages, and every parameter of the data
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -88,6 +89,8 @@ class Settings(BaseSettings):
     #: pause between projector batches, to shed load on the database during a large backfill
     projector_throttle_ms: int = Field(0, ge=0)
     log_format: Literal["auto", "json", "console"] = "auto"
+    #: DEBUG shows each projector batch applied (which process applied what); case does not matter
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     #: hours dispute staff have to decide a claim before it is an SLA breach
     claim_response_hours: float = Field(72.0, gt=0, le=24 * 365)
     #: share of the harvest-to-door time used after which an undelivered export order is AT_RISK
@@ -154,6 +157,11 @@ class Settings(BaseSettings):
                 raise ValueError(f"{origin!r} is not an origin like https://shop.example (scheme, host, port)")
         return tuple(origin.rstrip("/") for origin in value)
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level_in_capitals(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
     @field_validator("query_cost_budgets")
     @classmethod
     def _budgets(cls, value: dict[str, int]) -> dict[str, int]:
@@ -189,6 +197,11 @@ class Settings(BaseSettings):
                 raise ValueError("FARMGATE_JWT_ISSUERS must name at least one token issuer in production "
                                  "(production accepts only issuers' asymmetric keys, not HS256)")
         return self
+
+    @property
+    def logging_level(self) -> int:
+        """The FARMGATE_LOG_LEVEL as the logging module's number."""
+        return int(logging.getLevelNamesMapping()[self.log_level])
 
     @property
     def is_production(self) -> bool:

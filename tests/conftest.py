@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from hypothesis import settings as hypothesis_settings
 
 from farmgate.deploy.container import System, build_system
 from farmgate.deploy.settings import Settings
 from farmgate.deploy.logging import configure_logging
 from tests.outside_reads import start_recording
 from tests.personal_data import LOG_DIR, PersonalData
-from tests.services import fresh_postgres_database, postgres_admin_url
+from tests.services import UNREACHABLE, fresh_postgres_database, postgres_admin_url
+
+# Under `make mutation` every mutant must meet the same examples: a kill is then reproducible, and a
+# survivor is not one that random examples happened to miss this time.
+hypothesis_settings.register_profile("mutation", derandomize=True, database=None, deadline=None)
+if os.environ.get("FARMGATE_MUTATION"):
+    hypothesis_settings.load_profile("mutation")
 
 start_recording()  # from the first test on: what the run reads beside the repository
 
@@ -76,3 +86,28 @@ def postgres_system(postgres_url: str) -> Iterator[System]:
     built = build_system(_settings(postgres_url))
     yield built
     built.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> Iterator[None]:
+    """Say loudly how many tests did not run for want of a service, and why: a green local run with
+    a third of the suite skipped must not read like a full one (on CI it is a failure instead).
+    Printed after the short summary (a wrapper's second half), just above the closing line."""
+    yield
+    by_service: Counter[str] = Counter()
+    reasons: dict[str, str] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        service, found, _ = reason.partition(UNREACHABLE)
+        if found:
+            by_service[service] += 1
+            reasons.setdefault(service, reason)
+    if not by_service:
+        return
+    total = sum(by_service.values())
+    terminalreporter.write_sep("!", f"{total} TESTS SKIPPED: A SERVICE THEY NEED IS NOT REACHABLE", red=True, bold=True)
+    for service, count in by_service.most_common():
+        terminalreporter.write_line(f"  {count} skipped: {reasons[service]}", red=True, bold=True)
+    terminalreporter.write_line("  Start the service or set FARMGATE_TEST_POSTGRES_URL / FARMGATE_TEST_REDIS_URL; "
+                                "with CI=true these are failures.", red=True)

@@ -15,8 +15,12 @@ POSTGRES_URL = os.environ.get("FARMGATE_TEST_POSTGRES_URL", "postgresql://postgr
 REDIS_URL = os.environ.get("FARMGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+#: every skip for a missing service starts so; the run's summary counts them (see conftest)
+UNREACHABLE = " is not reachable"
+
+
 def unavailable(service: str, error: Exception) -> None:
-    reason = f"{service} is not reachable ({type(error).__name__}: {str(error).splitlines()[0][:120]})"
+    reason = f"{service}{UNREACHABLE} ({type(error).__name__}: {str(error).splitlines()[0][:120]})"
     if ON_CI:
         pytest.fail(f"CI=true and {reason}", pytrace=False)
     pytest.skip(reason)

@@ -20,9 +20,10 @@ from farmgate.core.domain.canonical_text import canonical_code
 from farmgate.core.domain.errors import InvalidInput
 from farmgate.core.domain.provinces import PROVINCES
 
-# What a person writes around the digits of a phone number (already folded to ASCII); letters are
-# refused rather than read as a keypad's (libphonenumber would read "091234567a" as 0912345672).
-_PHONE_CHARACTERS = re.compile(r"^\+?[0-9\s.\-()]+$")
+# What a person writes around the digits of a phone number (already folded to ASCII), the country code
+# bracketed too ("(+84) 912-345-678"); letters are refused rather than read as a keypad's
+# (libphonenumber would read "091234567a" as 0912345672).
+_PHONE_CHARACTERS = re.compile(r"^(\(\+|\+)?[0-9\s.\-()]+$")
 _MOBILE = {phonenumbers.PhoneNumberType.MOBILE}
 _MOBILE_OR_FIXED_LINE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE}
 _MOBILE_EXAMPLE = "Phone must be a Vietnamese mobile number, e.g. 0912345678 or +84912345678"

@@ -168,6 +168,8 @@ class Projector:
                     raise EventFailed(notification.id, event_type, error) from error
             self._advance(cur, projection, notifications[-1].id)
             self.stalls.clear_passed(cur, projection.tracking_name, notifications[-1].id)
+        log.debug("projection_batch_applied", projection=projection.tracking_name, position=notifications[-1].id,
+                  events=len(notifications))
         return len(notifications)
 
     def _advance(self, cur: Cursor, projection: Projection, position: int) -> None:

@@ -373,6 +373,9 @@ class WebhookMutation:
         principal = ctx.require_principal()
         named = given(input.marketplace)
         marketplace = webhook_marketplace_of(principal, named.value if named else None)
+        if marketplace is None and principal.is_("MARKETPLACE"):
+            # It named another marketplace: not a missing input but another's endpoint (as openStorefront).
+            raise forbidden("A marketplace registers its own webhook endpoint only")
         if marketplace is None:
             refused = Outcome.refused(UserErrorCode.INVALID, "marketplace is required when ADMIN registers an endpoint",
                                       ["input", "marketplace"])

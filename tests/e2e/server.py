@@ -133,9 +133,10 @@ def _start(args: list[str], env: dict[str, str], log_name: str) -> subprocess.Po
 
 
 @contextmanager
-def running_api(database_url: str, broker_url: str = "memory://", name: str = "api", workers: bool = False,
+def running_api(database_url: str, broker_url: str = "memory://", name: str = "api", workers: bool | int = False,
                 extra_env: dict[str, str] | None = None, projector: bool = True) -> Iterator[Api]:
     """``extra_env``: more settings for every process started (e.g. FARMGATE_TEST_CLOCK_FILE, one clock for all).
+    ``workers``: start a `farmgate worker` (or that many), unless the API runs them in-process.
     ``projector``: on PostgreSQL, start a `farmgate projector` beside the API (a second API on one
     database may leave it to the first)."""
     port = free_port()
@@ -162,7 +163,9 @@ def running_api(database_url: str, broker_url: str = "memory://", name: str = "a
             time.sleep(0.05)  # polling the health endpoint, with a deadline
         if workers and not embedded:  # embedded, the API process runs the workers itself
             # Started once the API has created the tables: concurrent CREATE TABLE IF NOT EXISTS clash on PostgreSQL.
-            others.append(_start(["worker", "--threads", "4"], env, f"{name}-worker.log"))
+            for n in range(int(workers)):
+                log_name = f"{name}-worker.log" if n == 0 else f"{name}-worker-{n}.log"
+                others.append(_start(["worker", "--threads", "4"], env, log_name))
         yield api
     finally:
         api.client.close()

@@ -16,6 +16,7 @@ from farmgate.core.projections.households import HouseholdDirectory
 from farmgate.deploy.container import System, build_system
 from farmgate.deploy.settings import Settings
 from tests.personal_data import LOG_DIR, PersonalData
+from tests.process_logs import logged
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,8 +92,10 @@ def test_a_failing_event_stops_its_projection_there_and_it_resumes_once_fixed(sy
 
 def _projector_process(url: str, log_name: str) -> subprocess.Popen[bytes]:
     LOG_DIR.mkdir(parents=True, exist_ok=True)
+    (LOG_DIR / log_name).unlink(missing_ok=True)  # one file per process: its lines say what it applied
     env = {**os.environ, "FARMGATE_DATABASE_URL": url, "FARMGATE_PROJECTOR_BATCH_SIZE": "7",
-           "FARMGATE_PROJECTOR_THROTTLE_MS": "15", "FARMGATE_LOG_FORMAT": "json", "FARMGATE_ENV": "test"}
+           "FARMGATE_PROJECTOR_THROTTLE_MS": "15", "FARMGATE_LOG_FORMAT": "json", "FARMGATE_ENV": "test",
+           "FARMGATE_LOG_LEVEL": "DEBUG"}
     log = open(LOG_DIR / log_name, "ab")  # noqa: SIM115 - closed with the process
     return subprocess.Popen([sys.executable, "-m", "farmgate.deploy", "projector"], cwd=ROOT, env=env,
                             stdout=log, stderr=log)
@@ -134,10 +137,14 @@ def test_a_killed_projector_resumes_without_losing_or_double_applying(backend_ur
 
 def test_two_projector_processes_never_double_apply(backend_url: str, personal_data) -> None:
     writer = build_system(Settings(database_url=backend_url, env="test"))
-    populate(writer, personal_data, 100)
-    head = writer.projector.head()
-    processes = [_projector_process(backend_url, f"projector-pair-{n}.log") for n in range(2)]
+    dialect = backend_url.split(":")[0]
+    logs = [f"projector-pair-{dialect}-{n}.log" for n in range(2)]
+    processes = [_projector_process(backend_url, name) for name in logs]
     try:
+        # Both are up and polling before any event exists, so both race for every batch.
+        _wait_until(lambda: all(logged(name, "projector_running") for name in logs), 60, "both projectors to start")
+        populate(writer, personal_data, 100)
+        head = writer.projector.head()
         _wait_until(lambda: all(writer.projector.position(p) >= head for p in writer.projector.projections),
                     120, "the projectors to catch up")
     finally:
@@ -146,3 +153,8 @@ def test_two_projector_processes_never_double_apply(backend_url: str, personal_d
             p.wait(timeout=10)
         assert_applied_exactly_once(writer, 100)
         writer.close()
+    # Check the test proves what its name says: each process applied batches, and no batch twice.
+    applied = [logged(name, "projection_batch_applied") for name in logs]
+    assert all(applied), f"each projector should have applied batches: {[len(a) for a in applied]}"
+    batches = [(entry["projection"], entry["position"]) for entries in applied for entry in entries]
+    assert len(batches) == len(set(batches)), "a batch was applied by both projectors"

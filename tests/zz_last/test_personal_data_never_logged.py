@@ -1,21 +1,10 @@
-"""Runs last: no national ID or phone number used anywhere in this run reached any log line."""
+"""Runs last: no national ID, phone number, name or street address used anywhere in this run reached
+any log line (the check itself is tested in tests/unit/test_leak_check.py)."""
 
 from __future__ import annotations
 
-import re
-
-from farmgate.core.domain.canonical_text import ascii_digits
-from tests.personal_data import LOG_DIR, PersonalData
-
-DIGIT_RUNS = re.compile(r"\d{9,}")
-
-
-def leaked(line: str, national_ids: set[str], phones: set[str]) -> list[str]:
-    """Every run of digits in the line that is a national ID, or ends in a phone's national digits:
-    nine for a mobile (0912…, 84912…, +84912… all end so), ten for a landline (024…, 8424…), in
-    whatever script its digits were typed."""
-    runs = [ascii_digits(run) for run in DIGIT_RUNS.findall(line)]
-    return [run for run in runs if run in national_ids or run[-9:] in phones or run[-10:] in phones]
+from tests.leaks import leaked, leaks_in
+from tests.personal_data import LITERAL_NAMES, LITERAL_STREETS, LOG_DIR, PersonalData
 
 
 def test_the_check_finds_a_phone_in_any_of_its_forms() -> None:
@@ -28,12 +17,13 @@ def test_the_check_finds_a_phone_in_any_of_its_forms() -> None:
     assert not leaked("order FG-2021-000123 at position 912345", ids, phones)
 
 
-def test_no_national_id_or_phone_number_appears_in_any_log_line() -> None:
+def test_no_personal_data_appears_in_any_log_line() -> None:
     data = PersonalData.shared()
     files = sorted(LOG_DIR.glob("*.log"))
     lines = [line for f in files for line in f.read_text(encoding="utf-8", errors="replace").splitlines()]
-    # Check this test could fail: the run made personal data and wrote logs.
+    # Check this test could fail: the run made personal data of every kind and wrote logs.
     assert data.national_ids and data.phones, "the run should have used personal data"
+    assert len(data.names) > len(LITERAL_NAMES) and len(data.streets) > len(LITERAL_STREETS), (
+        "the run should have used generated names and streets")
     assert lines, f"the run should have written log lines under {LOG_DIR}"
-    leaks = [(run, line[:200]) for line in lines for run in leaked(line, data.national_ids, data.phones)]
-    assert leaks == []
+    assert [(leak.kind, leak.value, leak.line[:200]) for leak in leaks_in(lines, data)] == []
