@@ -216,9 +216,9 @@ def _matrix(columns: str, rows: str) -> dict[str, frozenset[str]]:
 
 _SHIPMENT_STATUSES = ("INFO_RECEIVED IN_TRANSIT OUT_FOR_DELIVERY ATTEMPT_FAILED AVAILABLE_FOR_PICKUP EXCEPTION "
                       "DELIVERED SPOILED RETURNED_TO_SENDER")
-#: shipment status -> the statuses a newer fact may move it to. In flight, scans come in any order but
-#: nothing returns to INFO_RECEIVED (the carrier has handled the parcel); DELIVERED, SPOILED and
-#: RETURNED_TO_SENDER end the way.
+#: shipment status in flight -> the statuses a newer fact (one that happened after the current status
+#: began) may move it to. Scans come in any order but nothing returns to INFO_RECEIVED (the carrier has
+#: handled the parcel); a fact the row forbids is refused (INVALID_TRANSITION), recording nothing.
 SHIPMENT_MAY_FOLLOW = _matrix(_SHIPMENT_STATUSES, """
 INFO_RECEIVED         x x x x x x x x x
 IN_TRANSIT            . x x x x x x x x
@@ -226,12 +226,31 @@ OUT_FOR_DELIVERY      . x x x x x x x x
 ATTEMPT_FAILED        . x x x x x x x x
 AVAILABLE_FOR_PICKUP  . x x x x x x x x
 EXCEPTION             . x x x x x x x x
-DELIVERED             . . . . . . . . .
-SPOILED               . . . . . . . . .
-RETURNED_TO_SENDER    . . . . . . . . .
 """)
+SHIPMENT_FINAL = ("DELIVERED", "SPOILED", "RETURNED_TO_SENDER")
 
-#: an order after its shipment's news: the order follows while DISPATCHED or DELIVERY_FAILED
+#: A fact from the world is always recorded (issue 11): once DELIVERED, SPOILED or RETURNED_TO_SENDER
+#: ended the way, no fact is refused; the table says what it means. Rows: how the way ended ("SPOILED by
+#: SYSTEM" is the promise watchdog's inference, "SPOILED" a person's declaration); columns: the fact,
+#: when it happened against the end ("<" before it, ">" after it). Cells:
+#:   h  history: recorded as itself, moves nothing (a scan or failure from before the end, reported late)
+#:   c  contradiction: recorded as ContradictionRecorded, moves nothing; the case file flags it
+#:   w  the fact shows the inference wrong: recorded, moves the shipment to the fact's status, and the
+#:      spoilage is withdrawn naming it (a delivery or return that happened before the promise ran out)
+_FACT_COLUMNS = " ".join(f"{status}{when}" for status in _SHIPMENT_STATUSES.split() for when in "<>")
+SHIPMENT_AFTER_THE_END: dict[str, dict[str, str]] = {}
+for _line in """
+DELIVERED          h c  h c  h c  h c  h c  h c  c c  c c  c c
+SPOILED            h c  h c  h c  h c  h c  h c  c c  c c  c c
+SPOILED_BY_SYSTEM  h c  h c  h c  h c  h c  h c  w c  c c  w c
+RETURNED_TO_SENDER h c  h c  h c  h c  h c  h c  c c  c c  c c
+""".strip().splitlines():
+    _ended, *_cells = _line.split()
+    assert len(_cells) == len(_FACT_COLUMNS.split()), _line
+    SHIPMENT_AFTER_THE_END[_ended] = dict(zip(_FACT_COLUMNS.split(), _cells))
+
+#: an order after its shipment's news: the order follows while DISPATCHED or DELIVERY_FAILED, and a SPOILED
+#: one follows the fact that withdrew its shipment's automatic spoilage
 ORDER_FOLLOWS_SHIPMENT = {
     "INFO_RECEIVED": "DISPATCHED", "IN_TRANSIT": "DISPATCHED", "OUT_FOR_DELIVERY": "DISPATCHED",
     "AVAILABLE_FOR_PICKUP": "DISPATCHED", "EXCEPTION": "DISPATCHED", "ATTEMPT_FAILED": "DELIVERY_FAILED",
@@ -239,7 +258,8 @@ ORDER_FOLLOWS_SHIPMENT = {
 }
 
 REFUSED = None
-#: (order status, command) -> status after it, or REFUSED. "pay" keeps the status (it moves payment).
+#: (order status, command) -> status after it, or REFUSED. "pay" keeps the status (it moves payment): money
+#: that arrived is recorded whatever the status, a cancelled order's as owed back (issue 11).
 ORDER_AFTER: dict[tuple[str, str], str | None] = {}
 for _status, _confirm, _cancel, _dispatch, _pay in (
     ("PLACED", "CONFIRMED", "CANCELLED", REFUSED, "PLACED"),
@@ -249,7 +269,7 @@ for _status, _confirm, _cancel, _dispatch, _pay in (
     ("DELIVERED", REFUSED, REFUSED, REFUSED, "DELIVERED"),
     ("SPOILED", REFUSED, REFUSED, REFUSED, "SPOILED"),
     ("RETURNED", REFUSED, REFUSED, REFUSED, "RETURNED"),
-    ("CANCELLED", REFUSED, REFUSED, REFUSED, REFUSED),
+    ("CANCELLED", REFUSED, REFUSED, REFUSED, "CANCELLED"),
 ):
     ORDER_AFTER.update({(_status, "confirm"): _confirm, (_status, "cancel"): _cancel,
                         (_status, "dispatch"): _dispatch, (_status, "pay"): _pay})

@@ -8,6 +8,7 @@ from uuid import uuid4
 
 import pytest
 
+from farmgate.core.domain.carrier import VNPOST
 from farmgate.core.domain.errors import InvalidTransition
 from farmgate.core.domain.money import Money
 from farmgate.core.domain.provenance import Provenance, recording
@@ -86,7 +87,7 @@ def test_a_dispatch_names_its_shipment_and_carrier_and_a_payment_its_time(person
     order.record_payment(vnd(45_000), "MOMO-1", test_order.NOW + timedelta(minutes=5), test_order.LATER)
     order.confirm()
     shipment = uuid4()
-    order.record_dispatch(shipment, "VNPost", "EB-9")
+    order.record_dispatch(shipment, "VNPost", "EB-9", VNPOST.id)
     _, paid, _, dispatched = order.collect_events()
     assert (paid.occurred_at, paid.amount, paid.amount_paid, paid.payment_status) == (
         test_order.NOW + timedelta(minutes=5), {"amount": "45000", "currency": "VND"},
@@ -94,7 +95,7 @@ def test_a_dispatch_names_its_shipment_and_carrier_and_a_payment_its_time(person
     assert (dispatched.shipment_id, dispatched.carrier, dispatched.tracking_number) == (shipment, "VNPost", "EB-9")
     assert (order.shipment_id, order.carrier, order.shipment_version) == (shipment, "VNPost", 1)
     with pytest.raises(InvalidTransition):
-        order.record_dispatch(uuid4(), "VNPost", "EB-10")
+        order.record_dispatch(uuid4(), "VNPost", "EB-10", VNPOST.id)
 
 
 def test_following_a_shipment_names_the_news_and_skips_a_cause_already_applied(personal_data) -> None:
@@ -102,7 +103,7 @@ def test_following_a_shipment_names_the_news_and_skips_a_cause_already_applied(p
     order = test_order.place(shop.storefront, [(shop.na, 1)], test_order.a_buyer(personal_data))
     order.confirm()
     shipment = uuid4()
-    order.record_dispatch(shipment, "VNPost", "EB-9")
+    order.record_dispatch(shipment, "VNPost", "EB-9", VNPOST.id)
     order.collect_events()
     with recording(Provenance("SYSTEM:p", "c", causation_id="s:2")):
         assert order.follow_shipment(shipment, 2, "ATTEMPT_FAILED", test_order.LATER)

@@ -14,6 +14,7 @@ from uuid import uuid4
 
 import pytest
 
+from farmgate.core.domain.carrier import VNPOST
 from farmgate.core.domain.claim import CompensationClaim
 from farmgate.core.domain.errors import DomainError
 from farmgate.core.domain.export_order import ExportOrder
@@ -26,8 +27,8 @@ from farmgate.core.domain.provenance import Provenance, recording
 from farmgate.core.domain.storefront import Storefront
 from tests.personal_data import PersonalData
 from tests.rules import (
-    CLAIM_AFTER, EXPORT_ORDER_AFTER, LISTING_AFTER, ORDER_AFTER, ORDER_FOLLOWS_SHIPMENT, SHIPMENT_MAY_FOLLOW,
-    STOREFRONT_MAY_BECOME,
+    CLAIM_AFTER, EXPORT_ORDER_AFTER, LISTING_AFTER, ORDER_AFTER, ORDER_FOLLOWS_SHIPMENT, SHIPMENT_AFTER_THE_END,
+    SHIPMENT_FINAL, SHIPMENT_MAY_FOLLOW, STOREFRONT_MAY_BECOME,
 )
 from tests.unit import test_claim, test_export_order, test_listing, test_order, test_shipment
 
@@ -47,11 +48,40 @@ def outcome(aggregate: Any, command: Callable[[], object]) -> str | None:
 # -- shipments ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("before", "after"), list(product(SHIPMENT_MAY_FOLLOW, SHIPMENT_MAY_FOLLOW)))
-def test_shipment_moves_as_the_table_says(before: str, after: str) -> None:
+_ALL_SHIPMENT_STATUSES = [*SHIPMENT_MAY_FOLLOW, *SHIPMENT_FINAL]
+
+
+@pytest.mark.parametrize(("before", "after"), list(product(SHIPMENT_MAY_FOLLOW, _ALL_SHIPMENT_STATUSES)))
+def test_a_shipment_in_flight_moves_as_the_table_says(before: str, after: str) -> None:
     shipment = test_shipment.reach(before)
     moved = outcome(shipment, lambda: test_shipment.move(shipment, after, test_shipment.at(2), test_shipment.at(3)))
     assert moved == (after if after in SHIPMENT_MAY_FOLLOW[before] else None)
+
+
+def _ended(how: str):
+    """A shipment whose way ended at at(1): delivered, returned, or spoiled by a person or by the watchdog."""
+    actor = "SYSTEM:promise-watchdog" if how == "SPOILED_BY_SYSTEM" else "CARRIER:vnpost-bot"
+    with recording(Provenance(actor, "end")):
+        shipment = test_shipment.reach(how.removesuffix("_BY_SYSTEM"))
+    return shipment
+
+
+@pytest.mark.parametrize(("ended", "fact"), list(product(SHIPMENT_AFTER_THE_END, SHIPMENT_AFTER_THE_END["DELIVERED"])))
+def test_after_the_way_ended_every_fact_is_recorded_meaning_what_the_table_says(ended: str, fact: str) -> None:
+    shipment = _ended(ended)
+    status, when = fact[:-1], fact[-1]
+    occurred = test_shipment.at(0.5) if when == "<" else test_shipment.at(2)
+    with recording(Provenance("CARRIER:vnpost-bot", "late")):
+        test_shipment.move(shipment, status, occurred, test_shipment.at(3))
+    recorded = [type(e).__name__ for e in shipment.collect_events()]
+    final = ended.removesuffix("_BY_SYSTEM")
+    meaning = SHIPMENT_AFTER_THE_END[ended][fact]
+    if meaning == "h":
+        assert shipment.status == final and len(recorded) == 1 and recorded[0] != "ContradictionRecorded"
+    elif meaning == "c":
+        assert (shipment.status, recorded) == (final, ["ContradictionRecorded"])
+    else:
+        assert shipment.status == status and len(recorded) == 2 and recorded[1] == "SpoilageWithdrawn"
 
 
 # -- orders ---------------------------------------------------------------------------------------------
@@ -65,7 +95,7 @@ def an_order_in(status: str, pd: PersonalData) -> Order:
     if status != "PLACED" and status != "CANCELLED":
         order.confirm()
     if status not in ("PLACED", "CONFIRMED", "CANCELLED"):
-        order.record_dispatch(uuid4(), "VNPost", "EB-1")
+        order.record_dispatch(uuid4(), "VNPost", "EB-1", VNPOST.id)
     shipment_status = {v: k for k, v in ORDER_FOLLOWS_SHIPMENT.items() if v != "DISPATCHED"}.get(status)
     if shipment_status is not None:
         with recording(Provenance("SYSTEM:process", "c", causation_id="cause-1")):
@@ -77,7 +107,7 @@ def an_order_in(status: str, pd: PersonalData) -> Order:
 ORDER_COMMANDS: dict[str, Callable[[Order], object]] = {
     "confirm": lambda order: order.confirm(),
     "cancel": lambda order: order.cancel("Hết hàng"),
-    "dispatch": lambda order: order.record_dispatch(uuid4(), "VNPost", "EB-2"),
+    "dispatch": lambda order: order.record_dispatch(uuid4(), "VNPost", "EB-2", VNPOST.id),
     "pay": lambda order: order.record_payment(Money(Decimal(1000), "VND"), f"PAY-{uuid4().hex[:6]}",
                                               test_order.LATER, test_order.LATER),
 }
@@ -105,7 +135,15 @@ def test_an_order_that_does_not_follow_its_shipment_ignores_its_news(status: str
     order = an_order_in(status, personal_data)
     with recording(Provenance("SYSTEM:process", "c", causation_id="cause-late")):
         assert not order.follow_shipment(order.shipment_id, 9, "IN_TRANSIT", test_order.LATER)
+        assert not order.follow_shipment(order.shipment_id, 10, "DELIVERED", test_order.LATER)
     assert order.status == status
+
+
+def test_a_spoiled_order_follows_the_fact_that_withdrew_its_automatic_spoilage(personal_data: PersonalData) -> None:
+    order = an_order_in("SPOILED", personal_data)
+    with recording(Provenance("SYSTEM:process", "c", causation_id="cause-withdrawn")):
+        assert order.follow_shipment(order.shipment_id, 9, "DELIVERED", test_order.LATER, withdraws_spoilage=True)
+    assert order.status == ORDER_FOLLOWS_SHIPMENT["DELIVERED"]
 
 
 # -- claims ---------------------------------------------------------------------------------------------
@@ -114,7 +152,7 @@ ONE_PARTY = [{"party": "CARRIER", "basis_points": 10_000}]
 
 
 def a_claim_in(status: str) -> CompensationClaim:
-    claim = test_claim.a_claim(claimed=300_000, paid=350_000)
+    claim = test_claim.a_claim(claimed=300_000)
     if status == "WITHDRAWN":
         claim.withdraw("Đã thỏa thuận")
     if status in ("ASSESSED", "APPROVED", "REJECTED", "PAID"):
