@@ -12,7 +12,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.application import Application
+from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
+
+from farmgate.core.sqlite_writes import ImmediateWriteDatastore
 
 
 class Cursor:
@@ -57,18 +60,21 @@ class Cursor:
 
 
 class ReadStore:
+    """The read models' SQL, in the event store's database and connection pool: on SQLite its write
+    transactions begin IMMEDIATE (``core.sqlite_writes``), so they wait for another process's."""
+
     def __init__(self, app: Application[Any]):
-        module = app.env.get("PERSISTENCE_MODULE", "eventsourcing.popo")
-        if module.endswith("postgres"):
+        datastore = getattr(app.factory, "datastore", None)
+        if isinstance(datastore, PostgresDatastore):
             self.dialect = "postgres"
-            self._datastore: Any = app.factory.datastore  # type: ignore[attr-defined]
-        elif module.endswith("sqlite"):
+            self._datastore: Any = datastore
+        elif isinstance(datastore, SQLiteDatastore):
             self.dialect = "sqlite"
-            self._datastore = app.factory.datastore  # type: ignore[attr-defined]
+            self._datastore = datastore
         else:
             # Events in memory: read models in an in-memory SQLite database of their own.
             self.dialect = "sqlite"
-            self._datastore = SQLiteDatastore(":memory:")
+            self._datastore = ImmediateWriteDatastore(":memory:")
 
     @contextmanager
     def transaction(self, commit: bool = True) -> Iterator[Cursor]:

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
+from farmgate.core.sqlite_writes import FACTORY_TOPIC as SQLITE_FACTORY_TOPIC
 from farmgate.graphql.auth import ROLES
 
 DEVELOPMENT_JWT_SECRET = "farmgate-development-secret-do-not-use-in-production"
@@ -258,7 +259,9 @@ def persistence_env(database_url: str) -> dict[str, str]:
             raise SettingsError("FARMGATE_DATABASE_URL sqlite:/// needs a file path")
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path, "SQLITE_LOCK_TIMEOUT": "10"}
+        # eventsourcing's SQLite, with write transactions that begin IMMEDIATE (core.sqlite_writes): a
+        # writer waits up to SQLITE_LOCK_TIMEOUT seconds for another process's instead of failing.
+        return {"PERSISTENCE_MODULE": SQLITE_FACTORY_TOPIC, "SQLITE_DBNAME": path, "SQLITE_LOCK_TIMEOUT": "10"}
     if parts.scheme in ("postgresql", "postgres"):
         dbname = parts.path.lstrip("/")
         if not dbname:

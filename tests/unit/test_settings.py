@@ -13,7 +13,8 @@ from farmgate.deploy.settings import DEVELOPMENT_JWT_SECRET, Settings, SettingsE
 def test_database_urls_map_onto_the_eventsourcing_persistence_modules(tmp_path) -> None:
     assert persistence_env("memory://")["PERSISTENCE_MODULE"] == "eventsourcing.popo"
     relative = persistence_env("sqlite:///var/x.db")
-    assert relative["PERSISTENCE_MODULE"] == "eventsourcing.sqlite" and relative["SQLITE_DBNAME"] == "var/x.db"
+    assert relative["PERSISTENCE_MODULE"] == "farmgate.core.sqlite_writes:ImmediateWritesFactory"
+    assert relative["SQLITE_DBNAME"] == "var/x.db"
     absolute = persistence_env(f"sqlite:///{tmp_path}/y.db")
     assert absolute["SQLITE_DBNAME"] == f"{tmp_path}/y.db"
     pg = persistence_env("postgresql://farm:s%40cret@db.internal:6543/farmgate")
