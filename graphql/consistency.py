@@ -16,11 +16,20 @@ from typing import Any
 
 from strawberry.extensions import SchemaExtension
 
+from farmgate.graphql.fail_closed import results_fail_closed
+
 
 class ReadModelStatus(SchemaExtension):
     """Adds ``extensions.readModel`` when a mutation of the request was not yet projected
     (per request: pass the class)."""
 
+    @results_fail_closed
     def get_results(self) -> dict[str, Any]:
-        behind = getattr(self.execution_context.context, "read_model_behind", None)
-        return {} if not behind else {"readModel": {"behind": True, **behind}}
+        return read_model_results(self.execution_context.context)
+
+
+def read_model_results(context: Any) -> dict[str, Any]:
+    """The response's ``extensions`` entry for a request whose write the read models have not
+    applied yet (``Context.note_read_model_behind``); empty otherwise."""
+    behind = getattr(context, "read_model_behind", None)
+    return {} if not behind else {"readModel": {"behind": True, **behind}}

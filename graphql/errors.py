@@ -20,6 +20,8 @@ import structlog
 from graphql import ASTValidationRule, GraphQLError, GraphQLSyntaxError, ValidationContext
 from strawberry.extensions import AddValidationRules, MaskErrors
 
+from farmgate.graphql.fail_closed import fail_closed, internal_error, is_masked
+
 log = structlog.get_logger("farmgate.graphql")
 
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
@@ -103,16 +105,24 @@ class MaskInternalErrors(MaskErrors):
         super().__init__(should_mask_error=self._is_internal, error_message="Internal error")
         self._stage = "parse"
 
+    @fail_closed
+    def on_operation(self) -> Iterator[None]:
+        yield from super().on_operation()
+
+    @fail_closed
     def on_validate(self) -> Iterator[None]:
         self._stage = "validate"
         yield
 
+    @fail_closed
     def on_execute(self) -> Iterator[None]:
         self._stage = "execute"
         yield
 
     def _is_internal(self, error: GraphQLError) -> bool:
         """Codes ``error`` by the stage it came from (MaskErrors asks this of every error)."""
+        if is_masked(error):
+            return False  # a hook's fault, masked and logged where it happened (graphql.fail_closed)
         from_graphql = error.original_error is None or isinstance(error.original_error, GraphQLError)
         if self._stage == "parse" and isinstance(error, GraphQLSyntaxError):
             _with_code(error, LIMIT_EXCEEDED if _PARSER_LIMIT in error.message else PARSE_FAILED)
@@ -127,7 +137,6 @@ class MaskInternalErrors(MaskErrors):
         return True
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        request_id = structlog.contextvars.get_contextvars().get("request_id")
         original = error.original_error
         log.error(
             "graphql_internal_error",
@@ -135,13 +144,13 @@ class MaskInternalErrors(MaskErrors):
             error_type=type(original).__name__ if original else type(error).__name__,
             exc_info=(type(original), original, original.__traceback__) if original else None,
         )
-        extensions: dict[str, Any] = {"code": "INTERNAL", "requestId": request_id}
+        masked = internal_error()
         return GraphQLError(
-            message=f"Internal error (request {request_id})",
+            message=masked.message,
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
             path=error.path,
             original_error=None,
-            extensions=extensions,
+            extensions=masked.extensions,
         )

@@ -23,6 +23,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from farmgate.graphql.fail_closed import fail_closed, results_fail_closed
 from farmgate.graphql.query_cost import query_cost
 
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
@@ -46,6 +47,7 @@ class Perimeter(SchemaExtension):
         context = self.execution_context.context
         return bool(context.system.settings.is_production and context.principal is None)
 
+    @fail_closed
     def on_validate(self) -> Iterator[None]:
         ctx = self.execution_context
         ctx.pre_execution_errors = self._refusal()
@@ -88,12 +90,14 @@ class Perimeter(SchemaExtension):
             )]
         return []
 
+    @fail_closed
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
         if self._guarded() and result is not None and getattr(result, "errors", None):
             result.errors = [_without_suggestions(error) for error in result.errors]
 
+    @results_fail_closed
     def get_results(self) -> dict[str, Any]:
         return {"cost": self.cost} if self.cost is not None else {}
 

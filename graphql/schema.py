@@ -30,6 +30,7 @@ from farmgate.graphql.claims.scoped import claim_by_global_id
 from farmgate.graphql.claims.types import CompensationClaim
 from farmgate.graphql.consistency import ReadModelStatus
 from farmgate.graphql.errors import MaskInternalErrors, limit_rules
+from farmgate.graphql.fail_closed import answer, answered_stream, fail_closed, start_operation
 from farmgate.graphql.exports.mutations import ExportMutation
 from farmgate.graphql.exports.queries import ExportQuery
 from farmgate.graphql.exports.scoped import export_order_by_global_id, export_partner_by_global_id
@@ -84,6 +85,7 @@ class ReportingParserCache(ParserCache):
     which reports the error as the operation's (coded and masked like any other error): raised
     from this hook, it would skip every extension's handling of the result."""
 
+    @fail_closed
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         try:
@@ -94,10 +96,24 @@ class ReportingParserCache(ParserCache):
 
 
 class FarmgateSchema(strawberry.Schema):
+    """The schema, with every operation answered fail-closed (graphql/fail_closed.py): an operation
+    during which one of our extension hooks failed answers with the masked INTERNAL error only."""
+
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
         """Nothing here: strawberry's default logs every error with the query text (which may carry
         personal data). MaskInternalErrors codes each error, logs client errors at debug and
         internal faults with the request id."""
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        faults = start_operation()
+        return answer(await super().execute(*args, **kwargs), faults)
+
+    async def stream(self, *args: Any, **kwargs: Any) -> Any:
+        # subscribe() streams through here too. The faults list lives in this task's context, where
+        # the returned stream is iterated (each WebSocket operation runs in a task of its own).
+        faults = start_operation()
+        results = await super().stream(*args, **kwargs)
+        return answer(results, faults) if hasattr(results, "errors") else answered_stream(results, faults)
 
 
 def build_schema() -> strawberry.Schema:
