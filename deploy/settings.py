@@ -21,6 +21,8 @@ DEVELOPMENT_JWT_SECRET = "farmgate-development-secret-do-not-use-in-production"
 DEVELOPMENT_PII_PEPPER = "farmgate-development-pepper"
 DEFAULT_DATABASE_URL = "sqlite:///var/farmgate.db"
 ENV_PREFIX = "FARMGATE_"
+#: the shortest FARMGATE_JWT_SECRET and FARMGATE_PII_PEPPER production starts with (blanks not counted)
+MINIMUM_SECRET_LENGTH = 32
 
 #: query cost budgets: anonymous callers get the least (see graphql/query_cost.py)
 DEFAULT_QUERY_COST_BUDGETS = {"ANONYMOUS": 2_000, "AUTHENTICATED": 20_000, "ADMIN": 50_000, "DISPUTE_STAFF": 50_000}
@@ -187,13 +189,18 @@ class Settings(BaseSettings):
             raise ValueError("FARMGATE_TEST_RESOLVER_FILE is only allowed with FARMGATE_ENV=test")
         if self.is_production:
             secret = self.jwt_secret.get_secret_value()
-            if secret == DEVELOPMENT_JWT_SECRET or len(secret) < 32:
+            if secret == DEVELOPMENT_JWT_SECRET or len(secret.strip()) < MINIMUM_SECRET_LENGTH:
                 raise ValueError(
-                    "FARMGATE_JWT_SECRET is the development secret or shorter than 32 characters; "
+                    f"FARMGATE_JWT_SECRET is the development secret or shorter than {MINIMUM_SECRET_LENGTH} characters; "
                     "production refuses to start with it"
                 )
-            if self.pii_pepper.get_secret_value() == DEVELOPMENT_PII_PEPPER:
-                raise ValueError("FARMGATE_PII_PEPPER must be set in production")
+            pepper = self.pii_pepper.get_secret_value()
+            if pepper == DEVELOPMENT_PII_PEPPER or len(pepper.strip()) < MINIMUM_SECRET_LENGTH:
+                raise ValueError(
+                    f"FARMGATE_PII_PEPPER is empty, the development pepper or shorter than {MINIMUM_SECRET_LENGTH} "
+                    "characters; production refuses to start with it (generate one with `openssl rand -hex 32` "
+                    "and keep it: households are found by their national ID's digest under this pepper)"
+                )
             if not self.jwt_issuers:
                 raise ValueError("FARMGATE_JWT_ISSUERS must name at least one token issuer in production "
                                  "(production accepts only issuers' asymmetric keys, not HS256)")

@@ -11,7 +11,7 @@ import jwt
 
 from farmgate.deploy.container import build_system
 from farmgate.graphql.auth import TokenVerifier
-from farmgate.deploy.settings import DEVELOPMENT_JWT_SECRET, Settings
+from farmgate.deploy.settings import DEVELOPMENT_JWT_SECRET, DEVELOPMENT_PII_PEPPER, Settings
 from tests.personal_data import LOG_DIR, PersonalData
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +56,17 @@ def test_production_refuses_to_start_with_the_development_secret() -> None:
     result = subprocess.run([sys.executable, "-m", "farmgate.deploy", "serve", "--port", "1"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "FARMGATE_JWT_SECRET" in result.stderr
+
+
+def test_production_refuses_to_start_with_an_empty_or_development_pepper() -> None:
+    issuers = '[{"issuer": "https://id.postmart.example", "jwks": "/nowhere.json", "roles": ["MARKETPLACE"]}]'
+    for pepper in ("", DEVELOPMENT_PII_PEPPER):
+        env = {**os.environ, "FARMGATE_ENV": "production", "FARMGATE_JWT_SECRET": "s" * 40,
+               "FARMGATE_JWT_ISSUERS": issuers, "FARMGATE_PII_PEPPER": pepper}
+        result = subprocess.run([sys.executable, "-m", "farmgate.deploy", "serve", "--port", "1"], cwd=ROOT, env=env,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2 and "FARMGATE_PII_PEPPER" in result.stderr, (pepper, result.stderr[-300:])
+        assert "Traceback" not in result.stderr and DEVELOPMENT_PII_PEPPER not in result.stderr
 
 
 def test_demo_twice_adds_nothing_and_rebuild_restores_the_read_model(backend_url: str) -> None:

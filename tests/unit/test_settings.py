@@ -7,7 +7,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from farmgate.deploy.settings import DEVELOPMENT_JWT_SECRET, Settings, SettingsError, persistence_env
+from farmgate.deploy.settings import (DEVELOPMENT_JWT_SECRET, DEVELOPMENT_PII_PEPPER, Settings, SettingsError,
+                                      persistence_env)
 
 
 def test_database_urls_map_onto_the_eventsourcing_persistence_modules(tmp_path) -> None:
@@ -41,6 +42,29 @@ def test_production_refuses_the_development_secret() -> None:
 
 ISSUERS = json.dumps([{"issuer": "https://id.postmart.example", "jwks": "/etc/farmgate/postmart.jwks.json",
                        "roles": ["MARKETPLACE"], "scopes": {"marketplace": ["POSTMART"]}}])
+
+
+@pytest.mark.parametrize("pepper", [None, "", "   ", DEVELOPMENT_PII_PEPPER, "p" * 31, " " * 20 + "p" * 20])
+def test_production_refuses_an_empty_short_or_development_pepper(pepper: str | None) -> None:
+    environ = {"FARMGATE_ENV": "production", "FARMGATE_JWT_SECRET": "x" * 40, "FARMGATE_DATABASE_URL": "memory://",
+               "FARMGATE_JWT_ISSUERS": ISSUERS}
+    if pepper is not None:
+        environ["FARMGATE_PII_PEPPER"] = pepper
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env(environ)
+    message = str(refused.value)
+    assert message.startswith("FARMGATE_PII_PEPPER") and "production refuses to start" in message
+    assert DEVELOPMENT_PII_PEPPER not in message and (not pepper or not pepper.strip() or pepper not in message)
+    # Development and tests keep their default pepper; production starts with a real one.
+    assert Settings.from_env({**environ, "FARMGATE_ENV": "development"}).pii_pepper.get_secret_value() == (
+        DEVELOPMENT_PII_PEPPER if pepper is None else pepper)
+    assert Settings.from_env({**environ, "FARMGATE_PII_PEPPER": "p" * 32}).is_production
+
+
+def test_production_refuses_a_blank_jwt_secret() -> None:
+    with pytest.raises(SettingsError, match="^FARMGATE_JWT_SECRET"):
+        Settings.from_env({"FARMGATE_ENV": "production", "FARMGATE_JWT_SECRET": " " * 40,
+                           "FARMGATE_PII_PEPPER": "p" * 40, "FARMGATE_JWT_ISSUERS": ISSUERS})
 
 
 def test_production_needs_at_least_one_token_issuer() -> None:
