@@ -11,7 +11,6 @@ SQLite: the embedded worker, run by its own periodic scheduler.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -46,10 +45,14 @@ class Watched:
 
 
 def private_redis_db(url: str) -> str:
-    """The test Redis on a database of its own: dramatiq's queue names are global per database, and a
-    worker of another test run must not take this test's messages."""
+    """The run's own Redis database, as FARMGATE_TEST_REDIS_URL names it (its path; database 0 when it
+    names none): dramatiq's queue names are global per database, so parallel runs are kept apart by
+    being given different databases, never by picking one at random (which lands on another run's)."""
     parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{random.randrange(1, 16)}", parts.query, parts.fragment))
+    database = parts.path.strip("/") or "0"
+    if not database.isdigit():
+        raise ValueError(f"FARMGATE_TEST_REDIS_URL must name a Redis database by number, not {parts.path!r}")
+    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
