@@ -3,7 +3,7 @@
 Every error leaves with an ``extensions.code``. What the client sent that GraphQL itself refuses is
 coded by the stage that refused it: ``GRAPHQL_PARSE_FAILED`` (the document), ``GRAPHQL_VALIDATION_FAILED``
 (against the schema), ``BAD_USER_INPUT`` (variables that do not coerce, an unknown operation name,
-with graphql-core's own message) and ``LIMIT_EXCEEDED`` (token, depth and alias limits). Those are
+with graphql-core's own message, less the value it refused: that may be personal data) and ``LIMIT_EXCEEDED`` (token, depth and alias limits). Those are
 answers, logged at debug. Anything else not coded by us is an internal fault: the client gets
 "Internal error (request <id>)", the log gets the fault with the request id.
 
@@ -13,6 +13,7 @@ requests would mask the result of whichever request started last.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,6 +33,25 @@ CLIENT_CODES = {"UNAUTHENTICATED", "FORBIDDEN", BAD_USER_INPUT, LIMIT_EXCEEDED, 
                 VALIDATION_FAILED}
 #: graphql-core's words when a parser limit (MaxTokensLimiter's ``max_tokens``, nesting) stops it
 _PARSER_LIMIT = "Parsing aborted."
+#: where graphql-core (and strawberry's scalars) repeat the value they refused: "…, found: {…}.",
+#: "Int cannot represent non-integer value: 'abc'", "Value '…' does not exist in 'E' enum."
+_FOUND = re.compile(r"(?:,\s*but encountered error .*?)?[,;]?\s*found: .*", re.IGNORECASE | re.DOTALL)
+_CANNOT_REPRESENT = re.compile(r"(cannot represent [^:]*?)(?:: .*)", re.DOTALL)
+_ENUM_VALUE = re.compile(r"Value '.*?' does not exist in '(\w+)' enum\.", re.DOTALL)
+
+
+def without_values(message: str) -> str:
+    """graphql-core's message with the refused value left out, its words kept.
+
+    A variable or literal that does not coerce may be a national ID, a phone number or a name (a
+    whole input object is repeated when one field is missing), and personal data never goes into
+    an error message; the message still says which variable, path, type and rule."""
+    message = _ENUM_VALUE.sub(r"The value does not exist in '\1' enum.", message)
+    found = _FOUND.search(message)
+    if found:
+        message = message[:found.start()].rstrip()
+        message += "" if message.endswith((".", "?")) else "."
+    return _CANNOT_REPRESENT.sub(r"\1.", message)
 
 
 class CodedError(Exception):
@@ -131,6 +151,8 @@ class MaskInternalErrors(MaskErrors):
         elif self._stage == "execute" and error.path is None and from_graphql:
             # Before any field ran: the request's variables or operation name, as graphql-core says.
             _with_code(error, BAD_USER_INPUT)
+        if from_graphql and code_of(error) in (BAD_USER_INPUT, VALIDATION_FAILED):
+            error.message = without_values(error.message)
         if is_client_error(error):
             log.debug("graphql_client_error", code=code_of(error), path=error.path)
             return False

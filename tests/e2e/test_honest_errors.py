@@ -62,6 +62,49 @@ def test_variables_that_do_not_coerce_are_bad_user_input_in_graphql_cores_words(
     assert internal_errors_logged(api) == faults_before, "a client's mistake was logged as a fault"
 
 
+REGISTER_INPUT = """mutation($input: RegisterHouseholdInput!) { registerHousehold(input: $input) {
+  userErrors { code } } }"""
+
+
+def test_a_value_that_does_not_coerce_is_never_repeated_in_the_message(
+    api: Api, tokens: dict[str, str], personal_data
+) -> None:
+    """graphql-core repeats what it refused (a whole input object when one field is missing): the
+    message keeps its words, which variable, path, type and rule, but not the personal data."""
+    national_id, phone = personal_data.national_id(), personal_data.phone()
+    person = {"name": "Hộ Lê Văn Riêng", "nationalId": national_id, "phone": phone}
+    literal = ", ".join(f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in person.items())
+    cases = [
+        # variables: a required field missing, an unknown field, a wrong type, a scalar, an enum, a time
+        (REGISTER_INPUT, {"input": person}, "BAD_USER_INPUT", "to include required field 'address'"),
+        (REGISTER_INPUT, {"input": {**person, "address": {"scheme": 2021, "provinceCode": "20"}, "note": phone}},
+         "BAD_USER_INPUT", "not to include unknown field 'note'"),
+        (REGISTER_INPUT, {"input": phone}, "BAD_USER_INPUT", "to be an object"),
+        (REGISTER_INPUT, {"input": {**person, "nationalId": int(national_id),
+                                    "address": {"scheme": 2021, "provinceCode": "20"}}},
+         "BAD_USER_INPUT", "at .nationalId: String cannot represent a non string value"),
+        ("query($s: OrderStatus) { orders(status: $s) { totalCount } }", {"s": phone}, "BAD_USER_INPUT",
+         "does not exist in 'OrderStatus' enum"),
+        ("query($s: OrderStatus) { orders(status: $s) { totalCount } }", {"s": int(phone)}, "BAD_USER_INPUT",
+         "cannot represent non-string value"),
+        ("""mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { userErrors { code } } }""",
+         {"input": {"orderId": "x", "amount": {"amount": "1", "currency": "VND"}, "reference": "r",
+                    "occurredAt": phone}}, "BAD_USER_INPUT", "at .occurredAt: Value cannot represent a DateTime"),
+        # literals in the document
+        (f"mutation {{ registerHousehold(input: {{ {literal} }}) {{ userErrors {{ code }} }} }}", {},
+         "GRAPHQL_VALIDATION_FAILED", "to include required field 'address'"),
+        (f"{{ orders(status: X{phone}) {{ totalCount }} }}", {}, "GRAPHQL_VALIDATION_FAILED",
+         "does not exist in 'OrderStatus' enum"),
+    ]
+    for query, variables, expected_code, says in cases:
+        body = api.post(query, variables, tokens["admin"])
+        code, message = only_error(body)
+        assert (code, says in message) == (expected_code, True), (says, message)
+        text = json.dumps(body, ensure_ascii=False)
+        for private in (national_id, national_id.lstrip("0"), phone, phone.lstrip("0"), "Riêng"):
+            assert private not in text, (says, message)
+
+
 def test_parse_validation_and_limit_errors_carry_their_codes(api: Api, tokens: dict[str, str]) -> None:
     assert only_error(api.post("{ orders { ", token=tokens["staff"]))[0] == "GRAPHQL_PARSE_FAILED"
     assert only_error(api.post("{ nope }", token=tokens["staff"]))[0] == "GRAPHQL_VALIDATION_FAILED"
