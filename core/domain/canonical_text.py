@@ -24,7 +24,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from farmgate.core.domain.errors import InvalidInput
+from farmgate.core.domain.errors import InvalidInput, field_name
 
 #: Unicode's Bidi_Control property (PropList.txt): ALM, LRM, RLM, LRE..RLO, LRI..PDI
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -37,7 +37,7 @@ MAX_POSITION = 2**63 - 1
 
 
 def _refusal(field: Sequence[str], what: str) -> InvalidInput:
-    return InvalidInput(f"{field[-1]} must not contain {what}", list(field))
+    return InvalidInput(f"{field_name(field)} must not contain {what}", list(field))
 
 
 def canonical_text(value: str, field: Sequence[str], *, multiline: bool = False) -> str:
@@ -48,7 +48,7 @@ def canonical_text(value: str, field: Sequence[str], *, multiline: bool = False)
     is allowed is the caller's rule (see ``has_visible_character``).
     """
     if not isinstance(value, str):
-        raise InvalidInput(f"{field[-1]} must be text", list(field))
+        raise InvalidInput(f"{field_name(field)} must be text", list(field))
     if multiline:
         for line_break in _LINE_BREAKS:
             value = value.replace(line_break, "\n")
@@ -101,8 +101,8 @@ def cursor_position(text: str, parts: int, field: Sequence[str]) -> tuple[int, .
     MAX_POSITION; anything else is InvalidInput (a cursor is ours, so nothing is folded)."""
     numbers = text.split(":")
     if len(numbers) != parts or not all(n.isascii() and n.isdigit() and len(n) <= 19 for n in numbers):
-        raise InvalidInput(f"{field[-1]} is not a cursor of this list", list(field))
+        raise InvalidInput(f"{field_name(field)} is not a cursor of this list", list(field))
     values = tuple(int(n) for n in numbers)
     if any(v > MAX_POSITION for v in values):
-        raise InvalidInput(f"{field[-1]} is not a cursor of this list", list(field))
+        raise InvalidInput(f"{field_name(field)} is not a cursor of this list", list(field))
     return values

@@ -5,6 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
+def field_name(field: Sequence[str]) -> str:
+    """How a message names the input at ``field``: its last name, with the item's index when the
+    path ends in a list item (["input", "aliases", "1"] is "aliases[1]", never a bare "1")."""
+    *parents, last = [str(part) for part in field]
+    if last.isdigit() and parents:
+        return f"{field_name(parents)}[{last}]"
+    return last
+
+
 class DomainError(Exception):
     """A command was refused. ``field`` is the path of the input at fault, when one is."""
 

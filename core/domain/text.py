@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from farmgate.core.domain.canonical_text import canonical_text, has_visible_character
-from farmgate.core.domain.errors import InvalidInput
+from farmgate.core.domain.errors import InvalidInput, field_name
 
 
 def required_text(value: str, field: list[str], limit: int = 200, *, multiline: bool = False) -> str:
@@ -24,11 +24,11 @@ def required_text(value: str, field: list[str], limit: int = 200, *, multiline: 
     ``limit`` characters; ``multiline`` keeps line breaks. The error names the field, never the value."""
     value = canonical_text(value, field, multiline=multiline)
     if not value:
-        raise InvalidInput(f"{field[-1]} must not be empty", field)
+        raise InvalidInput(f"{field_name(field)} must not be empty", field)
     if not has_visible_character(value):
-        raise InvalidInput(f"{field[-1]} must have a visible character", field)
+        raise InvalidInput(f"{field_name(field)} must have a visible character", field)
     if len(value) > limit:
-        raise InvalidInput(f"{field[-1]} is longer than {limit} characters", field)
+        raise InvalidInput(f"{field_name(field)} is longer than {limit} characters", field)
     return value
 
 
@@ -53,12 +53,12 @@ def world_time(
     message ("the order was placed"). Within ``CLOCK_SKEW`` either way the time is taken as given.
     """
     if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidInput(f"{field[-1]} must carry a UTC offset", field)
+        raise InvalidInput(f"{field_name(field)} must carry a UTC offset", field)
     if value > now + CLOCK_SKEW:
-        raise InvalidInput(f"{field[-1]} must not be in the future (more than {_minutes(CLOCK_SKEW)} ahead"
+        raise InvalidInput(f"{field_name(field)} must not be in the future (more than {_minutes(CLOCK_SKEW)} ahead"
                            " of the clock)", field)
     if not_before is not None and value < not_before - CLOCK_SKEW:
-        raise InvalidInput(f"{field[-1]} must not be before {start or 'the fact could have happened'}", field)
+        raise InvalidInput(f"{field_name(field)} must not be before {start or 'the fact could have happened'}", field)
     return value
 
 

@@ -137,3 +137,15 @@ def test_every_decimal_digit_folds_to_its_ascii_value(digits: str) -> None:
     folded = ascii_digits(digits)
     assert folded.isascii() and folded.isdigit()
     assert [int(c) for c in folded] == [unicodedata.decimal(c) for c in digits]
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    ("VN\u202ePost", "aliases[1] must not contain bidirectional control characters"),
+    ("VN\x00Post", "aliases[1] must not contain control characters or line breaks"),
+    ("\u200b", "aliases[1] must have a visible character"),
+    ("V" * 81, "aliases[1] is longer than 80 characters"),
+])
+def test_an_item_of_a_list_is_named_with_its_index_not_by_the_bare_index(value: str, says: str) -> None:
+    error = refused(required_text, value, ["input", "aliases", "1"], 80)
+    assert (error.message, error.field) == (says, ["input", "aliases", "1"])
+    assert refused(canonical_text, "\x07", ["input", "evidence", "0", "uri"]).message.startswith("uri must not")
