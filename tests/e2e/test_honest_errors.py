@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tests.e2e.server import Api
+from tests.e2e.ws import subscribed
 from tests.personal_data import LOG_DIR
 
 ORDERS = "query($first: Int, $after: String) { orders(first: $first, after: $after) { totalCount } }"
@@ -103,6 +104,13 @@ def test_a_value_that_does_not_coerce_is_never_repeated_in_the_message(
         text = json.dumps(body, ensure_ascii=False)
         for private in (national_id, national_id.lstrip("0"), phone, phone.lstrip("0"), "Riêng"):
             assert private not in text, (says, message)
+    # A subscription's variables over the WebSocket, the same.
+    events = "subscription($o: ID!, $a: Int) { orderEvents(orderId: $o, afterPosition: $a) { type } }"
+    with subscribed(api, tokens["admin"], events, {"o": "x", "a": national_id}, "orderEvents") as subscription:
+        message = subscription.message()
+    assert message["type"] == "error" and message["payload"][0]["extensions"]["code"] == "BAD_USER_INPUT", message
+    assert "Int cannot represent non-integer value" in message["payload"][0]["message"]
+    assert national_id not in json.dumps(message) and national_id.lstrip("0") not in json.dumps(message)
 
 
 def test_parse_validation_and_limit_errors_carry_their_codes(api: Api, tokens: dict[str, str]) -> None:
