@@ -9,6 +9,9 @@ and searched alike. It may not carry:
   embeddings, overrides, isolates and the directional marks), which can make text display other
   than it reads (a right-to-left override turns "gpj.exe" into "exe.jpg");
 - lone surrogates (category Cs), which no UTF-8 database can store;
+- code points Unicode has not assigned, and its noncharacters (category Cn, U+FFFE, U+FDD0…):
+  they show nothing, and NFC is only promised stable for assigned characters (UAX #15's
+  stability policy), so such text could later normalise to another string than the one stored;
 - nothing visible: text made only of spaces, zero-width or other format characters is empty.
 
 Digits in identifiers and numbers (national IDs, phones, administrative-unit codes, amounts,
@@ -44,8 +47,8 @@ def canonical_text(value: str, field: Sequence[str], *, multiline: bool = False)
     """``value`` in NFC with outer whitespace stripped, or InvalidInput naming ``field``.
 
     Refused: control characters (but line breaks in a ``multiline`` field, which come back as
-    "\\n"), bidirectional controls and lone surrogates. Empty text comes back empty: whether that
-    is allowed is the caller's rule (see ``has_visible_character``).
+    "\\n"), bidirectional controls, lone surrogates and unassigned code points. Empty text comes
+    back empty: whether that is allowed is the caller's rule (see ``has_visible_character``).
     """
     if not isinstance(value, str):
         raise InvalidInput(f"{field_name(field)} must be text", list(field))
@@ -62,6 +65,8 @@ def canonical_text(value: str, field: Sequence[str], *, multiline: bool = False)
             raise _refusal(field, "bidirectional control characters")
         if category == "Cs":
             raise _refusal(field, "unpaired surrogate code points")
+        if category == "Cn":
+            raise _refusal(field, "unassigned code points or noncharacters")
     text = unicodedata.normalize("NFC", value).strip()
     if multiline:
         text = "\n".join(line.rstrip() for line in text.split("\n"))

@@ -40,6 +40,7 @@ NASTY = {
     "right-to-left override": "Na \u202egnăL ihC",
     "bidi isolate": "Na \u2067Chi\u2069 Lăng",
     "zero-width only": "\u200b\u200c\u200d",
+    "unassigned code point": "Na Chi L\u0378ăng",
     "line break in a one-line field": "Na\nChi Lăng",
 }
 

@@ -55,6 +55,16 @@ def test_bidirectional_controls_are_refused_in_every_kind_of_field(control: str)
         assert error.message == "name must not contain bidirectional control characters"
 
 
+@pytest.mark.parametrize("unassigned", ["\u0378", "\U000e0080", "\ufffe", "\uffff", "\ufdd0", "\U0010ffff"])
+def test_unassigned_code_points_and_noncharacters_are_refused_wherever_they_stand(unassigned: str) -> None:
+    # NFC is promised stable for assigned characters only (UAX #15): such text is not canonical.
+    for text in (unassigned, f"Na{unassigned} Chi Lăng", f"Chi Lăng {unassigned}"):
+        for multiline in (False, True):
+            error = refused(canonical_text, text, FIELD, multiline=multiline)
+            assert (error.message, error.field) == ("name must not contain unassigned code points or noncharacters",
+                                                    FIELD)
+
+
 def test_a_lone_surrogate_is_refused() -> None:
     assert refused(required_text, "Vải\ud800", FIELD).field == FIELD
 
@@ -129,6 +139,7 @@ def test_whatever_is_accepted_is_nfc_and_free_of_controls(text: str) -> None:
         assert unicodedata.is_normalized("NFC", result)
         assert not any(unicodedata.category(c) in ("Cc", "Cs") and not (multiline and c == "\n") for c in result)
         assert not set(result) & BIDI_CONTROLS
+        assert not any(unicodedata.category(c) == "Cn" for c in result)
         assert canonical_text(result, FIELD, multiline=multiline) == result
 
 
