@@ -48,7 +48,7 @@ EXPORT_REFERENCE = "LYC-2021-CZ-001"
 
 
 def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=timezone.utc)  # type: ignore[misc]
+    return datetime(*parts, tzinfo=timezone.utc)
 
 
 class StoryClock:
@@ -140,13 +140,13 @@ def onboard(story: Story, h: DemoHousehold, joined: datetime, published: datetim
     for marketplace in h.marketplaces:
         storefront_id = storefront_id_for(household_id, marketplace)
         story.step(f"household:{h.key}:storefront:{marketplace}", household_actor(h), joined + timedelta(days=2),
-                   lambda m=marketplace: app.open_storefront(  # type: ignore[misc]
+                   lambda m=marketplace: app.open_storefront(
                        household_id=household_id, marketplace=m, name=f"Vườn {h.name.removeprefix('Hộ ')}",
                        location={"latitude": h.latitude, "longitude": h.longitude}, opening_hours=HOURS))
         story.listings[(h.key, marketplace)] = story.step_id(
             f"household:{h.key}:listing:{marketplace}", household_actor(h), published,
-            lambda s=storefront_id: app.publish_listing(  # type: ignore[misc]
-                storefront_id=s, title=h.product, description=f"{h.product}, giao từ {h.street}",
+            lambda s=storefront_id: app.publish_listing(
+                storefront_id=s, title=h.product, description=f"{h.product}, từ vườn nhà ở {h.district_name}",
                 category=h.category, unit="kg", unit_price={"amount": h.unit_price, "currency": "VND"},
                 stock_quantity=2000 if h in LYCHEE_GROWERS else 500, shelf_life_hours=h.shelf_life_hours,
                 certification_ids=certifications, campaign_id=campaign_id if h in LYCHEE_GROWERS else None),
@@ -260,7 +260,7 @@ def czech_export(story: Story) -> None:
     for h, kg in ((VAI, 600), (THIEU, 500), (LUC, 400)):
         household_id = app.household_id_of_national_id(h.national_id)
         story.step(f"export:lot:{h.key}", exporter, utc(2021, 6, 8, 3),
-                   lambda hid=household_id, q=kg: app.allocate_export_lot(order_id, hid, q))  # type: ignore[misc]
+                   lambda hid=household_id, q=kg: app.allocate_export_lot(order_id, hid, q))
     harvested = utc(2021, 6, 10, 21)
     documents = (
         ("PHYTOSANITARY_CERTIFICATE", "KDTV-2021-06-1187", "Chi cục Kiểm dịch thực vật vùng I", 6),
@@ -272,7 +272,7 @@ def czech_export(story: Story) -> None:
     )
     for kind, number, issuer, hours in documents:
         issued = harvested + timedelta(hours=hours)
-        story.step(f"export:document:{kind}", exporter, issued, lambda k=kind, n=number, i=issuer, t=issued:  # type: ignore[misc]
+        story.step(f"export:document:{kind}", exporter, issued, lambda k=kind, n=number, i=issuer, t=issued:
                    app.record_export_document(order_id, kind=k, number=n, issuer=i, issued_at=t))
     milestones = (
         ("HARVESTED", 0, "Lục Ngạn, Bắc Giang", exporter),
@@ -292,7 +292,7 @@ def czech_export(story: Story) -> None:
             story.step("export:document:IMPORT_DECLARATION", importer, declared, lambda: app.record_export_document(
                 order_id, kind="IMPORT_DECLARATION", number="21CZ5500000123456", issuer="Celní úřad pro Prahu",
                 issued_at=declared))
-        story.step(f"export:milestone:{kind}", actor, moment, lambda k=kind, t=moment, p=location:  # type: ignore[misc]
+        story.step(f"export:milestone:{kind}", actor, moment, lambda k=kind, t=moment, p=location:
                    app.record_export_milestone(order_id, kind=k, occurred_at=t, location=p))
     delivered = harvested + timedelta(hours=65)
     story.step("export:sla", "SYSTEM:export-sla", delivered + timedelta(minutes=5),

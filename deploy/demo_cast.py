@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from farmgate.core.domain.provinces import districts, wards
+from farmgate.core.domain.provinces import district, districts, wards
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,11 @@ class DemoHousehold:
     unit_price: str
     #: the marketplaces it opens a storefront on
     marketplaces: tuple[str, ...] = ("POSTMART",)
+
+    @property
+    def district_name(self) -> str:
+        """Where the produce comes from, as a listing may say it: the district, not the street."""
+        return district(self.district_code).name
 
     @property
     def category(self) -> str:
