@@ -48,6 +48,7 @@ EXPORT_REFERENCE = "LYC-2021-CZ-001"
 
 
 def utc(*parts: int) -> datetime:
+    """A moment of the story, in UTC (Vietnam is UTC+7: 01:00Z is 08:00 in Hà Nội)."""
     return datetime(*parts, tzinfo=timezone.utc)
 
 
@@ -106,10 +107,12 @@ class Story:
 
 
 def officer_of(h: DemoHousehold) -> str:
+    """The actor who onboards the household: its province's officer (Sở TT&TT)."""
     return f"PROVINCE_OFFICER:demo-{'lang-son' if h.province_code == '20' else 'bac-giang'}"
 
 
 def household_actor(h: DemoHousehold) -> str:
+    """The household acting for itself: its storefronts, listings, confirmations, dispatches, claims."""
     return f"HOUSEHOLD:demo-{h.key}"
 
 
@@ -171,6 +174,7 @@ class Sale:
 
 
 def place(story: Story, sale: Sale) -> UUID:
+    """The marketplace places the sale's order (one line, the grower's listing there); its id."""
     app = story.app
     buyer = sale.buyer
     return story.step_id(
@@ -183,6 +187,7 @@ def place(story: Story, sale: Sale) -> UUID:
 
 
 def confirm_and_dispatch(story: Story, sale: Sale, order_id: UUID, tracking_number: str) -> UUID:
+    """The grower confirms and hands the order to its marketplace's postal carrier; the shipment's id."""
     app = story.app
     grower = household_actor(sale.household)
     story.step(f"order:{sale.key}:confirm", grower, sale.placed + timedelta(minutes=30),
@@ -195,6 +200,7 @@ def confirm_and_dispatch(story: Story, sale: Sale, order_id: UUID, tracking_numb
 
 
 def carrier_actor(sale: Sale) -> str:
+    """The carrier's system that reports the shipment's news (VNPost for Postmart, Viettel Post for Voso)."""
     return f"CARRIER:demo-{'vnpost' if sale.marketplace == 'POSTMART' else 'viettelpost'}"
 
 
@@ -234,6 +240,8 @@ def launch_campaigns_and_plan_rollouts(story: Story) -> UUID | None:
 
 
 def bac_giang_lychee(story: Story, campaign_id: UUID | None) -> None:
+    """Bắc Giang's growers onboarded in May 2021; twelve lychee orders in June, one a day, to twelve
+    provinces through Postmart and Voso, each delivered within its promise and paid."""
     for i, h in enumerate((VAI, THIEU, HUNG, LUC)):
         onboard(story, h, utc(2021, 5, 3, 2) + timedelta(minutes=20 * i), utc(2021, 5, 28, 1), campaign_id)
     sellers = [(VAI, "POSTMART"), (THIEU, "VOSO"), (LUC, "VOSO"), (THIEU, "POSTMART"), (VAI, "VOSO")]
