@@ -87,14 +87,21 @@ def token(
 
 @cli.command()
 def demo() -> None:
-    """Load the demo data (DOMAIN.md's scenarios); running it twice adds nothing."""
-    from farmgate.deploy.demo import load_demo
+    """Load the demo data (DOMAIN.md's story of 2021, recorded as real events); running it twice adds nothing."""
+    from farmgate.deploy.demo import EarlierDemo, StoryClock, load_demo
     from farmgate.deploy.processes import boot
 
-    system = boot(_settings())
-    added = load_demo(system)
-    system.close()
-    err.print(f"demo data: {added} new households" if added else "demo data: already loaded")
+    clock = StoryClock()
+    system = boot(_settings(), clock)
+    try:
+        added = load_demo(system, clock)
+    except EarlierDemo:
+        err.print("demo data: this database holds the earlier demo's households only; the story of 2021 needs "
+                  "a fresh database (remove var/farmgate.db, or point FARMGATE_DATABASE_URL elsewhere)")
+        return
+    finally:
+        system.close()
+    err.print(f"demo data: {added} facts recorded" if added else "demo data: already loaded")
 
 
 @cli.command()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import dramatiq
 import structlog
 
+from farmgate.core.application import Clock
 from farmgate.deploy.clock import clock_from
 from farmgate.deploy.container import System, build_system
 from farmgate.deploy.logging import configure_logging
@@ -48,9 +49,10 @@ def start_workers(system: System, threads: int = 4) -> Workers:
     return Workers(broker, worker, scheduler)
 
 
-def boot(settings: Settings) -> System:
+def boot(settings: Settings, clock: Clock | None = None) -> System:
+    """Logging configured, the system built on ``clock`` (default: the test clock file's, or the real time)."""
     configure_logging(settings.log_format, settings.is_production, level=settings.logging_level)
-    return build_system(settings, clock=clock_from(settings.test_clock_file))
+    return build_system(settings, clock=clock or clock_from(settings.test_clock_file))
 
 
 def serve(settings: Settings, host: str, port: int) -> None:

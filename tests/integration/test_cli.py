@@ -70,19 +70,23 @@ def test_production_refuses_to_start_with_an_empty_or_development_pepper() -> No
 
 
 def test_demo_twice_adds_nothing_and_rebuild_restores_the_read_model(backend_url: str) -> None:
-    farmgate("demo", url=backend_url)
-    again = farmgate("demo", url=backend_url)
-    assert "already loaded" in again.stderr
+    first = farmgate("demo", url=backend_url)
+    assert "facts recorded" in first.stderr
     system = build_system(Settings(database_url=backend_url, env="test"))
     try:
+        head = system.app.recorder.max_notification_id()
+        again = farmgate("demo", url=backend_url)
+        assert "already loaded" in again.stderr
+        # Check the second run recorded nothing at all, not merely no new household.
+        assert system.app.recorder.max_notification_id() == head
         before, total = system.households.page(after_position=0, limit=100)
-        assert total == 6 and {r["province_code"] for r in before} == {"20", "24"}
+        assert total == 7 and {r["province_code"] for r in before} == {"20", "24"}
         with system.store.transaction() as cur:  # damage the read model
             cur.execute("DELETE FROM household_directory_v1 WHERE province_code = '24'")
         rebuilt = farmgate("projections", "rebuild", "--all", url=backend_url)
         assert "rebuilding household_directory_v1" in rebuilt.stderr
         after, total = system.households.page(after_position=0, limit=100)
-        assert total == 6 and after == before
+        assert total == 7 and after == before
         unknown = farmgate("projections", "rebuild", "nonsense", url=backend_url, check=False)
         assert unknown.returncode == 2 and "household_directory" in unknown.stderr
     finally:
