@@ -180,3 +180,24 @@ def test_process_steps_commit_their_position_once_per_batch(system: System, pers
     assert all(runner.position(p) == head for p in runner.policies)
     # one committed tracking update per policy for the whole batch (not one per event read)
     assert commits.count(True) == len(runner.policies)
+
+
+def test_idle_postgres_followers_commit_next_to_no_transactions(postgres_url: str) -> None:
+    """A projector's loops and 20 open subscriptions with nothing to do: polling cost ~40 transactions
+    a second for the loops and 5 per subscription; woken by notifications they wait out the safety poll.
+    Generous bound (a few a second) over a 5 s window of pg_stat_database; the rates are in `make bench`."""
+    from tests.bench.pg import commits_over
+    from tests.bench.wakeups import idle_subscriptions
+
+    build_system(Settings(database_url=postgres_url, env="test")).close()  # tables, statistics flushed on exit
+    system = build_system(Settings(database_url=postgres_url, env="test"), create_tables=False)
+    try:
+        system.projector.start()
+        system.policies.start()
+        with idle_subscriptions(system, 20):
+            wait_until(lambda: caught_up(system), WAKE_TIMEOUT, "the first pass")
+            commits_over(postgres_url, 1.0)  # the first passes and subscriptions' reads out of the way
+            committed = commits_over(postgres_url, 5.0)
+    finally:
+        system.close()
+    assert committed < 25, f"{committed} transactions committed in 5 s by idle followers"
