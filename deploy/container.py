@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from farmgate.core.application import Clock, Farmgate, utc_now
 from farmgate.core.database import ReadStore
+from farmgate.core.event_tail import RecentLog
 from farmgate.core.idempotency import IdempotencyStore
 from farmgate.core.log_listener import PostgresLogListener
 from farmgate.core.log_signals import LogSignals
@@ -47,6 +48,8 @@ class System:
     signals: LogSignals
     #: the process's one LISTEN connection (PostgreSQL; None on SQLite and in memory)
     listener: PostgresLogListener | None = None
+    #: the newest notifications, read once per change for every live subscription (PostgreSQL only)
+    recent_log: RecentLog | None = None
 
     def followers(self) -> list[FollowerState]:
         """Every projection's and process step's position, lag and stall (one read of each kind)."""
@@ -136,4 +139,5 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
         carriers=CarrierQueries(store),
         signals=signals,
         listener=listener,
+        recent_log=RecentLog(app, signals) if signals.notified else None,
     )

@@ -55,7 +55,7 @@ def idle_subscriptions(system: System, count: int) -> Iterator[None]:
     """``count`` open subscriptions following the log in an event loop of their own."""
     loop = asyncio.new_event_loop()
     ctx = Context(system=system, request_id="bench", principal=Principal(role="ADMIN", subject="bench"))
-    tail = EventTail(system.app)
+    tail = EventTail(system.app, recent=system.recent_log)
 
     async def follow() -> None:
         async for _ in live_feed.follow_log(ctx, tail, tail.head(), lambda n: False):

@@ -201,3 +201,50 @@ def test_idle_postgres_followers_commit_next_to_no_transactions(postgres_url: st
     finally:
         system.close()
     assert committed < 25, f"{committed} transactions committed in 5 s by idle followers"
+
+
+def test_open_subscriptions_of_a_process_share_one_read_of_each_new_event(
+        postgres_url: str, personal_data: PersonalData) -> None:
+    """Ten subscriptions on one process: a write is read from the log and decoded once for all of
+    them, not once each."""
+    with reader_and_writer(postgres_url) as (reader, writer):
+        assert reader.recent_log is not None
+        ctx = Context(system=reader, request_id="test", principal=Principal(role="ADMIN", subject="tester"))
+        tail = EventTail(reader.app, recent=reader.recent_log)
+        select, decode = reader.app.recorder.select_notifications, reader.app.mapper.to_domain_event
+        reads: list[int] = []
+        decoded: list[int] = []
+
+        def counting_select(*args: Any, **kwargs: Any) -> Any:
+            reads.append(1)
+            return select(*args, **kwargs)
+
+        def counting_decode(notification: Any) -> Any:
+            decoded.append(notification.id)
+            return decode(notification)
+
+        async def ten_subscribers() -> list[Any]:
+            start = tail.head()
+            feeds = [live_feed.follow_log(ctx, tail, start, lambda n: event_name_of(n) == "Household.Registered")
+                     for _ in range(10)]
+            waiting = [asyncio.ensure_future(feed.__anext__()) for feed in feeds]
+            deadline = time.monotonic() + WAKE_TIMEOUT
+            while len(reader.signals.recorded._async_waiters) < 10 and time.monotonic() < deadline:  # noqa: SLF001
+                await asyncio.sleep(0.01)  # polling a condition, with a deadline
+            reader.app.recorder.select_notifications = counting_select  # type: ignore[method-assign]
+            reader.app.mapper.to_domain_event = counting_decode  # type: ignore[method-assign]
+            await asyncio.to_thread(register, writer, personal_data, 0)
+            try:
+                return list(await asyncio.wait_for(asyncio.gather(*waiting), WAKE_TIMEOUT))
+            finally:
+                for feed in feeds:
+                    await feed.aclose()
+
+        try:
+            received = asyncio.run(ten_subscribers())
+        finally:
+            del reader.app.recorder.select_notifications, reader.app.mapper.to_domain_event
+        assert len({item.position for item in received}) == 1 and len(received) == 10
+        assert len(decoded) == 1, decoded
+        # One read per notification of the write at most (it may take more than one transaction), not ten.
+        assert 1 <= len(reads) <= 3, len(reads)
