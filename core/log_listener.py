@@ -73,7 +73,8 @@ class PostgresLogListener:
         import psycopg
         from psycopg import sql
 
-        with psycopg.connect(**self.connect_kwargs, autocommit=True, application_name="farmgate-listener") as conn:
+        kwargs = {"application_name": "farmgate-listener", **self.connect_kwargs, "autocommit": True}
+        with psycopg.connect(**kwargs) as conn:
             for channel in self.channels:
                 conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
             self.listening.set()
