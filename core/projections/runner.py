@@ -29,7 +29,7 @@ from farmgate.core.database import Cursor, ReadStore
 from farmgate.core.log_batch import LogBatch
 from farmgate.core.log_listener import PROGRESS_CHANNEL
 from farmgate.core.log_signals import LogSignals
-from farmgate.core.projections.base import Projection, event_name
+from farmgate.core.projections.base import Projection
 from farmgate.core.projections.stalls import Backoff, EventFailed, Stall, StallRecords
 
 log = structlog.get_logger("farmgate.projector")
