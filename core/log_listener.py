@@ -44,6 +44,7 @@ class PostgresLogListener:
         self.channels = {events_channel: signals.recorded, PROGRESS_CHANNEL: signals.progressed}
         self.signals = signals
         self.listening = threading.Event()
+        self.connections = 0  # how many times it has started listening (reconnects included)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -77,6 +78,7 @@ class PostgresLogListener:
         with psycopg.connect(**kwargs) as conn:
             for channel in self.channels:
                 conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+            self.connections += 1
             self.listening.set()
             # Anything recorded while not listening: let every consumer look once.
             for signal in self.channels.values():

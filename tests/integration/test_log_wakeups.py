@@ -248,3 +248,24 @@ def test_open_subscriptions_of_a_process_share_one_read_of_each_new_event(
         assert len(decoded) == 1, decoded
         # One read per notification of the write at most (it may take more than one transaction), not ten.
         assert 1 <= len(reads) <= 3, len(reads)
+
+
+def test_a_listener_whose_connection_was_cut_listens_again_and_wakes_its_followers(
+        postgres_url: str, personal_data: PersonalData) -> None:
+    import psycopg
+
+    with reader_and_writer(postgres_url) as (reader, writer):
+        assert reader.listener is not None
+        reader.projector.start(poll_interval=SLOW_POLL)
+        wait_until(lambda: caught_up(reader), WAKE_TIMEOUT, "the projector's first pass")
+        connected = reader.listener.connections
+        # The server ends the listening sessions (a restart, a failover, an idle-session reaper).
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            ended = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                                  " WHERE datname = current_database() AND application_name = 'farmgate-listener'").fetchone()
+        assert ended is not None and ended[0] >= 1
+        wait_until(lambda: reader.listener.connections > connected and reader.listener.listening.is_set(),
+                   WAKE_TIMEOUT, "the listener to listen again")
+        register(writer, personal_data, 0)
+        wait_until(lambda: caught_up(reader) and reader.households.page(after_position=0, limit=5)[1] == 1,
+                   WAKE_TIMEOUT, "the write to be projected")
