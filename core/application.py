@@ -68,6 +68,9 @@ class Farmgate(HouseholdCommands, ExportCommands, WebhookCommands, CatalogComman
         self.pii_pepper = pii_pepper.encode()
         self.clock = clock
         self._saved = threading.local()
+        #: called after each save that recorded events (``core.log_signals``: wakes this process's
+        #: followers of the log at once, where no database notification would)
+        self.on_recorded: Callable[[], None] | None = None
 
     # -- persistence helpers -------------------------------------------------------------------
 
@@ -104,6 +107,8 @@ class Farmgate(HouseholdCommands, ExportCommands, WebhookCommands, CatalogComman
             self._saved.request_saved = True
         if recordings:
             self._saved.position = max(r.notification.id for r in recordings)
+            if self.on_recorded is not None:
+                self.on_recorded()
         return recordings
 
     @contextmanager

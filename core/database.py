@@ -129,6 +129,11 @@ class ReadStore:
         """Row lock for a read-then-write in one transaction (SQLite's writer lock already serialises)."""
         return " FOR UPDATE" if self.dialect == "postgres" else ""
 
+    def connect_kwargs(self) -> dict[str, Any]:
+        """psycopg ``connect`` keyword arguments of the pool's connections (PostgreSQL only), for a
+        connection of one's own outside the pool (a health check, the LISTEN connection)."""
+        return {k: v for k, v in self._datastore.pool.kwargs.items() if k != "row_factory"}
+
     def ping(self, timeout: float = 1.0) -> bool:
         """Whether the database answers ``SELECT 1``. On PostgreSQL over a connection of its own
         (not the pool, which waits and retries), with short connect and statement timeouts: a
@@ -137,7 +142,7 @@ class ReadStore:
             return self.query_one("SELECT 1 AS ok") is not None
         import psycopg
 
-        kwargs = {k: v for k, v in self._datastore.pool.kwargs.items() if k != "row_factory"}
+        kwargs = self.connect_kwargs()
         # libpq's (and psycopg's) connect timeout is whole seconds, at least 2: the caller bounds the wait.
         with psycopg.connect(**kwargs, connect_timeout=max(2, math.ceil(timeout)),
                              options=f"-c statement_timeout={int(timeout * 1000)}") as conn:

@@ -9,7 +9,10 @@ from datetime import timedelta
 
 from farmgate.core.application import Clock, Farmgate, utc_now
 from farmgate.core.database import ReadStore
+from farmgate.core.event_tail import RecentLog
 from farmgate.core.idempotency import IdempotencyStore
+from farmgate.core.log_listener import PostgresLogListener
+from farmgate.core.log_signals import LogSignals
 from farmgate.core.policies import PolicyRunner
 from farmgate.core.policies_registry import all_policies
 from farmgate.core.projections.carriers import CarrierQueries
@@ -41,6 +44,12 @@ class System:
     orders: OrderQueries
     claims: ClaimQueries
     carriers: CarrierQueries
+    #: this process's wake-ups for followers of the log (projector, process steps, waits, subscriptions)
+    signals: LogSignals
+    #: the process's one LISTEN connection (PostgreSQL; None on SQLite and in memory)
+    listener: PostgresLogListener | None = None
+    #: the newest notifications, read once per change for every live subscription (PostgreSQL only)
+    recent_log: RecentLog | None = None
 
     def followers(self) -> list[FollowerState]:
         """Every projection's and process step's position, lag and stall (one read of each kind)."""
@@ -56,6 +65,8 @@ class System:
     def close(self) -> None:
         self.policies.stop()
         self.projector.stop()
+        if self.listener is not None:
+            self.listener.stop()
         self.app.close()
 
 
@@ -97,10 +108,17 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
     app.webhook_destinations = webhook_destinations(settings)
     app.export_sla_at_risk_share = settings.export_at_risk_share
     store = ReadStore(app)
+    signals = LogSignals(notified=store.dialect == "postgres",
+                         safety_poll_seconds=settings.log_safety_poll_seconds)
+    app.on_recorded = signals.recorded.fire
     projector = Projector(app, store, all_projections(), batch_size=settings.projector_batch_size,
-                          throttle_seconds=settings.projector_throttle_ms / 1000)
-    policies = PolicyRunner(app, store, all_policies())
+                          throttle_seconds=settings.projector_throttle_ms / 1000, signals=signals)
+    policies = PolicyRunner(app, store, all_policies(), signals=signals)
     idempotency = IdempotencyStore(store, clock=clock, lease_seconds=settings.idempotency_lease_seconds)
+    listener = None
+    if signals.notified:
+        listener = PostgresLogListener(store.connect_kwargs(), app.recorder.channel_name, signals)
+        listener.start()
     if create_tables:
         projector.create_tables()
         policies.create_tables()
@@ -119,4 +137,7 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
         orders=OrderQueries(store),
         claims=ClaimQueries(store),
         carriers=CarrierQueries(store),
+        signals=signals,
+        listener=listener,
+        recent_log=RecentLog(app, signals) if signals.notified else None,
     )

@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     projector_batch_size: int = Field(500, ge=1)
     #: pause between projector batches, to shed load on the database during a large backfill
     projector_throttle_ms: int = Field(0, ge=0)
+    #: on PostgreSQL, followers of the log wake on its notifications and look anyway this often
+    log_safety_poll_seconds: float = Field(10.0, gt=0, le=3600)
     log_format: Literal["auto", "json", "console"] = "auto"
     #: DEBUG shows each projector batch applied (which process applied what); case does not matter
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

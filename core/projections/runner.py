@@ -4,6 +4,14 @@ transaction, so each event is applied exactly once and a crashed projector resum
 Several projector processes may run: a projection's tracking row is locked (PostgreSQL) or the
 database's single writer lock held (SQLite) while a batch is applied, and a batch whose starting
 position was already taken by another process is discarded and re-read.
+
+A pass reads one batch of the log for every projection at or near the same position and decodes
+each event once for all of them (``core.log_batch``); each projection still applies its part in a
+transaction of its own, so one that fails stops alone. Between passes the loop sleeps until events
+are recorded (``core.log_signals``: PostgreSQL's NOTIFY, or this process's own writes), looking
+anyway every poll interval on SQLite and every safety poll on PostgreSQL. After each batch it
+applied, the projector notifies ``farmgate_projection_progress`` (PostgreSQL, delivered on commit)
+and this process's ``progressed`` signal, which read-your-writes waits sleep on.
 """
 
 from __future__ import annotations
@@ -18,7 +26,10 @@ import structlog
 
 from farmgate.core.application import Farmgate, utc_now
 from farmgate.core.database import Cursor, ReadStore
-from farmgate.core.projections.base import Projection, event_name
+from farmgate.core.log_batch import LogBatch
+from farmgate.core.log_listener import PROGRESS_CHANNEL
+from farmgate.core.log_signals import LogSignals
+from farmgate.core.projections.base import Projection
 from farmgate.core.projections.stalls import Backoff, EventFailed, Stall, StallRecords
 
 log = structlog.get_logger("farmgate.projector")
@@ -48,6 +59,7 @@ class Projector:
         projections: Sequence[Projection],
         batch_size: int = 500,
         throttle_seconds: float = 0.0,
+        signals: LogSignals | None = None,
     ):
         self.app = app
         self.throttle_seconds = throttle_seconds
@@ -56,8 +68,7 @@ class Projector:
         self.batch_size = batch_size
         self.stalls = StallRecords(store)
         self.backoff = Backoff()
-        self._progress = threading.Condition()
-        self._wake = threading.Event()
+        self.signals = signals or LogSignals()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -127,27 +138,28 @@ class Projector:
 
         A handler failing on an event applies the batch up to that event, records the stall there
         and returns; the event is tried again on the next call (the loop calls once per backoff)."""
-        return self._run(projection)[0]
-
-    def _run(self, projection: Projection) -> tuple[int, bool]:
-        """(events applied, whether it stopped at an event it cannot apply)."""
         start = self.position(projection)
-        notifications = self.app.recorder.select_notifications(start=start + 1, limit=self.batch_size)
+        return self._follow(projection, start, LogBatch.read(self.app, start, self.batch_size))[0]
+
+    def _follow(self, projection: Projection, start: int, batch: LogBatch) -> tuple[int, bool]:
+        """Apply ``batch``'s events after ``start`` to ``projection``: (events applied, whether it
+        stopped at an event it cannot apply)."""
+        notifications = batch.since(start)
         if not notifications:
             return 0, False
         try:
-            return self._apply(projection, start, notifications), False
+            return self._apply(projection, start, notifications, batch), False
         except EventFailed as failure:
             before = [n for n in notifications if n.id < failure.position]
-            applied = self._apply(projection, start, before) if before else 0
+            applied = self._apply(projection, start, before, batch) if before else 0
             stall = self.stalls.record(projection.tracking_name, failure, utc_now())
             log.error("projection_stalled", projection=projection.tracking_name, position=failure.position,
                       event_type=failure.event_type, error=stall.error, attempts=stall.attempts,
                       exc_info=(type(failure.error), failure.error, failure.error.__traceback__))
-            self._notify_progress()
+            self.signals.progressed.fire()  # a waiter for this projection stops waiting on it
             return applied, True
 
-    def _apply(self, projection: Projection, start: int, notifications: Sequence[Any]) -> int:
+    def _apply(self, projection: Projection, start: int, notifications: Sequence[Any], batch: LogBatch) -> int:
         handlers = projection.handlers()
         with self.store.transaction() as cur:
             row = cur.execute(
@@ -157,17 +169,19 @@ class Projector:
             if row is None or int(row["position"]) != start:
                 return 0  # another projector moved it on; re-read from its position next time
             for notification in notifications:
-                event_type = notification.topic.rpartition(":")[2] or notification.topic
+                event_type = batch.event_name(notification)
+                handler = handlers.get(event_type)
+                if handler is None:
+                    continue  # not decoded: no handler of this projection needs it
                 try:
-                    event = self.app.mapper.to_domain_event(notification)
-                    event_type = event_name(event)
-                    handler = handlers.get(event_type)
-                    if handler is not None:
-                        handler(cur, event, notification.id)
+                    handler(cur, batch.event(notification), notification.id)
                 except Exception as error:  # noqa: BLE001 - kept as the projection's stall, with its event
                     raise EventFailed(notification.id, event_type, error) from error
             self._advance(cur, projection, notifications[-1].id)
             self.stalls.clear_passed(cur, projection.tracking_name, notifications[-1].id)
+            if self.store.dialect == "postgres":
+                cur.execute(f"NOTIFY {PROGRESS_CHANNEL}")  # delivered to every listener on commit
+        self.signals.progressed.fire()
         log.debug("projection_batch_applied", projection=projection.tracking_name, position=notifications[-1].id,
                   events=len(notifications))
         return len(notifications)
@@ -178,32 +192,55 @@ class Projector:
             (position, utc_now().isoformat(), projection.tracking_name),
         )
 
-    def _notify_progress(self) -> None:
-        with self._progress:
-            self._progress.notify_all()
-
     def run_once(self) -> int:
         """One pass over every projection not waiting out a backoff; a failure of one (a stall, the
-        database gone) holds back that one only, and is logged once per backoff period."""
+        database gone) holds back that one only, and is logged once per backoff period.
+
+        One query reads every position; projections at about the same position share one batch
+        read (and decoded) once; one far behind (a rebuild) gets batches of its own, so it does
+        not hold the others back."""
+        ready = [p for p in self.projections if self.backoff.ready(p.tracking_name)]
+        if not ready:
+            return 0
+        try:
+            states = self._positions_and_stalls()
+        except Exception:  # noqa: BLE001 - the database, not an event: try again after a backoff
+            self._failed(ready, "projector_batch_failed")
+            return 0
+        positions = {p.tracking_name: states[p.tracking_name][0] for p in ready}
+        pending = sorted(ready, key=lambda p: positions[p.tracking_name])
         applied = 0
-        for projection in self.projections:
-            name = projection.tracking_name
-            if not self.backoff.ready(name):
-                continue
+        while pending:
+            start = positions[pending[0].tracking_name]
             try:
-                done, stalled = self._run(projection)
+                batch = LogBatch.read(self.app, start, self.batch_size)
             except Exception:  # noqa: BLE001 - the database, not an event: try again after a backoff
-                delay = self.backoff.failed(name)
-                log.exception("projector_batch_failed", projection=name, retry_in_seconds=delay)
-                continue
-            if stalled:
-                self.backoff.failed(name)
-            else:
-                self.backoff.succeeded(name)
-            applied += done
-        if applied:
-            self._notify_progress()
+                self._failed(pending, "projector_batch_failed")
+                break
+            for projection in [p for p in pending if batch.covers(positions[p.tracking_name])]:
+                applied += self._follow_guarded(projection, positions[projection.tracking_name], batch)
+            if len(batch) < self.batch_size:
+                break  # the batch reached the head: every projection past it is at the head too
+            pending = [p for p in pending if positions[p.tracking_name] >= batch.last]
         return applied
+
+    def _follow_guarded(self, projection: Projection, start: int, batch: LogBatch) -> int:
+        name = projection.tracking_name
+        try:
+            done, stalled = self._follow(projection, start, batch)
+        except Exception:  # noqa: BLE001 - the database, not an event: try again after a backoff
+            self._failed([projection], "projector_batch_failed")
+            return 0
+        if stalled:
+            self.backoff.failed(name)
+        else:
+            self.backoff.succeeded(name)
+        return done
+
+    def _failed(self, projections: Sequence[Projection], what: str) -> None:
+        for projection in projections:
+            delay = self.backoff.failed(projection.tracking_name)
+            log.exception(what, projection=projection.tracking_name, retry_in_seconds=delay)
 
     def catch_up(self, on_progress: Callable[[Projection, int, int], None] | None = None) -> None:
         """Apply every recorded event to every projection (tests, CLI); a stalled one stays stalled."""
@@ -218,10 +255,14 @@ class Projector:
     def wait_for(self, position: int, timeout: float) -> list[str]:
         """Wait (bounded) until every projection has applied the event at ``position``; the names
         of those that have not (empty: all caught up). A projection stalled at or before
-        ``position`` will not get there by waiting, so it is not waited for."""
+        ``position`` will not get there by waiting, so it is not waited for.
+
+        Sleeps on the ``progressed`` signal (a projector of this process, or any process's NOTIFY on
+        PostgreSQL); where no listener runs, it also looks every 20 ms for another process's."""
         deadline = time.monotonic() + timeout
-        self._wake.set()
+        poll = self.signals.poll_seconds(0.02)
         while True:
+            seen = self.signals.progressed.count
             states = self._positions_and_stalls()
             behind = [name for name, (at, _) in states.items() if at < position]
             if not behind:
@@ -231,28 +272,29 @@ class Projector:
             if remaining <= 0 or stuck == set(behind):
                 log.warning("projection_wait_timed_out", position=position, behind=behind)
                 return behind
-            with self._progress:
-                self._progress.wait(min(remaining, 0.02))
+            self.signals.progressed.wait(seen, min(remaining, poll))
 
     # -- in-process loop -------------------------------------------------------------------------
 
     def start(self, poll_interval: float = 0.05) -> None:
+        """Run the loop in a thread: a pass whenever events are recorded, and at the latest every
+        ``poll_interval`` seconds (SQLite) or every safety poll (PostgreSQL, with a listener)."""
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, args=(poll_interval,), name="projector", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._wake.set()
+        self.signals.recorded.fire()  # wake the loop so it sees the stop
         if self._thread is not None:
             self._thread.join(timeout=10)
 
     def _loop(self, poll_interval: float) -> None:
         log.info("projector_started", projections=[p.tracking_name for p in self.projections])
         while not self._stop.is_set():
+            seen = self.signals.recorded.count
             if self.run_once():
                 if self.throttle_seconds:
                     self._stop.wait(self.throttle_seconds)
                 continue
-            self._wake.wait(poll_interval)
-            self._wake.clear()
+            self.signals.recorded.wait(seen, self.backoff.until_due(self.signals.poll_seconds(poll_interval)))

@@ -140,6 +140,15 @@ class Backoff:
             self._next[name] = (time.monotonic() + delay, delay)
             return delay
 
+    def until_due(self, longest: float) -> float:
+        """Seconds until the next follower waiting out its backoff may try again, at most
+        ``longest`` (a loop sleeping for new events wakes for that retry too)."""
+        with self._lock:
+            dues = [due for due, _ in self._next.values()]
+        if not dues:
+            return longest
+        return max(0.0, min(longest, min(dues) - time.monotonic()))
+
     def succeeded(self, name: str) -> None:
         with self._lock:
             self._next.pop(name, None)

@@ -37,7 +37,7 @@ class CaseSubscription:
         self, info: strawberry.Info, order_id: strawberry.ID, after_position: int | None = None
     ) -> AsyncGenerator[EventRecord, None]:
         ctx = info.context
-        tail = EventTail(ctx.system.app)
+        tail = EventTail(ctx.system.app, recent=ctx.system.recent_log)
         if after_position is not None and after_position < 0:
             raise CodedError("afterPosition must be 0 or more", "BAD_USER_INPUT")
         # Taken before the scope check, so nothing recorded meanwhile is missed.

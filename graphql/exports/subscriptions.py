@@ -44,7 +44,7 @@ class ExportSubscription:
     ) -> AsyncGenerator[EventRecord, None]:
         ctx = info.context
         app = ctx.system.app
-        tail = EventTail(app)
+        tail = EventTail(app, recent=ctx.system.recent_log)
         # The head before anything is read: nothing recorded after subscribing is missed.
         position = await run_in_threadpool(tail.head)
         row = await visible_export_order_row(ctx, uuid_of(export_order_id, "ExportOrder"))

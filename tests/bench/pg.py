@@ -58,3 +58,22 @@ def raw_insert_ceiling(url: str, clients: int, seconds: float = 3.0) -> float:
     finally:
         for c in connections:
             c.close()
+
+
+def committed_transactions(url: str) -> int:
+    """The database's ``pg_stat_database.xact_commit`` as the statistics now say (a fresh snapshot).
+
+    Backends report their counts at most once a second, and an idle one within 10 s (PostgreSQL 15+),
+    so a window should start after its processes' start-up work was flushed (a backend that exits
+    flushes at once)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        row = conn.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()").fetchone()
+        return int(row[0]) if row else 0
+
+
+def commits_over(url: str, seconds: float) -> int:
+    """Transactions committed in the database over the next ``seconds`` (measuring costs 2 of them)."""
+    before = committed_transactions(url)
+    time.sleep(seconds)  # a measuring window, not synchronisation
+    return committed_transactions(url) - before - 1

@@ -23,6 +23,10 @@ from tests.personal_data import LOG_DIR
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "end-to-end-test-secret-that-is-long-enough"
 
+#: how long `farmgate serve` may take to answer /healthz (processes starting together build their
+#: tables one after the other, under an advisory lock)
+HEALTHY_TIMEOUT = 60.0
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -50,6 +54,13 @@ class Api:
 
     def start_projector(self) -> None:
         self.projector = _start(["projector"], self.env, f"{self.name}-projector.log")
+
+    def restart_serve(self, healthy_timeout: float = HEALTHY_TIMEOUT) -> None:
+        """Start `farmgate serve` again on the same port (after it was stopped or killed), healthy."""
+        assert self.serve is not None and self.serve.poll() is not None, "the API process is still running"
+        port = self.url.rsplit(":", 1)[1]
+        self.serve = _start(["serve", "--host", "127.0.0.1", "--port", port], self.env, f"{self.name}-serve.log")
+        _wait_healthy(self, healthy_timeout)
 
     def freeze_projections(self) -> None:
         """Nothing more gets projected: the projector process stopped (PostgreSQL), or the embedded
@@ -134,7 +145,8 @@ def _start(args: list[str], env: dict[str, str], log_name: str) -> subprocess.Po
 
 @contextmanager
 def running_api(database_url: str, broker_url: str = "memory://", name: str = "api", workers: bool | int = False,
-                extra_env: dict[str, str] | None = None, projector: bool = True) -> Iterator[Api]:
+                extra_env: dict[str, str] | None = None, projector: bool = True,
+                healthy_timeout: float = HEALTHY_TIMEOUT) -> Iterator[Api]:
     """``extra_env``: more settings for every process started (e.g. FARMGATE_TEST_CLOCK_FILE, one clock for all).
     ``workers``: start a `farmgate worker` (or that many), unless the API runs them in-process.
     ``projector``: on PostgreSQL, start a `farmgate projector` beside the API (a second API on one
@@ -149,18 +161,7 @@ def running_api(database_url: str, broker_url: str = "memory://", name: str = "a
     if not embedded and projector:
         api.start_projector()
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if serve.poll() is not None:
-                raise RuntimeError(f"farmgate serve exited with {serve.returncode}; see {LOG_DIR}")
-            try:
-                if api.client.get(api.url + "/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("farmgate serve did not become healthy in 60 s")
-            time.sleep(0.05)  # polling the health endpoint, with a deadline
+        _wait_healthy(api, healthy_timeout)
         if workers and not embedded:  # embedded, the API process runs the workers itself
             # Started once the API has created the tables: concurrent CREATE TABLE IF NOT EXISTS clash on PostgreSQL.
             for n in range(int(workers)):
@@ -169,7 +170,24 @@ def running_api(database_url: str, broker_url: str = "memory://", name: str = "a
         yield api
     finally:
         api.client.close()
-        stop([p for p in (serve, api.projector, *others) if p is not None])
+        stop([p for p in (api.serve, api.projector, *others) if p is not None])
+
+
+def _wait_healthy(api: Api, timeout: float = HEALTHY_TIMEOUT) -> None:
+    serve = api.serve
+    assert serve is not None
+    deadline = time.monotonic() + timeout
+    while True:
+        if serve.poll() is not None:
+            raise RuntimeError(f"farmgate serve exited with {serve.returncode}; see {LOG_DIR}")
+        try:
+            if api.client.get(api.url + "/healthz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"farmgate serve did not become healthy in {timeout:.0f} s")
+        time.sleep(0.05)  # polling the health endpoint, with a deadline
 
 
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:
