@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from farmgate.core.application import Clock, Farmgate, utc_now
+from farmgate.core.audit_anchors import AuditAnchors
 from farmgate.core.database import ReadStore
 from farmgate.core.idempotency import IdempotencyStore
 from farmgate.core.policies import PolicyRunner
@@ -21,7 +22,7 @@ from farmgate.core.projections.orders import OrderQueries
 from farmgate.core.projections.registry import all_projections
 from farmgate.core.projections.runner import Projector
 from farmgate.core.projections.status import FollowerState, followers_state
-from farmgate.core.projections.webhook_outbox import WebhookDeliveries
+from farmgate.core.projections.webhook_outbox import WebhookDeliveries, queue_audit_anchor
 from farmgate.core.webhook_destinations import DestinationPolicy, FileResolver, system_resolver
 from farmgate.deploy.settings import Settings
 
@@ -41,6 +42,7 @@ class System:
     orders: OrderQueries
     claims: ClaimQueries
     carriers: CarrierQueries
+    anchors: AuditAnchors
 
     def followers(self) -> list[FollowerState]:
         """Every projection's and process step's position, lag and stall (one read of each kind)."""
@@ -101,10 +103,14 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
                           throttle_seconds=settings.projector_throttle_ms / 1000)
     policies = PolicyRunner(app, store, all_policies())
     idempotency = IdempotencyStore(store, clock=clock, lease_seconds=settings.idempotency_lease_seconds)
+    # Each sealed anchor is queued for the endpoints that chose audit.anchor, in the sealing transaction.
+    anchors = AuditAnchors(store, settings.audit_signer(), on_sealed=queue_audit_anchor)
+    app.audit_anchors = anchors
     if create_tables:
         projector.create_tables()
         policies.create_tables()
         idempotency.create_table()
+        anchors.create_tables()
     return System(
         settings=settings,
         app=app,
@@ -119,4 +125,5 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
         orders=OrderQueries(store),
         claims=ClaimQueries(store),
         carriers=CarrierQueries(store),
+        anchors=anchors,
     )

@@ -51,6 +51,8 @@ class WebhookTopic(Enum):
     CLAIM_PAID = "claim.paid"
     #: every event of an export order, for its partner
     EXPORT_ORDER_EVENT = "export_order.event"
+    #: every audit anchor as it is sealed, for marketplaces and partners that keep a copy
+    AUDIT_ANCHOR = "audit.anchor"
 
 
 @strawberry.enum
