@@ -214,13 +214,14 @@ class WebhookOutbox(Projection):
 
 
 def queue_export_order_event(cur: Cursor, e: Any, position: int) -> None:
-    """Queue an export order's event for its partner's endpoint, if the partner has one."""
+    """Queue an export order's event for its partner's endpoint, if the partner has one that chose
+    them (every partner endpoint does, unless it chose the audit anchors alone)."""
     row = cur.execute(
-        f"""SELECT p.endpoint_id, o.partner_id, o.created_by FROM {ORDERS} o
+        f"""SELECT p.endpoint_id, p.topics, o.partner_id, o.created_by FROM {ORDERS} o
             JOIN {ENDPOINTS} p ON p.partner_id = o.partner_id WHERE o.export_order_id = %s""",
         (str(e.originator_id),),
     ).fetchone()
-    if row is not None:
+    if row is not None and EXPORT_ORDER_TOPIC in row["topics"].split(","):
         _queue(cur, e, position, endpoint_id=row["endpoint_id"], partner_id=row["partner_id"], marketplace=None,
                created_by=row["created_by"], subject=(EXPORT_ORDER, str(e.originator_id)), topic=EXPORT_ORDER_TOPIC)
 
