@@ -37,3 +37,44 @@ def merkle_root(leaf_hashes: Sequence[bytes]) -> bytes:
             paired.append(level[-1])
         level = paired
     return level[0]
+
+
+def _largest_power_of_two_below(n: int) -> int:
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return k
+
+
+def root_and_audit_paths(leaf_hashes: Sequence[bytes]) -> tuple[bytes, list[list[bytes]]]:
+    """The Merkle root and every leaf's audit path (RFC 6962 §2.1.1: the sibling hashes from the
+    leaf up to the root), in leaf order. O(n log n)."""
+    if not leaf_hashes:
+        return merkle_root([]), []
+    if len(leaf_hashes) == 1:
+        return leaf_hashes[0], [[]]
+    k = _largest_power_of_two_below(len(leaf_hashes))
+    left, left_paths = root_and_audit_paths(leaf_hashes[:k])
+    right, right_paths = root_and_audit_paths(leaf_hashes[k:])
+    return node_hash(left, right), [p + [right] for p in left_paths] + [p + [left] for p in right_paths]
+
+
+def included(index: int, size: int, leaf: bytes, path: Sequence[bytes], root: bytes) -> bool:
+    """Whether ``leaf`` is leaf ``index`` of the tree of ``size`` leaves whose root is ``root``, by its
+    audit path: the verification algorithm of RFC 9162 §2.1.3.2."""
+    if index >= size or index < 0:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for sibling in path:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(sibling, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = node_hash(r, sibling)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root

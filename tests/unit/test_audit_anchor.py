@@ -127,3 +127,22 @@ def test_the_public_key_reads_back_from_its_jwk_jwk_set_and_pem() -> None:
 def test_a_public_key_file_without_an_ed25519_key_is_refused(text: str) -> None:
     with pytest.raises(AuditKeyError):
         load_public_keys(text)
+
+
+@given(st.lists(st.binary(max_size=4), min_size=1, max_size=40), st.data())
+def test_every_leafs_audit_path_proves_it_in_the_root_and_no_other_leaf(data: list[bytes], draw: st.DataObject) -> None:
+    from farmgate.core.domain.merkle import included, root_and_audit_paths
+
+    leaves = [leaf_hash(item) for item in data]
+    root, paths = root_and_audit_paths(leaves)
+    assert root == recursive_mth(leaves) and len(paths) == len(leaves)
+    for index, (leaf, path) in enumerate(zip(leaves, paths)):
+        assert included(index, len(leaves), leaf, path, root)
+    index = draw.draw(st.integers(0, len(leaves) - 1))
+    assert not included(index, len(leaves), leaf_hash(b"forged"), paths[index], root)
+    assert not included(index, len(leaves), leaves[index], paths[index], leaf_hash(b"another root"))
+    assert not included(len(leaves), len(leaves), leaves[index], paths[index], root)
+    if len(leaves) > 1:
+        other = (index + 1) % len(leaves)
+        if leaves[other] != leaves[index]:
+            assert not included(other, len(leaves), leaves[index], paths[index], root)
