@@ -129,8 +129,8 @@ class MarketplaceWebhookEndpoint(Node):
         return datetime.fromisoformat(self.row["updated_at"])
 
 
-@strawberry.type(description="One event on its way to a webhook endpoint: an export order's to its partner, or an"
-                 " order's (its shipments', its claims') to its marketplace.")
+@strawberry.type(description="One event on its way to a webhook endpoint: an export order's to its partner, an"
+                 " order's (its shipments', its claims') to its marketplace, or an audit anchor to either.")
 class WebhookDelivery(Node):
     row: strawberry.Private[dict[str, Any]]
 
@@ -139,13 +139,13 @@ class WebhookDelivery(Node):
         return strawberry.ID(to_global_id("WebhookDelivery", self.row["id"]))
 
     @strawberry.field(
-        description="The event's stable id, '<aggregate id>:<version>', sent as the webhook-id header (the same on"
-        " every retry): de-duplicate on it."
+        description="The event's stable id, '<aggregate id>:<version>' ('audit-anchor:<sequence>' for an audit anchor),"
+        " sent as the webhook-id header (the same on every retry): de-duplicate on it."
     )
     def event_id(self) -> str:
         return self.row["event_id"]
 
-    @strawberry.field(description="Event name, e.g. MilestoneReached.")
+    @strawberry.field(description="Event name, e.g. MilestoneReached (AnchorSealed for an audit anchor).")
     def event_type(self) -> str:
         return self.row["event_type"]
 

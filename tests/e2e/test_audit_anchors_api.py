@@ -61,14 +61,21 @@ def test_the_sealing_job_anchors_the_case_and_a_rechained_edit_is_caught(api: tu
         return served.data(INTEGRITY, {"id": order_id}, staff)["caseFile"]["integrity"]
 
     # The job runs every second (FARMGATE_AUDIT_ANCHOR_SECONDS=1) in the API process or the worker.
-    wait_until(lambda: integrity()["anchoredAt"] is not None, "the log sealed past the case", timeout=60)
-    sealed = integrity()
-    assert sealed["verified"] and sealed["reason"] is None
-    # Sealed on the app's clock (the shared test clock), after the case's last event was recorded.
-    assert datetime.fromisoformat(sealed["anchoredAt"]) >= T0.astimezone(timezone.utc)
-    # Someone with write access raises the payment and recomputes the order's hashes.
+    # (The running server made the tables: a second writer creating them again races its writes on SQLite.)
     system = build_system(Settings(database_url=served.database_url, env="test"), create_tables=False)
     try:
+        head = system.app.recorder.max_notification_id()
+
+        def sealed_up_to() -> int:
+            latest = system.anchors.latest()
+            return 0 if latest is None else latest.anchor.last_position
+
+        wait_until(lambda: sealed_up_to() >= head, "the log sealed past the case", timeout=60)
+        sealed = integrity()
+        assert sealed["verified"] and sealed["reason"] is None and sealed["anchoredAt"] is not None
+        # Sealed on the app's clock (the shared test clock), after the case's events were recorded.
+        assert datetime.fromisoformat(sealed["anchoredAt"]) >= T0.astimezone(timezone.utc)
+        # Someone with write access raises the payment and recomputes the order's hashes.
         order = order_uuid(order_id)
         paid = next(e for e in system.app.stored_events(order) if type(e).__name__ == "PaymentRecorded")
         rewrite_and_rechain(system, order, paid.originator_version,
@@ -80,3 +87,48 @@ def test_the_sealing_job_anchors_the_case_and_a_rechained_edit_is_caught(api: tu
     assert "altered after it was anchored" in tampered["reason"]
     assert tampered["firstBrokenEvent"] == {"stream": "Order", "version": paid.originator_version,
                                             "type": "PaymentRecorded"}
+
+
+REGISTER_PARTNER = """mutation($input: RegisterExportPartnerInput!) { registerExportPartner(input: $input) {
+  partner { id } userErrors { code message } } }"""
+REGISTER_ENDPOINT = """mutation($input: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $input) {
+  endpoint { url topics } userErrors { field code message } } }"""
+ANCHOR_DELIVERIES = """{ webhookDeliveries(first: 100) { edges { node { eventId eventType topic status orderId } } } }"""
+
+
+def test_a_partner_chooses_the_audit_anchor_topic_and_receives_the_anchors(api: tuple[Api, Any]) -> None:
+    import base64
+    import json
+
+    from tests.e2e.receiver import Receiver
+    from tests.e2e.standard_webhooks import verify
+
+    served, clock = api
+    secret = "whsec_" + base64.b64encode(b"partner-anchor-copies-32-bytes!!").decode()
+    receiver = Receiver()
+    receiver.start()
+    try:
+        admin = served.token("ADMIN", "root")
+        partner = served.data(REGISTER_PARTNER, {"input": {"name": "Brno Exotic a.s.", "country": "CZ"}},
+                              admin)["registerExportPartner"]["partner"]
+        url = f"http://127.0.0.1:{receiver.port}/anchors"
+        refused = served.data(REGISTER_ENDPOINT, {"input": {"url": url, "secret": secret, "partnerId": partner["id"],
+                                                            "topics": ["ORDER_PLACED"]}}, admin)["registerWebhookEndpoint"]
+        assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [(["input", "topics"], "INVALID")]
+        registered = served.data(REGISTER_ENDPOINT, {"input": {"url": url, "secret": secret, "partnerId": partner["id"],
+                                                               "topics": ["AUDIT_ANCHOR"]}}, admin)
+        payload = registered["registerWebhookEndpoint"]
+        assert payload["userErrors"] == [] and payload["endpoint"]["topics"] == ["AUDIT_ANCHOR"]
+        # Anchors sealed from now on are sent to it: one more event, and the next seal has something to seal.
+        served.data(REGISTER_PARTNER, {"input": {"name": "Gent Fruit NV", "country": "BE"}}, admin)
+        wait_until(lambda: receiver.received("/anchors"), "an anchor delivered to the partner", timeout=60)
+        headers, body = receiver.received("/anchors")[0]
+        verify(secret, headers, body, now=clock().timestamp())  # signed at the servers' (test) clock
+        document = json.loads(body)
+        assert document["type"] == "audit.anchor" and headers["webhook-id"] == f"audit-anchor:{document['anchor']['sequence']}"
+        assert document["anchor"]["key_id"] == Settings(env="test").audit_signer().key_id
+        partner_token = served.token("EXPORT_PARTNER", "brno", partner=partner["id"])
+        nodes = [e["node"] for e in served.data(ANCHOR_DELIVERIES, {}, partner_token)["webhookDeliveries"]["edges"]]
+        assert nodes and {(n["topic"], n["eventType"], n["orderId"]) for n in nodes} == {("AUDIT_ANCHOR", "AnchorSealed", None)}
+    finally:
+        receiver.stop()
