@@ -17,6 +17,7 @@ anchor's signed root: a few hashes per event of the case, not every leaf of ever
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -25,7 +26,7 @@ from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from farmgate.core.audit_signing import AuditSigner, signature_valid
+from farmgate.core.audit_signing import AuditSigner, key_id, signature_valid
 from farmgate.core.database import Cursor, ReadStore
 from farmgate.core.domain.audit_anchor import Anchor, SignedAnchor, canonical_json, root_of, stored_leaf
 from farmgate.core.domain.merkle import included, root_and_audit_paths
@@ -83,15 +84,20 @@ def stamp(moment: datetime) -> str:
 
 
 class AuditAnchors:
-    """The anchor tables of one database, signed with ``signer``'s key."""
+    """The anchor tables of one database, signed with ``signer``'s key. ``previous_keys``: public
+    keys that signed earlier anchors (after a rotation), still trusted for those anchors."""
 
     def __init__(self, store: ReadStore, signer: AuditSigner,
                  on_sealed: Callable[[Cursor, SignedAnchor], None] | None = None,
-                 max_events: int = MAX_EVENTS_PER_ANCHOR):
+                 max_events: int = MAX_EVENTS_PER_ANCHOR, previous_keys: Iterable[Ed25519PublicKey] = ()):
         self.store = store
         self.signer = signer
         self.on_sealed = on_sealed
         self.max_events = max_events
+        #: every trusted public key by its key id (RFC 7638 thumbprint), the signer's first
+        self.public_keys: dict[str, Ed25519PublicKey] = {signer.key_id: signer.public_key}
+        for key in previous_keys:
+            self.public_keys.setdefault(key_id(key), key)
 
     def create_tables(self) -> None:
         with self.store.transaction() as cur:
@@ -102,8 +108,6 @@ class AuditAnchors:
 
     @staticmethod
     def _signed(row: dict[str, Any]) -> SignedAnchor:
-        import json
-
         return SignedAnchor(Anchor.from_payload(json.loads(row["anchor"])), row["signature"])
 
     def latest(self) -> SignedAnchor | None:
@@ -177,7 +181,8 @@ class AuditAnchors:
         """Why a stored anchor is not to be trusted (None when it holds): its signature is not the
         audit key's, or its stored leaves no longer give its root."""
         anchor = signed.anchor
-        if not signature_valid(public_key or self.signer.public_key, anchor.message, signed.signature):
+        key = public_key or self.public_keys.get(anchor.key_id)
+        if key is None or not signature_valid(key, anchor.message, signed.signature):
             return (f"anchor #{anchor.sequence} does not verify with the audit public key: the stored anchors"
                     " were altered or signed with another key")
         if leaves is None:
@@ -201,7 +206,8 @@ class AuditAnchors:
             signed = self.by_sequence(sequence)
             if signed is None:
                 return AnchorCheck(reason=f"anchor #{sequence} sealed events of these streams and is missing")
-            if not signature_valid(self.signer.public_key, signed.anchor.message, signed.signature):
+            key = self.public_keys.get(signed.anchor.key_id)
+            if key is None or not signature_valid(key, signed.anchor.message, signed.signature):
                 return AnchorCheck(signed.anchor, f"anchor #{sequence} does not verify with the audit public key:"
                                                   " the stored anchors were altered or signed with another key")
             anchors[sequence] = signed

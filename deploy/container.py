@@ -104,7 +104,8 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
     policies = PolicyRunner(app, store, all_policies())
     idempotency = IdempotencyStore(store, clock=clock, lease_seconds=settings.idempotency_lease_seconds)
     # Each sealed anchor is queued for the endpoints that chose audit.anchor, in the sealing transaction.
-    anchors = AuditAnchors(store, settings.audit_signer(), on_sealed=queue_audit_anchor)
+    anchors = AuditAnchors(store, settings.audit_signer(), on_sealed=queue_audit_anchor,
+                           previous_keys=settings.audit_previous_keys())
     app.audit_anchors = anchors
     if create_tables:
         projector.create_tables()

@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
-from farmgate.core.audit_signing import AuditKeyError, AuditSigner, development_private_key, load_private_key, raw_public
+from farmgate.core.audit_signing import (
+    AuditKeyError, AuditSigner, development_private_key, load_private_key, load_public_keys, raw_public,
+)
 from farmgate.core.sqlite_writes import FACTORY_TOPIC as SQLITE_FACTORY_TOPIC
 from farmgate.graphql.auth import ROLES
 
@@ -125,6 +128,9 @@ class Settings(BaseSettings):
     #: the Ed25519 key that signs audit anchors: PKCS#8 PEM, or its 32-byte seed in hex or base64. Unset
     #: outside production: the public development key (core.audit_signing), which production refuses
     audit_signing_key: SecretStr | None = None
+    #: public keys that signed earlier anchors, after a rotation (PEM, or a JWK / JWK Set): still trusted
+    #: for those anchors, and published beside the current key
+    audit_previous_public_keys: str | None = None
     #: seconds between two seals of the event log (audit anchors): how long, at most, an event stays unsealed
     audit_anchor_seconds: float = Field(300.0, gt=0, le=86_400)
 
@@ -189,6 +195,16 @@ class Settings(BaseSettings):
                 raise ValueError(str(error)) from None
         return value
 
+    @field_validator("audit_previous_public_keys")
+    @classmethod
+    def _previous_keys_are_ed25519(cls, value: str | None) -> str | None:
+        if value is not None and value.strip():
+            try:
+                load_public_keys(value)
+            except AuditKeyError as error:
+                raise ValueError(str(error)) from None
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
@@ -226,6 +242,11 @@ class Settings(BaseSettings):
             return AuditSigner(development, development=True)
         key = load_private_key(self.audit_signing_key.get_secret_value())
         return AuditSigner(key, development=raw_public(key.public_key()) == raw_public(development.public_key()))
+
+    def audit_previous_keys(self) -> list[Ed25519PublicKey]:
+        """FARMGATE_AUDIT_PREVIOUS_PUBLIC_KEYS, read (none when unset)."""
+        text = self.audit_previous_public_keys
+        return load_public_keys(text) if text and text.strip() else []
 
     @property
     def logging_level(self) -> int:

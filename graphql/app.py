@@ -215,17 +215,18 @@ def create_app(system: System) -> Any:
                              "followers": [state.as_dict() for state in watch.states]})
 
     signer_key = system.anchors.signer.public_key
-    audit_jwks = {"keys": [public_jwk(signer_key)]}
+    audit_jwks = {"keys": [public_jwk(key) for key in system.anchors.public_keys.values()]}
     audit_pem = public_pem(signer_key)
 
     async def audit_key(_: Request) -> Response:
-        """The audit anchors' Ed25519 public key as a JWK Set (RFC 7517, RFC 8037); anyone may fetch
-        it to verify exported anchors (`farmgate audit verify --public-key`)."""
+        """The audit anchors' Ed25519 public keys as a JWK Set (RFC 7517, RFC 8037): the current key
+        first, then those of earlier anchors; anyone may fetch it to verify exported anchors
+        (`farmgate audit verify --public-key`)."""
         return JSONResponse(audit_jwks, media_type="application/jwk-set+json",
                             headers={"Cache-Control": "public, max-age=3600"})
 
     async def audit_key_pem(_: Request) -> Response:
-        """The same key as PEM (SubjectPublicKeyInfo)."""
+        """The current key as PEM (SubjectPublicKeyInfo)."""
         return Response(audit_pem, media_type="application/x-pem-file", headers={"Cache-Control": "public, max-age=3600"})
 
     @asynccontextmanager

@@ -4,18 +4,23 @@ racing store each anchor once."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import dramatiq
 import structlog
 
 from farmgate.workers.runtime import current_system
 
+if TYPE_CHECKING:
+    from farmgate.deploy.container import System
+
 log = structlog.get_logger("farmgate.audit")
 
 
-def seal_now(system: object) -> int:
+def seal_now(system: System) -> int:
     """Seal what was recorded since the last anchor; how many anchors were stored."""
-    app = system.app  # type: ignore[attr-defined]
-    sealed = app.audit_anchors.seal(app, app.clock())
+    app = system.app
+    sealed = system.anchors.seal(app, app.clock())
     for signed in sealed:
         log.info("audit_log_sealed", anchor=signed.anchor.sequence, events=signed.anchor.event_count,
                  last_position=signed.anchor.last_position, key_id=signed.anchor.key_id)

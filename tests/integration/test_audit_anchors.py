@@ -201,3 +201,27 @@ def test_the_worker_job_seals_what_was_recorded(clocked: System, clock: MovableC
     assert anchor.anchor.last_position == clocked.app.recorder.max_notification_id()
     audit_anchors.seal_audit_log()  # runs twice: nothing new, nothing sealed
     assert len(clocked.anchors.all()) == 1
+
+
+def test_after_a_key_rotation_earlier_anchors_hold_by_the_previous_public_key(clocked: System, clock: MovableClock,
+                                                                              personal_data) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from farmgate.core.audit_anchors import AuditAnchors
+    from farmgate.core.audit_signing import AuditSigner
+
+    ids = incident(clocked, clock, personal_data)
+    old = clocked.anchors.signer
+    clocked.anchors.seal(clocked.app, clock.now)
+    rotated = AuditSigner(Ed25519PrivateKey.generate())
+    # Without the previous key, the earlier anchors cannot be trusted.
+    clocked.app.audit_anchors = AuditAnchors(clocked.store, rotated)
+    integrity = case_of(clocked, ids).integrity
+    assert not integrity.verified and "does not verify with the audit public key" in integrity.reason
+    # With it (FARMGATE_AUDIT_PREVIOUS_PUBLIC_KEYS), they hold; new anchors name the new key.
+    clocked.app.audit_anchors = AuditAnchors(clocked.store, rotated, previous_keys=[old.public_key])
+    a_late_payment(clocked, ids, clock)
+    [newer] = clocked.app.audit_anchors.seal(clocked.app, clock.now)
+    assert newer.anchor.key_id == rotated.key_id != old.key_id
+    integrity = case_of(clocked, ids).integrity
+    assert integrity.verified and integrity.anchored_at.isoformat(timespec="microseconds") == newer.anchor.sealed_at

@@ -139,3 +139,15 @@ def test_the_audit_key_is_read_from_hex_base64_and_pem_alike() -> None:
     ids = {Settings.from_env({"FARMGATE_AUDIT_SIGNING_KEY": value}).audit_signer().key_id
            for value in (seed.hex(), base64.b64encode(seed).decode(), base64.urlsafe_b64encode(seed).decode(), pem)}
     assert len(ids) == 1
+
+
+def test_previous_audit_public_keys_are_read_and_must_be_ed25519() -> None:
+    from farmgate.core.audit_signing import key_id, public_pem
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    old = Ed25519PrivateKey.generate().public_key()
+    settings = Settings.from_env({"FARMGATE_AUDIT_PREVIOUS_PUBLIC_KEYS": public_pem(old)})
+    assert [key_id(k) for k in settings.audit_previous_keys()] == [key_id(old)]
+    assert Settings().audit_previous_keys() == []
+    with pytest.raises(SettingsError, match="FARMGATE_AUDIT_PREVIOUS_PUBLIC_KEYS"):
+        Settings.from_env({"FARMGATE_AUDIT_PREVIOUS_PUBLIC_KEYS": "not a key"})
