@@ -225,3 +225,22 @@ def test_after_a_key_rotation_earlier_anchors_hold_by_the_previous_public_key(cl
     assert newer.anchor.key_id == rotated.key_id != old.key_id
     integrity = case_of(clocked, ids).integrity
     assert integrity.verified and integrity.anchored_at.isoformat(timespec="microseconds") == newer.anchor.sealed_at
+
+
+def test_an_edit_that_breaks_the_chain_gives_both_reasons(clocked: System, clock: MovableClock, personal_data) -> None:
+    ids = incident(clocked, clock, personal_data)
+    clocked.anchors.seal(clocked.app, clock.now)
+    table = clocked.app.recorder.events_table_name
+    with clocked.store.transaction() as cur:
+        key = stored_id(cur.dialect, ids["shipment"])
+        state = bytes(cur.execute(f"SELECT state FROM {table} WHERE originator_id = %s AND originator_version = 2",
+                                  (key,)).fetchone()["state"])
+        cur.execute(f"UPDATE {table} SET state = %s WHERE originator_id = %s AND originator_version = 2",
+                    (state.replace(b'"AREA_RESTRICTED"', b'"WEATHER"'), key))
+    integrity = case_of(clocked, ids).integrity
+    assert not integrity.verified
+    assert integrity.reason == (
+        f"event 2 of stream {ids['shipment']} no longer matches its recorded hash chain; event 2 of stream"
+        f" {ids['shipment']} is not what anchor #1 sealed at {clocked.anchors.by_sequence(1).anchor.sealed_at}:"
+        " it was altered after it was anchored")
+    assert (integrity.first_broken.aggregate_id, integrity.first_broken.version) == (ids["shipment"], 2)
