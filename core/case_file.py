@@ -13,11 +13,12 @@ rebuilt from the stored events (not from a read model), on either time axis:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from farmgate.core.audit_anchors import AnchorCheck
 from farmgate.core.domain.claim import CompensationClaim
 from farmgate.core.domain.errors import InvalidInput
 from farmgate.core.domain.money import Money
@@ -112,7 +113,27 @@ def open_case_file(app: Any, order_id: UUID, claim_ids: list[UUID]) -> CaseFile:
     records.sort(key=lambda r: (r.recorded_at.timestamp() if r.recorded_at else float("-inf"),
                                 rank[r.aggregate_id], r.version))
     integrity = integrity_of(streams)
+    anchors = getattr(app, "audit_anchors", None)
+    if anchors is not None:
+        integrity = anchored(integrity, anchors.check_streams(app, streams), records)
     return CaseFile(order_id, shipment_ids, claim_ids, records, integrity)
+
+
+def anchored(report: IntegrityReport, check: AnchorCheck, records: list[EventRecord]) -> IntegrityReport:
+    """The chain's report, checked against the audit anchors as well: ``anchored_at`` is the newest
+    anchor covering the streams; an event altered after it was sealed (even with its stream's hashes
+    recomputed) or sealed events since deleted make it unverified, with the reason."""
+    reasons = []
+    first_broken = report.first_broken
+    if first_broken is not None:
+        reasons.append(f"event {first_broken.version} of stream {first_broken.aggregate_id} no longer matches its"
+                       " recorded hash chain")
+    if check.reason:
+        reasons.append(check.reason)
+        if first_broken is None and check.broken is not None:
+            first_broken = next((r for r in records if (r.aggregate_id, r.version) == check.broken), None)
+    return replace(report, verified=not reasons, first_broken=first_broken, anchored_at=check.anchored_at,
+                   reason="; ".join(reasons) or None)
 
 
 def _known(record: EventRecord, at: datetime, axis: str) -> bool:

@@ -41,6 +41,10 @@ class IntegrityReport:
     head_hash: str
     first_broken: EventRecord | None = None
     heads: dict[UUID, str] = field(default_factory=dict)
+    #: when the newest audit anchor covering these streams was sealed (None: none covers them yet)
+    anchored_at: datetime | None = None
+    #: why verification failed, in words (None while verified)
+    reason: str | None = None
 
 
 def _stream_and_type(topic: str) -> tuple[str, str]:

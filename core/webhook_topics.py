@@ -22,9 +22,13 @@ TOPIC_OF_EVENT: dict[str, str] = {
     "CompensationClaim.Decided": "claim.decided",
     "CompensationClaim.CompensationPaid": "claim.paid",
 }
-MARKETPLACE_TOPICS = frozenset(TOPIC_OF_EVENT.values())
+#: every audit anchor as it is sealed (core.audit_anchors): a copy of the seal kept outside farmgate
+AUDIT_ANCHOR_TOPIC = "audit.anchor"
+MARKETPLACE_TOPICS = frozenset(TOPIC_OF_EVENT.values()) | {AUDIT_ANCHOR_TOPIC}
 #: the topic of every event of an export order (partners receive them all)
 EXPORT_ORDER_TOPIC = "export_order.event"
+#: what an export partner's endpoint may receive: its export orders' events, and the audit anchors
+PARTNER_TOPICS = frozenset({EXPORT_ORDER_TOPIC, AUDIT_ANCHOR_TOPIC})
 
 
 def topic_name(topic: str) -> str:

@@ -18,7 +18,7 @@ from farmgate.core.domain.webhook_endpoint import (
     webhook_endpoint_id_for,
 )
 from farmgate.core.webhook_destinations import DestinationPolicy
-from farmgate.core.webhook_topics import MARKETPLACE_TOPICS
+from farmgate.core.webhook_topics import MARKETPLACE_TOPICS, PARTNER_TOPICS
 
 if TYPE_CHECKING:
     from farmgate.core.application import Farmgate
@@ -28,10 +28,15 @@ class WebhookCommands:
     #: where deliveries may go; the composition root sets the production policy and resolver
     webhook_destinations: DestinationPolicy = DestinationPolicy()
 
-    def register_webhook_endpoint(self: Farmgate, *, partner_id: UUID, url: str, secret: str) -> UUID:
-        """Register the partner's endpoint, or replace its URL and secret if it has one."""
+    def register_webhook_endpoint(self: Farmgate, *, partner_id: UUID, url: str, secret: str,
+                                  topics: list[str] | None = None) -> UUID:
+        """Register the partner's endpoint, or replace its URL and secret if it has one. ``topics``
+        (of PARTNER_TOPICS: its export orders' events, the audit anchors): what it receives; None
+        keeps what it had (its export orders' events, when first registered)."""
         check_url(url, ["input", "url"])
         check_secret(secret, ["input", "secret"])
+        if topics is not None:
+            check_topics(topics, PARTNER_TOPICS, ["input", "topics"])
         self.webhook_destinations.check_registration(url.strip(), ["input", "url"])
 
         def command() -> UUID:
@@ -42,6 +47,8 @@ class WebhookCommands:
                 endpoint = WebhookEndpoint.register(partner_id=partner_id, url=url, secret=secret)
             else:
                 endpoint.replace(url, secret)
+            if topics is not None:
+                endpoint.change_topics(topics, PARTNER_TOPICS)
             self.save(endpoint)
             return endpoint.id
 

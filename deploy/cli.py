@@ -15,6 +15,10 @@ from farmgate.deploy.settings import Settings, SettingsError
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help="farmgate: the commerce core for farming households")
 projections_cli = typer.Typer(no_args_is_help=True, help="Read models: their status, and rebuilding them from the event log")
 cli.add_typer(projections_cli, name="projections")
+audit_cli = typer.Typer(no_args_is_help=True, help="The audit anchors: export them, verify the log against them")
+anchors_cli = typer.Typer(no_args_is_help=True, help="The signed audit anchors stored in the database")
+audit_cli.add_typer(anchors_cli, name="anchors")
+cli.add_typer(audit_cli, name="audit")
 err = Console(stderr=True)
 
 
@@ -186,6 +190,68 @@ def import_households(file: Path) -> None:
     report = import_csv(system, file, err)
     system.close()
     raise typer.Exit(0 if not report.failed else 1)
+
+
+@anchors_cli.command("export")
+def anchors_export(output: Optional[Path] = typer.Option(None, "--output", "-o",
+                                                        help="Write to this file instead of standard output")) -> None:
+    """Every stored anchor, oldest first, one JSON object per line: {"anchor": {...}, "signature": "<base64url
+    Ed25519>", "hash": "<hex SHA-256 of the anchor>"}. Keep the file outside the database."""
+    from farmgate.core.audit_anchors import export_lines
+    from farmgate.deploy.processes import boot
+
+    system = boot(_settings())
+    try:
+        target = output.open("wb") if output else sys.stdout.buffer
+        count = 0
+        try:
+            for line in export_lines(system.anchors):
+                target.write(line)
+                count += 1
+        finally:
+            if output:
+                target.close()
+            else:
+                target.flush()
+    finally:
+        system.close()
+    err.print(f"{count} anchors exported")
+
+
+@audit_cli.command("verify")
+def audit_verify(
+    anchors: Path = typer.Option(..., "--anchors", help="The anchors as exported (JSON lines), kept outside the database"),
+    public_key: Path = typer.Option(..., "--public-key", help="The audit public key: PEM, or the JWK Set served at "
+                                                              "/.well-known/farmgate-audit-key"),
+) -> None:
+    """Check the whole event log against the exported anchors with only the public key: each anchor's
+    signature, their chain, and the stored events' Merkle root of each. Exit code 0 when every anchor
+    holds, 1 when the log or an anchor fails (each failure said on standard error), 2 on unreadable input."""
+    from farmgate.core.audit_signing import AuditKeyError, load_public_keys
+    from farmgate.core.audit_verification import AnchorFileError, read_anchor_lines, verify_log
+    from farmgate.deploy.processes import boot
+
+    try:
+        keys = load_public_keys(public_key.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, AuditKeyError) as error:
+        err.print(f"[red]farmgate audit verify: --public-key {public_key}: {error}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from None
+    try:
+        exported = read_anchor_lines(anchors.read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError, AnchorFileError) as error:
+        err.print(f"[red]farmgate audit verify: --anchors {anchors}: {error}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from None
+    system = boot(_settings())
+    try:
+        result = verify_log(system.app, system.anchors, exported, keys)
+    finally:
+        system.close()
+    for problem in result.problems:
+        err.print(f"[red]REFUSED: {problem}[/red]", soft_wrap=True)
+    if not result.verified:
+        raise typer.Exit(1)
+    print(f"verified: {result.anchors} anchors, {result.events} events; "
+          f"{result.unsealed} events recorded since the last anchor are not sealed yet")
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from farmgate.core.application import Clock, Farmgate, utc_now
+from farmgate.core.audit_anchors import AuditAnchors
 from farmgate.core.database import ReadStore
 from farmgate.core.event_tail import RecentLog
 from farmgate.core.idempotency import IdempotencyStore
@@ -24,7 +25,7 @@ from farmgate.core.projections.orders import OrderQueries
 from farmgate.core.projections.registry import all_projections
 from farmgate.core.projections.runner import Projector
 from farmgate.core.projections.status import FollowerState, followers_state
-from farmgate.core.projections.webhook_outbox import WebhookDeliveries
+from farmgate.core.projections.webhook_outbox import WebhookDeliveries, queue_audit_anchor
 from farmgate.core.webhook_destinations import DestinationPolicy, FileResolver, system_resolver
 from farmgate.deploy.settings import Settings
 
@@ -44,6 +45,8 @@ class System:
     orders: OrderQueries
     claims: ClaimQueries
     carriers: CarrierQueries
+    #: the audit log's sealer and the anchors it stored
+    anchors: AuditAnchors
     #: this process's wake-ups for followers of the log (projector, process steps, waits, subscriptions)
     signals: LogSignals
     #: the process's one LISTEN connection (PostgreSQL; None on SQLite and in memory)
@@ -115,6 +118,10 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
                           throttle_seconds=settings.projector_throttle_ms / 1000, signals=signals)
     policies = PolicyRunner(app, store, all_policies(), signals=signals)
     idempotency = IdempotencyStore(store, clock=clock, lease_seconds=settings.idempotency_lease_seconds)
+    # Each sealed anchor is queued for the endpoints that chose audit.anchor, in the sealing transaction.
+    anchors = AuditAnchors(store, settings.audit_signer(), on_sealed=queue_audit_anchor,
+                           previous_keys=settings.audit_previous_keys())
+    app.audit_anchors = anchors
     listener = None
     if signals.notified:
         listener = PostgresLogListener(store.connect_kwargs(), app.recorder.channel_name, signals)
@@ -123,6 +130,7 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
         projector.create_tables()
         policies.create_tables()
         idempotency.create_table()
+        anchors.create_tables()
     return System(
         settings=settings,
         app=app,
@@ -137,6 +145,7 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
         orders=OrderQueries(store),
         claims=ClaimQueries(store),
         carriers=CarrierQueries(store),
+        anchors=anchors,
         signals=signals,
         listener=listener,
         recent_log=RecentLog(app, signals) if signals.notified else None,

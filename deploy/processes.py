@@ -43,7 +43,8 @@ def start_workers(system: System, threads: int = 4) -> Workers:
     import_actors()
     worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=200)
     worker.start()
-    scheduler = Scheduler(broker, periodic_jobs(system.settings.promise_watchdog_seconds))
+    scheduler = Scheduler(broker, periodic_jobs(system.settings.promise_watchdog_seconds,
+                                                system.settings.audit_anchor_seconds))
     scheduler.start()
     log.info("workers_started", broker=system.settings.broker_url.split("://")[0], threads=threads)
     return Workers(broker, worker, scheduler)

@@ -11,9 +11,13 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
+from farmgate.core.audit_signing import (
+    AuditKeyError, AuditSigner, development_private_key, load_private_key, load_public_keys, raw_public,
+)
 from farmgate.core.sqlite_writes import FACTORY_TOPIC as SQLITE_FACTORY_TOPIC
 from farmgate.graphql.auth import ROLES
 
@@ -125,6 +129,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1024)
     #: query cost budget per role (and ANONYMOUS, AUTHENTICATED for any role not listed); JSON object
     query_cost_budgets: dict[str, int] = DEFAULT_QUERY_COST_BUDGETS
+    #: the Ed25519 key that signs audit anchors: PKCS#8 PEM, or its 32-byte seed in hex or base64. Unset
+    #: outside production: the public development key (core.audit_signing), which production refuses
+    audit_signing_key: SecretStr | None = None
+    #: public keys that signed earlier anchors, after a rotation (PEM, or a JWK / JWK Set): still trusted
+    #: for those anchors, and published beside the current key
+    audit_previous_public_keys: str | None = None
+    #: seconds between two seals of the event log (audit anchors): how long, at most, an event stays unsealed
+    audit_anchor_seconds: float = Field(300.0, gt=0, le=86_400)
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
@@ -177,6 +189,26 @@ class Settings(BaseSettings):
             raise ValueError("every budget must be at least 1")
         return {**DEFAULT_QUERY_COST_BUDGETS, **value}
 
+    @field_validator("audit_signing_key")
+    @classmethod
+    def _audit_key_is_ed25519(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                load_private_key(value.get_secret_value())
+            except AuditKeyError as error:
+                raise ValueError(str(error)) from None
+        return value
+
+    @field_validator("audit_previous_public_keys")
+    @classmethod
+    def _previous_keys_are_ed25519(cls, value: str | None) -> str | None:
+        if value is not None and value.strip():
+            try:
+                load_public_keys(value)
+            except AuditKeyError as error:
+                raise ValueError(str(error)) from None
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
@@ -206,7 +238,24 @@ class Settings(BaseSettings):
             if not self.jwt_issuers:
                 raise ValueError("FARMGATE_JWT_ISSUERS must name at least one token issuer in production "
                                  "(production accepts only issuers' asymmetric keys, not HS256)")
+            signer = self.audit_signer()
+            if signer.development:
+                raise ValueError("FARMGATE_AUDIT_SIGNING_KEY must be set in production to an Ed25519 key of its own "
+                                 "(unset, or the development key, signs anchors that prove nothing)")
         return self
+
+    def audit_signer(self) -> AuditSigner:
+        """The anchors' signer: FARMGATE_AUDIT_SIGNING_KEY, else the development key."""
+        development = development_private_key()
+        if self.audit_signing_key is None:
+            return AuditSigner(development, development=True)
+        key = load_private_key(self.audit_signing_key.get_secret_value())
+        return AuditSigner(key, development=raw_public(key.public_key()) == raw_public(development.public_key()))
+
+    def audit_previous_keys(self) -> list[Ed25519PublicKey]:
+        """FARMGATE_AUDIT_PREVIOUS_PUBLIC_KEYS, read (none when unset)."""
+        text = self.audit_previous_public_keys
+        return load_public_keys(text) if text and text.strip() else []
 
     @property
     def logging_level(self) -> int:

@@ -22,6 +22,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.exceptions import HTTPException
 from strawberry.asgi import GraphQL
 
+from farmgate.core.audit_signing import public_jwk, public_pem
 from farmgate.graphql.auth import AuthenticationError, Principal, TokenVerifier
 from farmgate.graphql.carrier_claim import CarrierClaims
 from farmgate.graphql.context import Context
@@ -170,6 +171,9 @@ async def _close_at_expiry(websocket: Any, expires_at: float) -> None:
         log.debug("websocket_already_closed")
 
 
+#: where the audit anchors' public key is published (JWK Set; with .pem appended, PEM)
+AUDIT_KEY_PATH = "/.well-known/farmgate-audit-key"
+
 #: how long /readyz waits for the database before it says the database is unreachable
 READINESS_TIMEOUT_SECONDS = 1.5
 
@@ -210,6 +214,21 @@ def create_app(system: System) -> Any:
         return JSONResponse({"observedSecondsAgo": None if age is None else round(age, 3),
                              "followers": [state.as_dict() for state in watch.states]})
 
+    signer_key = system.anchors.signer.public_key
+    audit_jwks = {"keys": [public_jwk(key) for key in system.anchors.public_keys.values()]}
+    audit_pem = public_pem(signer_key)
+
+    async def audit_key(_: Request) -> Response:
+        """The audit anchors' Ed25519 public keys as a JWK Set (RFC 7517, RFC 8037): the current key
+        first, then those of earlier anchors; anyone may fetch it to verify exported anchors
+        (`farmgate audit verify --public-key`)."""
+        return JSONResponse(audit_jwks, media_type="application/jwk-set+json",
+                            headers={"Cache-Control": "public, max-age=3600"})
+
+    async def audit_key_pem(_: Request) -> Response:
+        """The current key as PEM (SubjectPublicKeyInfo)."""
+        return Response(audit_pem, media_type="application/x-pem-file", headers={"Cache-Control": "public, max-age=3600"})
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         watch.start()
@@ -226,6 +245,8 @@ def create_app(system: System) -> Any:
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
             Route("/projections", projections),
+            Route(AUDIT_KEY_PATH, audit_key, methods=["GET"]),
+            Route(AUDIT_KEY_PATH + ".pem", audit_key_pem, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

@@ -589,7 +589,7 @@ DOCS = {
     "MarketplaceWebhookEndpoint.topics": "What it receives.",
     "MarketplaceWebhookEndpoint.registeredAt": "When it was registered.",
     "WebhookDelivery.status": "Where it stands.",
-    "WebhookDelivery.topic": "The topic it was sent under (EXPORT_ORDER_EVENT for a partner's export orders).",
+    "WebhookDelivery.topic": "The topic it was sent under (EXPORT_ORDER_EVENT for a partner's export orders, AUDIT_ANCHOR for an anchor).",
     "WebhookDelivery.deliveredAt": "When the receiver took it (2xx).",
     "RegisterMarketplaceWebhookEndpointInput.topics": "What to receive, of the marketplace's own orders.",
     "RedeliverWebhookInput.deliveryId": "The delivery's global ID.",

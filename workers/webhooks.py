@@ -29,7 +29,7 @@ import structlog
 from farmgate.core.domain.personal_data import mask_personal
 from farmgate.core.event_tail import EventTail, event_name_of
 from farmgate.core.history import record_of
-from farmgate.core.projections.webhook_outbox import EXPORT_ORDER
+from farmgate.core.projections.webhook_outbox import AUDIT_ANCHOR, EXPORT_ORDER
 from farmgate.core.webhook_destinations import DestinationPolicy, RefusedDestination, UnresolvableDestination
 from farmgate.core.webhook_signing import signed_headers
 from farmgate.core.webhook_topics import EXPORT_ORDER_TOPIC, TOPIC_OF_EVENT
@@ -81,7 +81,9 @@ class SharedClient:
 def delivery_body(app: Any, row: dict[str, Any]) -> bytes:
     """The raw JSON a receiver gets: Standard Webhooks' `type` and `timestamp`, and the event as the
     API's EventRecord shows it to that party, with the ids it knows. Built from the stored event, so
-    every attempt sends the same bytes."""
+    every attempt sends the same bytes. An audit anchor's body is the anchor as exported."""
+    if row["subject_kind"] == AUDIT_ANCHOR:
+        return anchor_body(app, row)
     aggregate_id, version = UUID(row["aggregate_id"]), int(row["aggregate_version"])
     stored = app.recorder.select_events(aggregate_id, gt=version - 1, lte=version, limit=1)
     record = record_of(app.mapper.to_domain_event(stored[0]))
@@ -110,6 +112,22 @@ def delivery_body(app: Any, row: dict[str, Any]) -> bytes:
     else:
         document["orderId"] = to_global_id("Order", row["subject_id"])
         document["marketplace"] = row["marketplace"]
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def anchor_body(app: Any, row: dict[str, Any]) -> bytes:
+    """An ``audit.anchor`` delivery: `type`, `timestamp` (when it was sealed), and the signed anchor
+    exactly as `farmgate audit anchors export` writes it (``anchor``, ``signature``, ``hash``)."""
+    signed = app.audit_anchors.by_sequence(int(row["aggregate_version"]))
+    if signed is None:
+        raise LookupError(f"audit anchor #{row['aggregate_version']} is not stored")
+    document: dict[str, Any] = {
+        "type": row["topic"],
+        "timestamp": signed.anchor.sealed_at,
+        "eventId": row["event_id"],
+        "deliveryId": to_global_id("WebhookDelivery", row["id"]),
+        **signed.document(),
+    }
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -26,7 +26,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from farmgate.core.database import Cursor, ReadStore
 from farmgate.core.domain.export_order import ExportOrder
 from farmgate.core.projections.base import Projection, event_name
-from farmgate.core.webhook_topics import EXPORT_ORDER_TOPIC, TOPIC_OF_EVENT
+from farmgate.core.domain.audit_anchor import SignedAnchor
+from farmgate.core.webhook_topics import AUDIT_ANCHOR_TOPIC, EXPORT_ORDER_TOPIC, TOPIC_OF_EVENT
 
 ENDPOINTS = "webhook_endpoints_v2"
 ORDERS = "webhook_export_orders_v1"
@@ -37,8 +38,12 @@ BACKFILLS = "webhook_backfills_v1"
 
 PENDING, SENDING, DELIVERED, FAILED = "PENDING", "SENDING", "DELIVERED", "FAILED"
 DELIVERY_STATUSES = (PENDING, SENDING, DELIVERED, FAILED)
-EXPORT_ORDER, ORDER = "EXPORT_ORDER", "ORDER"
+EXPORT_ORDER, ORDER, AUDIT_ANCHOR = "EXPORT_ORDER", "ORDER", "AUDIT_ANCHOR"
 DELIVERY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:farmgate:webhook-delivery")
+#: the subject (and stream id) of audit anchor deliveries: one sequence, delivered in order per endpoint
+AUDIT_ANCHORS_SUBJECT = uuid5(NAMESPACE_URL, "urn:farmgate:audit-anchors")
+#: an anchor delivery's event type (its version is the anchor's sequence)
+ANCHOR_SEALED = "AnchorSealed"
 
 
 def stamp(moment: datetime) -> str:
@@ -209,13 +214,14 @@ class WebhookOutbox(Projection):
 
 
 def queue_export_order_event(cur: Cursor, e: Any, position: int) -> None:
-    """Queue an export order's event for its partner's endpoint, if the partner has one."""
+    """Queue an export order's event for its partner's endpoint, if the partner has one that chose
+    them (every partner endpoint does, unless it chose the audit anchors alone)."""
     row = cur.execute(
-        f"""SELECT p.endpoint_id, o.partner_id, o.created_by FROM {ORDERS} o
+        f"""SELECT p.endpoint_id, p.topics, o.partner_id, o.created_by FROM {ORDERS} o
             JOIN {ENDPOINTS} p ON p.partner_id = o.partner_id WHERE o.export_order_id = %s""",
         (str(e.originator_id),),
     ).fetchone()
-    if row is not None:
+    if row is not None and EXPORT_ORDER_TOPIC in row["topics"].split(","):
         _queue(cur, e, position, endpoint_id=row["endpoint_id"], partner_id=row["partner_id"], marketplace=None,
                created_by=row["created_by"], subject=(EXPORT_ORDER, str(e.originator_id)), topic=EXPORT_ORDER_TOPIC)
 
@@ -238,6 +244,28 @@ def queue_case_event(cur: Cursor, e: Any, position: int, only_endpoint: str | No
     # The marketplace is the party to its own orders' deliveries (created_by, as for export orders).
     _queue(cur, e, position, endpoint_id=row["endpoint_id"], partner_id=None, marketplace=row["marketplace"],
            created_by=row["marketplace"], subject=(ORDER, row["order_id"]), topic=topic)
+
+
+def queue_audit_anchor(cur: Cursor, signed: SignedAnchor) -> None:
+    """Queue a newly sealed anchor for every endpoint that chose the audit.anchor topic (run in the
+    transaction that stores the anchor). Its webhook-id is ``audit-anchor:<sequence>``."""
+    anchor = signed.anchor
+    event_id = f"audit-anchor:{anchor.sequence}"
+    for row in cur.execute(f"SELECT endpoint_id, partner_id, marketplace, topics FROM {ENDPOINTS}").fetchall():
+        if AUDIT_ANCHOR_TOPIC not in row["topics"].split(","):
+            continue
+        endpoint_id = row["endpoint_id"]
+        cur.execute(
+            f"""INSERT INTO {DELIVERIES} (id, endpoint_id, event_id, partner_id, marketplace, created_by, subject_kind,
+                subject_id, aggregate_id, aggregate_version, event_type, topic, position, status, attempts,
+                next_attempt_at, created_at)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s)
+                ON CONFLICT (endpoint_id, event_id) DO NOTHING""",
+            (str(uuid5(DELIVERY_NAMESPACE, f"{endpoint_id}/{event_id}")), endpoint_id, event_id, row["partner_id"],
+             row["marketplace"], row["marketplace"], AUDIT_ANCHOR, str(AUDIT_ANCHORS_SUBJECT),
+             str(AUDIT_ANCHORS_SUBJECT), anchor.sequence, ANCHOR_SEALED, AUDIT_ANCHOR_TOPIC, anchor.last_position,
+             PENDING, anchor.sealed_at, anchor.sealed_at),
+        )
 
 
 def _queue(cur: Cursor, e: Any, position: int, *, endpoint_id: str, partner_id: str | None, marketplace: str | None,

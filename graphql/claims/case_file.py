@@ -44,6 +44,11 @@ class IntegrityReport:
     event_count: int
     head_hash: str
     first_broken_event: EventRecord | None = strawberry.field(description="The first event that fails verification, if any.")
+    anchored_at: datetime | None = strawberry.field(
+        description="The newest signed anchor that covers these streams; null until the log is sealed past them.")
+    reason: str | None = strawberry.field(
+        description="Why verification failed (an edited event, a rewritten chain, events missing since an anchor),"
+                    " in words.")
 
 
 @strawberry.enum(description="Which time a replay follows: when facts became known to farmgate, or when they happened in the world.")
@@ -136,7 +141,8 @@ class CaseFile:
         report = self.case.integrity
         broken = report.first_broken
         return IntegrityReport(verified=report.verified, event_count=report.event_count, head_hash=report.head_hash,
-                               first_broken_event=None if broken is None else EventRecord.of(broken, self.reveal))
+                               first_broken_event=None if broken is None else EventRecord.of(broken, self.reveal),
+                               anchored_at=report.anchored_at, reason=report.reason)
 
     @strawberry.field(description="Replay: the order as it stood at `at`, on the chosen time axis.")
     async def as_of(

@@ -34,8 +34,8 @@ from farmgate.graphql.written import MarketplaceWebhookEndpointWritten, WebhookD
 
 
 @strawberry.enum(description="What a marketplace's endpoint may receive, of its own orders (the order, its"
-                 " shipments and its claims). Each delivery's body `type` is the topic in lower case with a dot,"
-                 " e.g. order.spoiled.")
+                 " shipments and its claims), and the audit anchors (AUDIT_ANCHOR, for marketplaces and partners)."
+                 " Each delivery's body `type` is the topic in lower case with a dot, e.g. order.spoiled.")
 class WebhookTopic(Enum):
     ORDER_PLACED = "order.placed"
     ORDER_CONFIRMED = "order.confirmed"
@@ -51,6 +51,8 @@ class WebhookTopic(Enum):
     CLAIM_PAID = "claim.paid"
     #: every event of an export order, for its partner
     EXPORT_ORDER_EVENT = "export_order.event"
+    #: every audit anchor as it is sealed, for marketplaces and partners that keep a copy
+    AUDIT_ANCHOR = "audit.anchor"
 
 
 @strawberry.enum
@@ -83,6 +85,10 @@ class WebhookEndpoint(Node):
     @strawberry.field
     def url(self) -> str:
         return self.row["url"]
+
+    @strawberry.field(description="What it receives: EXPORT_ORDER_EVENT and/or AUDIT_ANCHOR (beyond the contract).")
+    def topics(self) -> list[WebhookTopic]:
+        return [WebhookTopic(topic) for topic in self.row["topics"].split(",")]
 
     @strawberry.field
     def registered_at(self) -> datetime:
@@ -123,8 +129,8 @@ class MarketplaceWebhookEndpoint(Node):
         return datetime.fromisoformat(self.row["updated_at"])
 
 
-@strawberry.type(description="One event on its way to a webhook endpoint: an export order's to its partner, or an"
-                 " order's (its shipments', its claims') to its marketplace.")
+@strawberry.type(description="One event on its way to a webhook endpoint: an export order's to its partner, an"
+                 " order's (its shipments', its claims') to its marketplace, or an audit anchor to either.")
 class WebhookDelivery(Node):
     row: strawberry.Private[dict[str, Any]]
 
@@ -133,13 +139,13 @@ class WebhookDelivery(Node):
         return strawberry.ID(to_global_id("WebhookDelivery", self.row["id"]))
 
     @strawberry.field(
-        description="The event's stable id, '<aggregate id>:<version>', sent as the webhook-id header (the same on"
-        " every retry): de-duplicate on it."
+        description="The event's stable id, '<aggregate id>:<version>' ('audit-anchor:<sequence>' for an audit anchor),"
+        " sent as the webhook-id header (the same on every retry): de-duplicate on it."
     )
     def event_id(self) -> str:
         return self.row["event_id"]
 
-    @strawberry.field(description="Event name, e.g. MilestoneReached.")
+    @strawberry.field(description="Event name, e.g. MilestoneReached (AnchorSealed for an audit anchor).")
     def event_type(self) -> str:
         return self.row["event_type"]
 
@@ -206,6 +212,12 @@ class RegisterWebhookEndpointInput:
     )
     partner_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="ADMIN names the partner; an export partner registers its own."
+    )
+    topics: list[WebhookTopic] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="EXPORT_ORDER_EVENT (its export orders' events) and/or AUDIT_ANCHOR (every signed audit anchor,"
+        " a copy of the seal kept outside farmgate). Omitted: as before (EXPORT_ORDER_EVENT when first registered)."
+        " Beyond the contract.",
     )
 
 
@@ -351,7 +363,9 @@ class WebhookMutation:
             return RegisterWebhookEndpointPayload(endpoint=None, user_errors=refused.user_errors)
 
         def command() -> dict[str, Any]:
-            ctx.system.app.register_webhook_endpoint(partner_id=partner_id, url=input.url, secret=input.secret)
+            topics = given(input.topics)
+            ctx.system.app.register_webhook_endpoint(partner_id=partner_id, url=input.url, secret=input.secret,
+                                                     topics=None if topics is None else [t.value for t in topics])
             return {"partnerId": str(partner_id)}
 
         outcome = await execute(ctx, "registerWebhookEndpoint", plain(input), given(idempotency_key), command)

@@ -37,3 +37,20 @@ def test_the_default_watchdog_interval_is_thirty_seconds() -> None:
 def test_a_nonsense_watchdog_interval_refuses_to_start(value: str) -> None:
     with pytest.raises(SettingsError, match="FARMGATE_PROMISE_WATCHDOG_SECONDS"):
         Settings.from_env({"FARMGATE_PROMISE_WATCHDOG_SECONDS": value, "FARMGATE_DATABASE_URL": "memory://"})
+
+
+def test_the_audit_log_is_sealed_on_its_configured_interval() -> None:
+    settings = Settings.from_env({"FARMGATE_DATABASE_URL": "memory://", "FARMGATE_AUDIT_ANCHOR_SECONDS": "60"})
+    jobs = periodic_jobs(settings.promise_watchdog_seconds, settings.audit_anchor_seconds)
+    assert next(j for j in jobs if j.actor_name == "seal_audit_log").every_seconds == 60
+    assert next(j for j in periodic_jobs() if j.actor_name == "seal_audit_log").every_seconds == 300
+    assert Settings.from_env({"FARMGATE_DATABASE_URL": "memory://"}).audit_anchor_seconds == 300
+    for value in ("0", "86401"):
+        with pytest.raises(SettingsError, match="FARMGATE_AUDIT_ANCHOR_SECONDS"):
+            Settings.from_env({"FARMGATE_AUDIT_ANCHOR_SECONDS": value, "FARMGATE_DATABASE_URL": "memory://"})
+
+
+def test_the_worker_imports_the_sealing_actor() -> None:
+    from farmgate.workers.jobs import ACTOR_MODULES
+
+    assert "farmgate.workers.audit_anchors" in ACTOR_MODULES

@@ -36,10 +36,11 @@ def test_production_refuses_the_development_secret() -> None:
         Settings.from_env({"FARMGATE_ENV": "production", "FARMGATE_JWT_SECRET": DEVELOPMENT_JWT_SECRET})
     ok = Settings.from_env({"FARMGATE_ENV": "production", "FARMGATE_JWT_SECRET": "x" * 40,
                             "FARMGATE_PII_PEPPER": "p" * 40, "FARMGATE_DATABASE_URL": "memory://",
-                            "FARMGATE_JWT_ISSUERS": ISSUERS})
+                            "FARMGATE_JWT_ISSUERS": ISSUERS, "FARMGATE_AUDIT_SIGNING_KEY": AUDIT_KEY})
     assert ok.is_production
 
 
+AUDIT_KEY = "a7" * 32
 ISSUERS = json.dumps([{"issuer": "https://id.postmart.example", "jwks": "/etc/farmgate/postmart.jwks.json",
                        "roles": ["MARKETPLACE"], "scopes": {"marketplace": ["POSTMART"]}}])
 
@@ -119,3 +120,58 @@ def test_cors_origins_are_a_comma_separated_list() -> None:
 def test_embedded_means_sqlite_or_an_in_memory_broker() -> None:
     assert Settings(database_url="sqlite:///var/a.db").is_embedded
     assert not Settings(database_url="postgresql://p@h/d", broker_url="redis://h:6379").is_embedded
+
+
+PRODUCTION = {"FARMGATE_ENV": "production", "FARMGATE_JWT_SECRET": "x" * 40, "FARMGATE_PII_PEPPER": "p" * 40,
+              "FARMGATE_DATABASE_URL": "memory://", "FARMGATE_JWT_ISSUERS": ISSUERS}
+
+
+def test_production_refuses_a_missing_or_development_audit_signing_key() -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from farmgate.core.audit_signing import development_private_key
+
+    with pytest.raises(SettingsError, match="FARMGATE_AUDIT_SIGNING_KEY must be set in production"):
+        Settings.from_env(PRODUCTION)
+    development_pem = development_private_key().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    with pytest.raises(SettingsError, match="FARMGATE_AUDIT_SIGNING_KEY must be set in production"):
+        Settings.from_env({**PRODUCTION, "FARMGATE_AUDIT_SIGNING_KEY": development_pem})
+    signer = Settings.from_env({**PRODUCTION, "FARMGATE_AUDIT_SIGNING_KEY": AUDIT_KEY}).audit_signer()
+    assert not signer.development and signer.key_id != Settings().audit_signer().key_id
+    # Outside production the development key signs, and says so.
+    assert Settings().audit_signer().development
+
+
+@pytest.mark.parametrize("value", ["not-a-key", "ab" * 31, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"])
+def test_an_audit_signing_key_that_is_not_ed25519_is_refused_without_repeating_it(value: str) -> None:
+    with pytest.raises(SettingsError, match="FARMGATE_AUDIT_SIGNING_KEY") as refused:
+        Settings.from_env({"FARMGATE_AUDIT_SIGNING_KEY": value})
+    assert value not in str(refused.value)
+
+
+def test_the_audit_key_is_read_from_hex_base64_and_pem_alike() -> None:
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+
+    from farmgate.core.audit_signing import load_private_key
+
+    seed = bytes(range(32))
+    pem = load_private_key(seed.hex()).private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                     serialization.NoEncryption()).decode()
+    ids = {Settings.from_env({"FARMGATE_AUDIT_SIGNING_KEY": value}).audit_signer().key_id
+           for value in (seed.hex(), base64.b64encode(seed).decode(), base64.urlsafe_b64encode(seed).decode(), pem)}
+    assert len(ids) == 1
+
+
+def test_previous_audit_public_keys_are_read_and_must_be_ed25519() -> None:
+    from farmgate.core.audit_signing import key_id, public_pem
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    old = Ed25519PrivateKey.generate().public_key()
+    settings = Settings.from_env({"FARMGATE_AUDIT_PREVIOUS_PUBLIC_KEYS": public_pem(old)})
+    assert [key_id(k) for k in settings.audit_previous_keys()] == [key_id(old)]
+    assert Settings().audit_previous_keys() == []
+    with pytest.raises(SettingsError, match="FARMGATE_AUDIT_PREVIOUS_PUBLIC_KEYS"):
+        Settings.from_env({"FARMGATE_AUDIT_PREVIOUS_PUBLIC_KEYS": "not a key"})
