@@ -12,6 +12,7 @@ from farmgate.core.database import ReadStore
 from farmgate.core.idempotency import IdempotencyStore
 from farmgate.core.policies import PolicyRunner
 from farmgate.core.policies_registry import all_policies
+from farmgate.core.projections.campaigns import CampaignQueries
 from farmgate.core.projections.carriers import CarrierQueries
 from farmgate.core.projections.catalog import CatalogQueries
 from farmgate.core.projections.claims import ClaimQueries
@@ -19,6 +20,7 @@ from farmgate.core.projections.exports import ExportQueries
 from farmgate.core.projections.households import HouseholdQueries
 from farmgate.core.projections.orders import OrderQueries
 from farmgate.core.projections.registry import all_projections
+from farmgate.core.projections.rollout import RolloutQueries
 from farmgate.core.projections.runner import Projector
 from farmgate.core.projections.status import FollowerState, followers_state
 from farmgate.core.projections.webhook_outbox import WebhookDeliveries
@@ -41,6 +43,8 @@ class System:
     orders: OrderQueries
     claims: ClaimQueries
     carriers: CarrierQueries
+    rollouts: RolloutQueries
+    campaigns: CampaignQueries
 
     def followers(self) -> list[FollowerState]:
         """Every projection's and process step's position, lag and stall (one read of each kind)."""
@@ -119,4 +123,6 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
         orders=OrderQueries(store),
         claims=ClaimQueries(store),
         carriers=CarrierQueries(store),
+        rollouts=RolloutQueries(store),
+        campaigns=CampaignQueries(store),
     )
