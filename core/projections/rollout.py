@@ -305,12 +305,14 @@ class RolloutQueries:
             figures.revenue += Decimal(row["revenue"])
         return found
 
-    def targets(self, area: ProvinceArea) -> RolloutTargets | None:
+    def _plans(self) -> dict[tuple[int, str], dict[str, Any]]:
+        return {(int(r["scheme"]), r["province_code"]): r for r in self.store.query(f"SELECT * FROM {PLANS}")}
+
+    def targets(self, area: ProvinceArea, plans: dict[tuple[int, str], dict[str, Any]] | None = None,
+                ) -> RolloutTargets | None:
         """The area's own plan; else, for a province that is the same land in the other scheme (2021:20
-        and 2025:20 Lạng Sơn), that one's plan."""
-        plans = {(int(r["scheme"]), r["province_code"]): r for r in self.store.query(
-            f"SELECT * FROM {PLANS} WHERE (scheme = %s AND province_code = %s) OR scheme <> %s",
-            (area.scheme, area.code, area.scheme))}
+        and 2025:20 Lạng Sơn), that one's plan. ``plans``: every plan, when the caller has read them."""
+        plans = self._plans() if plans is None else plans
         row = plans.get((area.scheme, area.code))
         if row is None and len(area.terms) == 2 and area.terms[1].ward_codes is None:
             row = plans.get((area.terms[1].scheme, area.terms[1].province_code))
@@ -336,8 +338,9 @@ class RolloutQueries:
         for (scheme, code), figures in by_province.items():
             now = code if int(scheme) == units.CURRENT_SCHEME else units.successor(code).code
             current.setdefault(now, []).append(figures)
+        plans = self._plans()
         reports = [ProvinceRolloutReport(ProvinceArea(units.CURRENT_SCHEME, p.code), _sum(current.get(p.code, [])), [],
-                                         self.targets(ProvinceArea(units.CURRENT_SCHEME, p.code)))
+                                         self.targets(ProvinceArea(units.CURRENT_SCHEME, p.code), plans))
                    for p in units.provinces(units.CURRENT_SCHEME)]
         return NationalRolloutReport(_sum(by_province.values()), reports)
 

@@ -8,11 +8,14 @@ from enum import Enum
 from typing import Annotated
 
 import strawberry
+from starlette.concurrency import run_in_threadpool
 
 from farmgate.core.domain import provinces as units
+from farmgate.core.domain.errors import InvalidInput
+from farmgate.core.domain.province_rollout import NATIONAL_TARGET_HOUSEHOLDS
 from farmgate.core.projections.campaigns import CampaignReport
 from farmgate.core.projections.campaigns import DestinationVolume as Volume
-from farmgate.core.projections.rollout import ProvinceRolloutReport, RolloutFigures, UnitRollout
+from farmgate.core.projections.rollout import VIETNAM_TIME, ProvinceRolloutReport, RolloutFigures, UnitRollout
 from farmgate.graphql.ids import to_global_id
 from farmgate.graphql.types import Money, Node
 
@@ -70,7 +73,7 @@ class DistrictRollout:
         code, scheme = self.unit.code, self.unit.scheme
         try:
             return units.district(code).name if scheme == 2021 else units.ward(2025, code).name
-        except Exception:  # noqa: BLE001 - an unknown or empty code has no name
+        except InvalidInput:  # an unknown or empty code has no name
             return None
 
     @strawberry.field(description="Households registered there.")
@@ -177,10 +180,6 @@ class ProvinceRollout:
         until: Annotated[datetime | None, strawberry.argument(description="Up to the day of this time, inclusive.")
                          ] = None,
     ) -> list[RolloutDay]:
-        from starlette.concurrency import run_in_threadpool
-
-        from farmgate.core.projections.rollout import VIETNAM_TIME
-
         def day(value: datetime | None) -> date | None:
             if value is None:
                 return None
@@ -218,8 +217,6 @@ class NationalRollout:
 
     @strawberry.field(description="The programme's target: 5,000,000 households by the end of 2021.")
     def target_households(self) -> int:
-        from farmgate.core.domain.province_rollout import NATIONAL_TARGET_HOUSEHOLDS
-
         return NATIONAL_TARGET_HOUSEHOLDS
 
     @strawberry.field(description="Every province of the 2025 scheme, by code.")

@@ -234,6 +234,8 @@ def test_targets_are_planned_revised_and_read_across_the_scheme_boundary(system:
     assert targets.deadline == deadline
     # Check Lạng Sơn is one land in both schemes, while merged Bắc Ninh does not take one old province's plan.
     assert system.rollouts.province(ProvinceArea(2025, "20")).targets == targets
+    national = {p.area.code: p.targets for p in system.rollouts.national().provinces}
+    assert national["20"] == targets and national["24"] is None
     app.plan_province_rollout(ProvinceArea(2021, "24"), households=10, storefronts=5, payment_accounts=5)
     assert app.plan_province_rollout(ProvinceArea(2021, "20"), households=100_000, storefronts=45_000,
                                      payment_accounts=45_000, deadline=deadline) == first
