@@ -35,6 +35,7 @@ from farmgate.core.domain.listing import Listing
 from farmgate.core.domain.order_number import OrderNumberSequence
 from farmgate.core.exports import ExportCommands
 from farmgate.core.households import HouseholdCommands
+from farmgate.core.rollouts import RolloutCommands
 from farmgate.core.webhooks import WebhookCommands
 from farmgate.core.orders import OrderCommands
 
@@ -49,7 +50,7 @@ def utc_now() -> datetime:
 
 
 class Farmgate(HouseholdCommands, ExportCommands, WebhookCommands, CatalogCommands, OrderCommands, ClaimCommands,
-               CarrierCommands, Application[UUID]):
+               CarrierCommands, RolloutCommands, Application[UUID]):
     name = "farmgate"
     # Hot aggregates (code sequences, popular listings) are read far more than written: keep them
     # cached and fast-forwarded from the store, and snapshot the ever-growing sequences.

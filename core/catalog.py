@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from farmgate.core.domain.errors import AlreadyExists
+from farmgate.core.domain.campaign import Campaign
+from farmgate.core.domain.errors import AlreadyExists, InvalidInput
 from farmgate.core.domain.household import Household
 from farmgate.core.domain.listing import Listing
 from farmgate.core.domain.money import Money
@@ -72,12 +74,18 @@ class CatalogCommands:
         shelf_life_hours: int,
         certification_ids: Sequence[UUID] = (),
         campaign_id: UUID | None = None,
+        weight_per_unit_kg: Decimal | None = None,
     ) -> UUID:
+        """Publish a listing; ``campaign_id`` joins it to a campaign of its household's province (NotFound
+        for a campaign that does not exist, InvalidInput for one of another province);
+        ``weight_per_unit_kg`` for a listing not sold by the kilogram (see ``checked_weight_per_unit``)."""
         price = _price(unit_price)
 
         def command() -> UUID:
             storefront = self.load(Storefront, storefront_id, ["input", "storefrontId"])
             household = self.load(Household, storefront.household_id, ["input", "storefrontId"])
+            if campaign_id is not None:
+                self._check_joins_campaign(household, campaign_id)
             listing = Listing.publish(
                 storefront=storefront,
                 household=household,
@@ -90,12 +98,20 @@ class CatalogCommands:
                 shelf_life_hours=shelf_life_hours,
                 certification_ids=list(certification_ids),
                 campaign_id=campaign_id,
+                weight_per_unit_kg=weight_per_unit_kg,
                 now=self.clock(),
             )
             self.save(listing)
             return listing.id
 
         return self.retrying(command, "this listing")
+
+    def _check_joins_campaign(self: Farmgate, household: Household, campaign_id: UUID) -> None:
+        field = ["input", "campaignId"]
+        campaign = self.load(Campaign, campaign_id, field)
+        address = household.address
+        if not campaign.area.covers(int(address["scheme"]), str(address["province_code"]), address.get("ward_code")):
+            raise InvalidInput("The campaign is of another province than this storefront's household", field)
 
     def _change_listing(self: Farmgate, listing_id: UUID, change: Callable[[Listing], None]) -> UUID:
         # A popular listing is a hot aggregate: a lost version race is reloaded and retried.

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from farmgate.core.domain.errors import AlreadyExists
+from farmgate.core.domain.campaign import Campaign
 from farmgate.core.domain.export_order import CANCELLED, ExportOrder, export_order_id_for, export_reference
 from farmgate.core.domain.export_partner import ExportPartner
 from farmgate.core.domain.export_sla import DEFAULT_AT_RISK_SHARE, assess_sla
@@ -55,12 +56,16 @@ class ExportCommands:
         currency: str,
         harvest_to_door_hours: int,
         created_by: str | None = None,
+        campaign_id: UUID | None = None,
     ) -> UUID:
-        """Open an export order; ``created_by`` is the marketplace creating it (None for an admin)."""
+        """Open an export order; ``created_by`` is the marketplace creating it (None for an admin);
+        ``campaign_id``: the campaign its lots count towards (NotFound when there is none)."""
         checked_reference = export_reference(reference)
 
         def command() -> UUID:
             self.load(ExportPartner, partner_id, ["input", "partnerId"])
+            if campaign_id is not None:
+                self.load(Campaign, campaign_id, ["input", "campaignId"])
             if self.exists(export_order_id_for(created_by, partner_id, checked_reference)):
                 raise AlreadyExists("An export order with this reference already exists for this partner",
                                     ["input", "reference"])
@@ -77,6 +82,7 @@ class ExportCommands:
                 unit_price=unit_price,
                 currency=currency,
                 harvest_to_door_hours=harvest_to_door_hours,
+                campaign_id=campaign_id,
             )
             self.save(order)
             return order.id

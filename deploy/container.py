@@ -16,6 +16,7 @@ from farmgate.core.log_listener import PostgresLogListener
 from farmgate.core.log_signals import LogSignals
 from farmgate.core.policies import PolicyRunner
 from farmgate.core.policies_registry import all_policies
+from farmgate.core.projections.campaigns import CampaignQueries
 from farmgate.core.projections.carriers import CarrierQueries
 from farmgate.core.projections.catalog import CatalogQueries
 from farmgate.core.projections.claims import ClaimQueries
@@ -23,6 +24,7 @@ from farmgate.core.projections.exports import ExportQueries
 from farmgate.core.projections.households import HouseholdQueries
 from farmgate.core.projections.orders import OrderQueries
 from farmgate.core.projections.registry import all_projections
+from farmgate.core.projections.rollout import RolloutQueries
 from farmgate.core.projections.runner import Projector
 from farmgate.core.projections.status import FollowerState, followers_state
 from farmgate.core.projections.webhook_outbox import WebhookDeliveries, queue_audit_anchor
@@ -45,6 +47,8 @@ class System:
     orders: OrderQueries
     claims: ClaimQueries
     carriers: CarrierQueries
+    rollouts: RolloutQueries
+    campaigns: CampaignQueries
     #: the audit log's sealer and the anchors it stored
     anchors: AuditAnchors
     #: this process's wake-ups for followers of the log (projector, process steps, waits, subscriptions)
@@ -145,6 +149,8 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
         orders=OrderQueries(store),
         claims=ClaimQueries(store),
         carriers=CarrierQueries(store),
+        rollouts=RolloutQueries(store),
+        campaigns=CampaignQueries(store),
         anchors=anchors,
         signals=signals,
         listener=listener,

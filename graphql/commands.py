@@ -157,6 +157,8 @@ _ID_NAMES = {
     "CompensationClaim": "claimId",
     "ExportPartner": "partnerId",
     "ExportOrder": "exportOrderId",
+    "Campaign": "campaignId",
+    "ProvinceRollout": "rolloutId",
 }
 
 

@@ -50,6 +50,10 @@ from farmgate.graphql.orders.queries import OrderQuery
 from farmgate.graphql.orders.scoped import order_by_global_id, shipment_by_global_id
 from farmgate.graphql.orders.types import Order, Shipment
 from farmgate.graphql.reference import ReferenceQuery
+from farmgate.graphql.rollouts.loaders import campaign_by_global_id
+from farmgate.graphql.rollouts.mutations import RolloutMutation
+from farmgate.graphql.rollouts.queries import RolloutQuery
+from farmgate.graphql.rollouts.types import Campaign
 from farmgate.graphql.schema_docs import document
 from farmgate.graphql.subscriptions import Subscription
 
@@ -65,15 +69,16 @@ register_node("Order", order_by_global_id)
 register_node("Shipment", shipment_by_global_id)
 register_node("CompensationClaim", claim_by_global_id)
 register_node("Carrier", carrier_by_global_id)
+register_node("Campaign", campaign_by_global_id)
 
 Query = merge_types("Query", (NodeQuery, ReferenceQuery, HouseholdQuery, CatalogQuery, ExportQuery, WebhookQuery,
-                                OrderQuery, ClaimQuery, CaseFileQuery, CarrierQuery))
+                                OrderQuery, ClaimQuery, CaseFileQuery, CarrierQuery, RolloutQuery))
 Mutation = merge_types("Mutation", (HouseholdMutation, CatalogMutation, ExportMutation, WebhookMutation,
-                                      OrderMutation, ClaimMutation, CarrierMutation))
+                                      OrderMutation, ClaimMutation, CarrierMutation, RolloutMutation))
 
 NODE_TYPES: list[type] = [Household, Storefront, Listing, ExportPartner, ExportOrder, WebhookEndpoint, WebhookDelivery,
                          MarketplaceWebhookEndpoint,
-                         Order, Shipment, CompensationClaim, Carrier]
+                         Order, Shipment, CompensationClaim, Carrier, Campaign]
 
 
 #: depth and alias limits, as validation rules made once (see ``errors.limit_rules``)

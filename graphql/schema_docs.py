@@ -198,6 +198,13 @@ DOCS = {
     "Mutation.registerHousehold": "Register a household once, with its national ID (never stored: a keyed digest"
                                   " finds a second registration, ALREADY_EXISTS). MARKETPLACE; PROVINCE_OFFICER in its"
                                   " province.",
+    "Mutation.planProvinceRollout": "Record or revise a province's rollout targets (planning again replaces them;"
+                                    " the same targets again record nothing). PROVINCE_OFFICER of that province"
+                                    " (under either scheme), ADMIN; another officer's province is FORBIDDEN.",
+    "Mutation.launchCampaign": "Launch a campaign to sell one crop of one province; listings of households on its"
+                               " land join it with publishListing's campaignId, export orders with"
+                               " createExportOrder's. A second campaign of the same name in the province is"
+                               " ALREADY_EXISTS. PROVINCE_OFFICER of that province, ADMIN.",
     "Mutation.verifyHousehold": "Record that a household's identity was checked. PROVINCE_OFFICER of its province.",
     "Mutation.linkPaymentAccount": "Link an account the household is paid into. The household itself, or its"
                                    " province's officer.",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from farmgate.core.domain.contact import mask_phone
+from farmgate.core.domain.province_area import AreaTerm, ProvinceArea
 from farmgate.core.domain.provinces import CURRENT_SCHEME
 from farmgate.graphql.auth import Principal
 from farmgate.graphql.ids import to_global_id, uuid_of
@@ -34,6 +35,18 @@ def in_province_area(principal: Principal, row: dict[str, Any]) -> bool:
     """A province officer's records: its province's, under either scheme (core.domain.province_area)."""
     area = principal.province_area
     return area is not None and area.covers(int(row["scheme"]), row["province_code"], row.get("ward_code"))
+
+
+def oversees(principal: Principal, area: ProvinceArea) -> bool:
+    """Plan, launch campaigns for and read the rollout of a province: ADMIN, and the officer whose area
+    takes in all of that province (its own, a 2021 province its 2025 province absorbed, or the 2025
+    province its 2021 province became alone: 2021:20 and 2025:20 Lạng Sơn are one land)."""
+    if principal.is_("ADMIN"):
+        return True
+    own = principal.province_area
+    if not principal.is_("PROVINCE_OFFICER") or own is None:
+        return False
+    return own == area or AreaTerm(area.scheme, area.code) in own.terms
 
 
 def registers_in(principal: Principal, address: dict[str, Any]) -> bool:

@@ -126,3 +126,10 @@ class CarrierWritten(Written):
     @strawberry.field(description=f"The carrier's id, {_WHY}.")
     def carrier_id(self) -> strawberry.ID | None:
         return _written(self.outcome, "carrierId", "Carrier")
+
+
+@strawberry.type
+class CampaignWritten(Written):
+    @strawberry.field(description=f"The campaign's id, {_WHY}.")
+    def campaign_id(self) -> strawberry.ID | None:
+        return _written(self.outcome, "campaignId", "Campaign")

@@ -167,6 +167,14 @@ WHO_MAY: dict[str, Access] = {
     # marketplace webhooks: each marketplace its own endpoint (the world's is POSTMART's; ADMIN names it)
     "registerMarketplaceWebhookEndpoint": may(MARKETPLACE, refusals={MARKETPLACE_OTHER: FORBIDDEN}),
     "marketplaceWebhookEndpoint": may(MARKETPLACE),
+    # rollout dashboards and campaigns: the officer of the province (24 in the world, under either scheme)
+    # plans, launches and reads it; another province's officer is told it may not (provinces are public
+    # reference data, so there is nothing to hide by "not found"); the nation is ADMIN's; campaigns are public
+    "planProvinceRollout": may(OFFICER, refusals={OFFICER_OTHER: FORBIDDEN}),
+    "launchCampaign": may(OFFICER, refusals={OFFICER_OTHER: FORBIDDEN}),
+    "provinceRollout": may(OFFICER, refusals={OFFICER_OTHER: FORBIDDEN}),
+    "nationalRollout": may(),
+    "campaign": PUBLIC,
 }
 
 #: node(id:) reaches every type: each reads exactly as that type's own query does
@@ -183,6 +191,7 @@ NODE_READS: dict[str, str] = {
     "WebhookDelivery": "webhookDeliveries",
     "MarketplaceWebhookEndpoint": "marketplaceWebhookEndpoint",
     "Carrier": "carriers",
+    "Campaign": "campaign",
 }
 
 

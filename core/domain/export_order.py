@@ -141,6 +141,8 @@ class ExportOrder(FarmAggregate):
         unit_price: Decimal
         currency: str
         harvest_to_door_hours: int
+        #: the campaign its kilograms count towards; absent from orders opened before campaigns (read as None)
+        campaign_id: UUID | None
 
     class LotAllocated(FarmAggregate.Event):
         household_id: UUID
@@ -207,8 +209,10 @@ class ExportOrder(FarmAggregate):
         unit_price: Decimal,
         currency: str,
         harvest_to_door_hours: int,
+        campaign_id: UUID | None = None,
     ) -> None:
         self.partner_id = partner_id
+        self.campaign_id = campaign_id
         self.created_by = created_by
         self.reference = reference
         self.product = product
@@ -246,6 +250,7 @@ class ExportOrder(FarmAggregate):
         unit_price: str | Decimal,
         currency: str,
         harvest_to_door_hours: int,
+        campaign_id: UUID | None = None,
     ) -> ExportOrder:
         reference = export_reference(reference)
         hs_code = canonical_code(hs_code, ["input", "hsCode"])
@@ -273,6 +278,7 @@ class ExportOrder(FarmAggregate):
             harvest_to_door_hours=_positive_int(
                 harvest_to_door_hours, ["input", "harvestToDoorHours"], MAX_HARVEST_TO_DOOR_HOURS
             ),
+            campaign_id=campaign_id,
         )
 
     # -- what it is now ----------------------------------------------------------------------------

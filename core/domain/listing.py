@@ -55,6 +55,46 @@ def _checked_price(price: Money, field: list[str]) -> Money:
     return price
 
 
+#: units that are kilograms (case-insensitive): a listing sold by them weighs what it sells
+KILOGRAM_UNITS = frozenset({"kg", "kgs", "kilogram", "kilograms", "kilôgam", "ký", "cân"})
+#: heaviest one unit may be: a tonne (a crate, a sack, a basket are far lighter)
+MAX_WEIGHT_PER_UNIT_KG = Decimal(1000)
+WEIGHT_STEP = Decimal("0.001")  # grams
+
+
+def sold_by_kilogram(unit: str) -> bool:
+    return unit.strip().casefold() in KILOGRAM_UNITS
+
+
+def checked_weight_per_unit(unit: str, weight: Decimal | None, field: list[str]) -> Decimal | None:
+    """The weight of one unit in kg, to the gram, for a listing not sold by the kilogram (optional: without it
+    its sales count in no campaign's kilograms); None for a per-kg listing. InvalidInput for a weight on a per-kg
+    listing other than 1, for one not in (0, 1000] or finer than a gram."""
+    if weight is None:
+        return None
+    if not isinstance(weight, Decimal) or not weight.is_finite():
+        raise InvalidInput("weightPerUnitKg must be a number of kilograms", field)
+    if sold_by_kilogram(unit):
+        if weight != 1:
+            raise InvalidInput("A listing sold by the kilogram weighs 1 kg a unit; leave weightPerUnitKg out", field)
+        return None
+    if not 0 < weight <= MAX_WEIGHT_PER_UNIT_KG:
+        raise InvalidInput(f"weightPerUnitKg must be more than 0 and at most {MAX_WEIGHT_PER_UNIT_KG}", field)
+    if weight != weight.quantize(WEIGHT_STEP):
+        raise InvalidInput("weightPerUnitKg is given to the gram at most (3 decimals)", field)
+    return weight.quantize(WEIGHT_STEP)
+
+
+def grams_per_unit(unit: str, weight_per_unit_kg: str | None) -> int | None:
+    """Grams one unit of a listing weighs: 1,000 for a per-kg listing, from its weight otherwise, None when
+    its weight is unknown."""
+    if sold_by_kilogram(unit):
+        return 1000
+    if weight_per_unit_kg is None:
+        return None
+    return int(Decimal(weight_per_unit_kg) * 1000)
+
+
 def _certifications(
     household: Household, certification_ids: Sequence[UUID], now: datetime, field: list[str]
 ) -> list[dict[str, Any]]:
@@ -95,6 +135,9 @@ class Listing(FarmAggregate):
         shelf_life_hours: int
         certifications: list[dict[str, Any]]
         campaign_id: UUID | None
+        #: kilograms one unit weighs, as a decimal string (None for a per-kg listing, and absent from
+        #: listings published before it existed: read as None)
+        weight_per_unit_kg: str | None
 
     class StockAdjusted(FarmAggregate.Event):
         delta: int
@@ -167,6 +210,7 @@ class Listing(FarmAggregate):
         certifications: list[dict[str, Any]],
         campaign_id: UUID | None,
         occurred_at: datetime,
+        weight_per_unit_kg: str | None = None,
     ) -> None:
         self.storefront_id = storefront_id
         self.household_id = household_id
@@ -184,6 +228,7 @@ class Listing(FarmAggregate):
         self.shelf_life_hours = shelf_life_hours
         self.certifications = certifications
         self.campaign_id = campaign_id
+        self.weight_per_unit_kg = weight_per_unit_kg
         self.status = "ACTIVE"
         self.published_at = occurred_at
 
@@ -202,6 +247,7 @@ class Listing(FarmAggregate):
         shelf_life_hours: int,
         certification_ids: Sequence[UUID] = (),
         campaign_id: UUID | None = None,
+        weight_per_unit_kg: Decimal | None = None,
         now: datetime,
     ) -> Listing:
         if storefront.household_id != household.id:
@@ -212,6 +258,8 @@ class Listing(FarmAggregate):
             raise InvalidInput(f"Unknown category; use one of {', '.join(CATEGORIES)}", ["input", "category"])
         description = optional_text(description, ["input", "description"], 5000, multiline=True)
         address = household.address
+        unit = required_text(unit, ["input", "unit"], 50)
+        weight = checked_weight_per_unit(unit, weight_per_unit_kg, ["input", "weightPerUnitKg"])
         return cls._start(
             cls.Published,
             uuid4(),
@@ -224,7 +272,7 @@ class Listing(FarmAggregate):
             title=required_text(title, ["input", "title"], 200),
             description=description,
             category=category,
-            unit=required_text(unit, ["input", "unit"], 50),
+            unit=unit,
             unit_price=_checked_price(unit_price, ["input", "unitPrice"]).to_primitive(),
             stock_quantity=_whole(stock_quantity, ["input", "stockQuantity"], 1, MAX_STOCK, "stockQuantity"),
             shelf_life_hours=_whole(
@@ -232,6 +280,7 @@ class Listing(FarmAggregate):
             ),
             certifications=_certifications(household, certification_ids, now, ["input", "certificationIds"]),
             campaign_id=campaign_id,
+            weight_per_unit_kg=None if weight is None else format(weight.normalize(), "f"),
         )
 
     @property

@@ -11,6 +11,7 @@ from uuid import UUID
 from farmgate.core.database import Cursor, ReadStore
 from farmgate.core.domain.folding import fold
 from farmgate.core.domain.province_area import ProvinceArea
+from farmgate.core.projections.area_sql import area_clause
 from farmgate.core.projections.base import Projection
 
 TABLE = "household_directory_v1"
@@ -145,7 +146,7 @@ class HouseholdQueries:
         ``area``: only households recorded in a province's area under either scheme."""
         clauses: list[tuple[str, Any]] = []
         if area is not None:
-            clauses.append(_area_clause(area))
+            clauses.append(area_clause(area))
         if search and fold(search):
             clauses.append(("name_folded LIKE %s", "%" + fold(search).replace("%", "").replace("_", "") + "%"))
         rows, total = self.store.page_by_position(TABLE, after_position=after_position, limit=limit, equals=(
@@ -153,16 +154,3 @@ class HouseholdQueries:
         ), clauses=clauses)
         return [self._decode(r) for r in rows], total  # type: ignore[misc]
 
-
-def _area_clause(area: ProvinceArea) -> tuple[str, tuple[Any, ...]]:
-    """SQL (and its parameters) for the rows an area covers: one term per (scheme, province[, wards])."""
-    terms, params = [], []
-    for term in area.terms:
-        sql = "(scheme = %s AND province_code = %s"
-        params += [term.scheme, term.province_code]
-        if term.ward_codes is not None:
-            wards = sorted(term.ward_codes)
-            sql += f" AND ward_code IN ({', '.join(['%s'] * len(wards))})" if wards else " AND 1 = 0"
-            params += wards
-        terms.append(sql + ")")
-    return "(" + " OR ".join(terms) + ")", tuple(params)

@@ -5,6 +5,7 @@ marketplace's, ADMIN on any; a storefront or listing out of the caller's scope i
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -85,6 +86,11 @@ class PublishListingInput:
     shelf_life_hours: int
     certification_ids: list[strawberry.ID] | None = strawberry.UNSET
     campaign_id: strawberry.ID | None = strawberry.UNSET
+    weight_per_unit_kg: float | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Kilograms one unit weighs (to the gram), for a listing not sold by the kilogram (a 'hộp 5kg' box:"
+        " 5): its campaign counts quantity × this. Leave it out for a per-kg listing. Beyond the contract.",
+    )
 
 
 @strawberry.type
@@ -241,14 +247,18 @@ class CatalogMutation:
         request: dict[str, Any] = plain(input)
 
         def command() -> dict[str, Any]:
+            campaign_id = None
             if given(input.campaign_id) is not None:
-                # Campaigns are not built yet, so no id can name one.
-                raise NotFound("No campaign with this id", ["input", "campaignId"])
+                campaign_id = uuid_of(input.campaign_id, "Campaign")
+                if campaign_id is None:
+                    raise NotFound("No campaign with this id", ["input", "campaignId"])
+            weight = given(input.weight_per_unit_kg)
             listing_id = ctx.system.app.publish_listing(
                 storefront_id=target, title=input.title, description=given(input.description),
                 category=input.category.value, unit=input.unit, unit_price=request["unit_price"],
                 stock_quantity=input.stock_quantity, shelf_life_hours=input.shelf_life_hours,
                 certification_ids=_certification_ids(given(input.certification_ids) or []),
+                campaign_id=campaign_id, weight_per_unit_kg=None if weight is None else Decimal(str(weight)),
             )
             return {"listingId": str(listing_id)}
 

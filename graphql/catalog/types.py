@@ -22,6 +22,8 @@ from farmgate.graphql.errors import forbidden
 from farmgate.graphql.households.loaders import household_row
 from farmgate.graphql.households.types import Certification, Household, address_of
 from farmgate.graphql.ids import to_global_id
+from farmgate.graphql.rollouts.loaders import campaign_by_global_id, campaign_listing
+from farmgate.graphql.rollouts.types import Campaign
 from farmgate.graphql.pagination import Window, connection, window
 from farmgate.graphql.scope import catalog_household_row, sees_personal_data, storefront_listing_statuses
 from farmgate.graphql.types import Address, GeoPoint, Marketplace, Money, Node, PageInfo
@@ -203,6 +205,19 @@ class Listing(Node):
         # (one batched load per page) has their numbers and issuers.
         held = {c["id"]: c for c in (await _household_row(info.context, self.row))["certifications"]}
         return [Certification.of(held[c["id"]]) for c in self.row["certifications"] if c["id"] in held]
+
+    @strawberry.field(description="Kilograms one unit weighs, for a listing not sold by the kilogram, if the"
+                                  " household said; null otherwise. Beyond the contract.")
+    async def weight_per_unit_kg(self, info: strawberry.Info) -> float | None:
+        row = await campaign_listing(info.context, UUID(self.row["id"]))
+        weight = None if row is None else row["weight_per_unit_kg"]
+        return None if weight is None else float(weight)
+
+    @strawberry.field(description="The campaign it joined when published, if any.")
+    async def campaign(self, info: strawberry.Info) -> Campaign | None:
+        campaign_id = self.row.get("campaign_id")
+        return None if campaign_id is None else await campaign_by_global_id(
+            info.context, to_global_id("Campaign", campaign_id))
 
     @strawberry.field
     def published_at(self) -> datetime:

@@ -10,6 +10,7 @@ from uuid import UUID
 
 import strawberry
 
+from farmgate.core.domain.errors import NotFound
 from farmgate.core.domain.export_order import MAX_LOT_KG, MAX_ORDER_KG, document_side, milestone_side
 from farmgate.graphql.commands import Outcome, execute
 from farmgate.graphql.context import Context
@@ -54,6 +55,11 @@ class CreateExportOrderInput:
     )
     unit_price: MoneyInput
     harvest_to_door_hours: int
+    campaign_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The campaign its lots count towards as export kilograms (e.g. Bắc Giang lychee 2021). Beyond the"
+        " contract.",
+    )
 
 
 @strawberry.type
@@ -176,6 +182,11 @@ class ExportMutation:
             return CreateExportOrderPayload(export_order=None, user_errors=refused.user_errors)
 
         def command() -> dict[str, Any]:
+            campaign_id = None
+            if given(input.campaign_id) is not None:
+                campaign_id = uuid_of(input.campaign_id, "Campaign")
+                if campaign_id is None:
+                    raise NotFound("No campaign with this id", ["input", "campaignId"])
             order_id = ctx.system.app.create_export_order(
                 partner_id=UUID(partner.row["id"]),
                 reference=input.reference,
@@ -189,6 +200,7 @@ class ExportMutation:
                 currency=input.unit_price.currency,
                 harvest_to_door_hours=input.harvest_to_door_hours,
                 created_by=principal.marketplace if principal.is_("MARKETPLACE") else None,
+                campaign_id=campaign_id,
             )
             return {"exportOrderId": str(order_id)}
 

@@ -84,6 +84,7 @@ class World:
     partner: str
     export_order: str
     delivery: str
+    campaign: str
 
     def head(self) -> int:
         return int(self.system.app.recorder.max_notification_id() or 0)
@@ -130,6 +131,8 @@ def world(api: Api, personal_data: PersonalData) -> Iterator[World]:
         postmart)["registerMarketplaceWebhookEndpoint"]
     assert marketplace_endpoint["userErrors"] == [] and marketplace_endpoint["endpointId"] == POSTMART_ENDPOINT
     export_order = create_export_order(api, postmart, partner["id"])
+    launched = api.data(LAUNCH_CAMPAIGN, {"input": _campaign_input()}, admin)["launchCampaign"]
+    assert launched["userErrors"] == []
     tokens: dict[str, str | None] = {
         ANONYMOUS: None, ADMIN: admin, MARKETPLACE: postmart, MARKETPLACE_OTHER: roles["voso"],
         HOUSEHOLD: household_token, HOUSEHOLD_OTHER: api.token("HOUSEHOLD", "ho2", household=other_household["id"]),
@@ -141,7 +144,7 @@ def world(api: Api, personal_data: PersonalData) -> Iterator[World]:
     try:
         yield World(api, system, pd, tokens, household["id"], household["code"], storefront_id, listing,
                     order["id"], order["number"], shipment["id"], claim["claim"]["id"], partner["id"],
-                    export_order["id"], _first_delivery(api, partner_token))
+                    export_order["id"], _first_delivery(api, partner_token), launched["campaign"]["id"])
     finally:
         system.close()
 
@@ -163,6 +166,15 @@ REGISTER_ENDPOINT = """mutation($input: RegisterWebhookEndpointInput!) { registe
   endpoint { id } userErrors { field code message } } }"""
 REGISTER_MARKETPLACE_ENDPOINT = """mutation($input: RegisterMarketplaceWebhookEndpointInput!) {
   registerMarketplaceWebhookEndpoint(input: $input) { endpointId userErrors { field code message } } }"""
+
+
+LAUNCH_CAMPAIGN = """mutation($input: LaunchCampaignInput!) { launchCampaign(input: $input) {
+  campaign { id } userErrors { field code message } } }"""
+
+
+def _campaign_input() -> dict[str, Any]:
+    return {"name": f"Vải thiều {uuid.uuid4().hex[:8]}", "product": "Vải thiều", "provinceCode": "24",
+            "targetKg": 1000, "startsAt": _now(), "endsAt": _now(24 * 30)}
 
 
 def _vnd(amount: str) -> dict[str, str]:
@@ -255,6 +267,9 @@ MUTATION_INPUTS: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     "registerWebhookEndpoint": ("RegisterWebhookEndpointInput", lambda w: {
         "url": "http://127.0.0.1:9/other-hooks", "secret": new_secret(), "partnerId": w.partner}),
     "redeliverWebhook": ("RedeliverWebhookInput", lambda w: {"deliveryId": w.delivery}),
+    "planProvinceRollout": ("PlanProvinceRolloutInput", lambda w: {"provinceCode": "24", "households": 100,
+                                                                   "storefronts": 50, "paymentAccounts": 50}),
+    "launchCampaign": ("LaunchCampaignInput", lambda w: _campaign_input()),
 }
 
 
@@ -314,6 +329,10 @@ QUERIES: dict[str, Callable[[World], tuple[str, dict[str, Any], str]]] = {
     "webhookDeliveries": lambda w: ("{ webhookDeliveries(first: 100) { edges { node { id } } } }", {}, w.delivery),
     "marketplaceWebhookEndpoint": lambda w: ("{ marketplaceWebhookEndpoint(marketplace: POSTMART) { id } }", {},
                                              POSTMART_ENDPOINT),
+    "provinceRollout": lambda w: ('{ provinceRollout(provinceCode: "24") { provinceCode households } }', {},
+                                  "provinceCode"),
+    "nationalRollout": lambda w: ("{ nationalRollout { targetHouseholds } }", {}, "targetHouseholds"),
+    "campaign": lambda w: ("query($id: ID!) { campaign(id: $id) { id } }", {"id": w.campaign}, w.campaign),
 }
 
 NODE_IDS: dict[str, Callable[[World], str]] = {
@@ -323,6 +342,7 @@ NODE_IDS: dict[str, Callable[[World], str]] = {
     "WebhookEndpoint": lambda w: to_global_id("WebhookEndpoint", str(uuid_of(w.partner, "ExportPartner"))),
     "WebhookDelivery": lambda w: w.delivery,
     "MarketplaceWebhookEndpoint": lambda w: POSTMART_ENDPOINT, "Carrier": lambda w: VNPOST_ID,
+    "Campaign": lambda w: w.campaign,
 }
 
 SUBSCRIPTIONS: dict[str, Callable[[World], tuple[str, dict[str, Any]]]] = {
