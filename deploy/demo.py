@@ -29,6 +29,7 @@ from farmgate.core.application import Farmgate
 from farmgate.core.domain.household import Household
 from farmgate.core.domain.order import Order
 from farmgate.core.domain.provenance import Provenance, recording
+from farmgate.core.domain.province_area import ProvinceArea
 from farmgate.core.domain.storefront import storefront_id_for
 from farmgate.core.idempotency import request_digest
 from farmgate.deploy.container import System
@@ -230,16 +231,26 @@ def delivered_and_paid(story: Story, sale: Sale, tracking_number: str, hours: in
 # -- the story --------------------------------------------------------------------------------------
 
 
-def launch_campaigns_and_plan_rollouts(story: Story) -> UUID | None:
-    """ISSUE 14a GOES HERE: the Bắc Giang lychee campaign 2021 (``launchCampaign``: a target in kg,
-    launched May 2021 by the Bắc Giang officer) and Lạng Sơn's rollout plan (``planProvinceRollout``:
-    45,000 storefronts for 90,000 households and 45,000 payment accounts, in 5 of 10 districts from
-    20 July 2021), each as a ``story.step`` like the others. Returns the campaign's id, which the
-    lychee listings join; None until those use cases exist."""
-    return None
+def launch_campaigns_and_plan_rollouts(story: Story) -> UUID:
+    """The Bắc Giang lychee campaign 2021, launched in May 2021 by Bắc Giang's officer with the
+    8,000 tonnes sold online that season as its target (DOMAIN.md), and Lạng Sơn's rollout plan:
+    45,000 storefronts for 90,000 households and 45,000 payment accounts, recorded on 20 July 2021.
+    Returns the campaign's id, which the lychee listings and the Czech export join."""
+    app = story.app
+    campaign_id = story.step_id(
+        "campaign:bac-giang-lychee-2021", "PROVINCE_OFFICER:demo-bac-giang", utc(2021, 5, 1, 1),
+        lambda: app.launch_campaign(name="Vải thiều Bắc Giang 2021", product="Vải thiều Lục Ngạn",
+                                    area=ProvinceArea.parse("2021:24"), target_kg=8_000_000,
+                                    starts_at=utc(2021, 5, 10), ends_at=utc(2021, 8, 31)),
+        "Campaign")
+    story.step("rollout:lang-son", "PROVINCE_OFFICER:demo-lang-son", utc(2021, 7, 20, 2),
+               lambda: app.plan_province_rollout(ProvinceArea.parse("2021:20"), households=90_000,
+                                                 storefronts=45_000, payment_accounts=45_000,
+                                                 deadline=utc(2021, 12, 31)))
+    return campaign_id
 
 
-def bac_giang_lychee(story: Story, campaign_id: UUID | None) -> None:
+def bac_giang_lychee(story: Story, campaign_id: UUID) -> None:
     """Bắc Giang's growers onboarded in May 2021; twelve lychee orders in June, one a day, to twelve
     provinces through Postmart and Voso, each delivered within its promise and paid."""
     for i, h in enumerate((VAI, THIEU, HUNG, LUC)):
@@ -253,7 +264,7 @@ def bac_giang_lychee(story: Story, campaign_id: UUID | None) -> None:
                            hours=20 + 2 * n)
 
 
-def czech_export(story: Story) -> None:
+def czech_export(story: Story, campaign_id: UUID) -> None:
     """1,500 kg of Lục Ngạn lychee to Praha by air, harvest to the consignee's door in 65 of 96 hours."""
     app = story.app
     exporter = "MARKETPLACE:demo-postmart"
@@ -263,7 +274,8 @@ def czech_export(story: Story) -> None:
     order_id = story.step_id("export:order", exporter, utc(2021, 6, 7, 3), lambda: app.create_export_order(
         partner_id=partner_id, reference=EXPORT_REFERENCE, product="Vải thiều Lục Ngạn tươi", hs_code="081090",
         destination_country="CZ", consignee="Vietfood Praha s.r.o., Libušská 319, Praha 4", incoterm="CPT",
-        quantity_kg=1500, unit_price="4.20", currency="EUR", harvest_to_door_hours=96, created_by="POSTMART"),
+        quantity_kg=1500, unit_price="4.20", currency="EUR", harvest_to_door_hours=96, created_by="POSTMART",
+        campaign_id=campaign_id),
         "ExportOrder")
     for h, kg in ((VAI, 600), (THIEU, 500), (LUC, 400)):
         household_id = app.household_id_of_national_id(h.national_id)
@@ -403,5 +415,5 @@ def tell(story: Story) -> None:
     """Every chapter, in the story's order (which fixes the order numbers the README names)."""
     campaign_id = launch_campaigns_and_plan_rollouts(story)
     bac_giang_lychee(story, campaign_id)
-    czech_export(story)
+    czech_export(story, campaign_id)
     lang_son_custard_apples(story)
