@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from farmgate.core.application import Clock, Farmgate, utc_now
 from farmgate.core.database import ReadStore
+from farmgate.core.household_imports import HouseholdImports
 from farmgate.core.idempotency import IdempotencyStore
 from farmgate.core.policies import PolicyRunner
 from farmgate.core.policies_registry import all_policies
@@ -34,6 +35,7 @@ class System:
     projector: Projector
     policies: PolicyRunner
     idempotency: IdempotencyStore
+    imports: HouseholdImports
     households: HouseholdQueries
     exports: ExportQueries
     catalog: CatalogQueries
@@ -101,10 +103,12 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
                           throttle_seconds=settings.projector_throttle_ms / 1000)
     policies = PolicyRunner(app, store, all_policies())
     idempotency = IdempotencyStore(store, clock=clock, lease_seconds=settings.idempotency_lease_seconds)
+    imports = HouseholdImports(store, lease_seconds=settings.import_lease_seconds, clock=clock)
     if create_tables:
         projector.create_tables()
         policies.create_tables()
         idempotency.create_table()
+        imports.create_tables()
     return System(
         settings=settings,
         app=app,
@@ -112,6 +116,7 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
         projector=projector,
         policies=policies,
         idempotency=idempotency,
+        imports=imports,
         households=HouseholdQueries(store),
         exports=ExportQueries(store),
         catalog=CatalogQueries(store, clock=clock),
