@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.exceptions import HTTPException
 from strawberry.asgi import GraphQL
@@ -26,10 +26,12 @@ from farmgate.graphql.auth import AuthenticationError, Principal, TokenVerifier
 from farmgate.graphql.carrier_claim import CarrierClaims
 from farmgate.graphql.context import Context
 from farmgate.graphql.graphiql import graphiql_page
+from farmgate.graphql.ids import uuid_of
 from farmgate.graphql.media_types import GRAPHQL_RESPONSE_JSON, request_error_status, wants_graphql_response_json
 from farmgate.graphql.observability import FollowerWatch, Metrics, RequestIdMiddleware
 from farmgate.graphql.request_limits import BodyLimit
 from farmgate.graphql.schema import schema
+from farmgate.graphql.scope import household_import_visible
 
 if TYPE_CHECKING:
     from farmgate.deploy.container import System
@@ -125,6 +127,15 @@ class FarmgateGraphQL(GraphQL):
             if expiry is not None:
                 expiry.cancel()
 
+    async def parse_multipart(self, request: Any) -> dict[str, str]:
+        """A file upload (the GraphQL multipart request spec) must carry a bearer token. A browser
+        sends multipart/form-data across sites without a CORS preflight; an Authorization header it
+        sends only after one, and only from FARMGATE_CORS_ORIGINS. So no page elsewhere can make a
+        visitor's browser upload (CSRF), and no operation taking a file is anonymous anyway."""
+        if not request.headers.get("authorization"):
+            raise HTTPException(400, "A multipart request (file upload) must carry Authorization: Bearer <token>")
+        return await super().parse_multipart(request)
+
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(graphiql_page())
 
@@ -182,7 +193,7 @@ def create_app(system: System) -> Any:
     graphql_app = FarmgateGraphQL(system, TokenVerifier.from_settings(settings, carriers=CarrierClaims(system.carriers)),
                                   graphql_ide="graphiql" if development else None,
                                   allowed_origins=list(settings.cors_origins),
-                                  keep_alive=True, keep_alive_interval=15)
+                                  keep_alive=True, keep_alive_interval=15, multipart_uploads_enabled=True)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -210,6 +221,19 @@ def create_app(system: System) -> Any:
         return JSONResponse({"observedSecondsAgo": None if age is None else round(age, 3),
                              "followers": [state.as_dict() for state in watch.states]})
 
+    async def household_import_errors(request: Request) -> Response:
+        """A household import's row errors as CSV, for whoever may see the job (same bearer token)."""
+        principal, auth_error = await graphql_app.authenticate(request.headers.get("authorization", ""))
+        if principal is None:
+            return JSONResponse({"error": auth_error or "Authentication required: send Authorization: Bearer <token>"},
+                                status_code=401)
+        job_id = uuid_of(request.path_params["id"], "HouseholdImport")
+        job = None if job_id is None else await run_in_threadpool(system.imports.get, job_id)
+        if job is None or not household_import_visible(principal, job):
+            return JSONResponse({"error": "No household import with this id"}, status_code=404)
+        return StreamingResponse(system.imports.errors_csv(job.id), media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": f'attachment; filename="{job.id}-errors.csv"'})
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         watch.start()
@@ -226,6 +250,7 @@ def create_app(system: System) -> Any:
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
             Route("/projections", projections),
+            Route("/household-imports/{id}/errors.csv", household_import_errors),
         ],
         lifespan=lifespan,
     )
@@ -235,4 +260,4 @@ def create_app(system: System) -> Any:
     cors = CORSMiddleware(app, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
                           allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID"],
                           expose_headers=["X-Request-ID"], allow_credentials=False, max_age=600)
-    return RequestIdMiddleware(BodyLimit(cors, settings.max_body_bytes), metrics)
+    return RequestIdMiddleware(BodyLimit(cors, settings.max_body_bytes, upload_max_bytes=settings.max_upload_bytes), metrics)
