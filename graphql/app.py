@@ -120,21 +120,15 @@ class FarmgateGraphQL(GraphQL):
         return await super().on_ws_connect(context)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and _is_anonymous_upload(scope):
+            await _refuse_anonymous_upload(scope, receive, send)
+            return
         try:
             await super().__call__(scope, receive, send)
         finally:
             expiry = scope.get("state", {}).pop("token_expiry", None)
             if expiry is not None:
                 expiry.cancel()
-
-    async def parse_multipart(self, request: Any) -> dict[str, str]:
-        """A file upload (the GraphQL multipart request spec) must carry a bearer token. A browser
-        sends multipart/form-data across sites without a CORS preflight; an Authorization header it
-        sends only after one, and only from FARMGATE_CORS_ORIGINS. So no page elsewhere can make a
-        visitor's browser upload (CSRF), and no operation taking a file is anonymous anyway."""
-        if not request.headers.get("authorization"):
-            raise HTTPException(400, "A multipart request (file upload) must carry Authorization: Bearer <token>")
-        return await super().parse_multipart(request)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(graphiql_page())
@@ -170,6 +164,23 @@ class FarmgateGraphQL(GraphQL):
 #: the WebSocket close code for "your token expired: authenticate again" (graphql-transport-ws uses
 #: 4401 for an unauthorised connection; the 4000–4999 range is the application's, RFC 6455 §7.4.2)
 TOKEN_EXPIRED = 4401
+
+
+def _is_anonymous_upload(scope: Any) -> bool:
+    headers = dict(scope.get("headers") or [])
+    return (headers.get(b"content-type", b"").lower().startswith(b"multipart/form-data")
+            and not headers.get(b"authorization"))
+
+
+async def _refuse_anonymous_upload(scope: Any, receive: Any, send: Any) -> None:
+    """A file upload (the GraphQL multipart request spec) must carry a bearer token, and is refused
+    UNAUTHENTICATED (401) before its body is read. A browser sends multipart/form-data across sites
+    without a CORS preflight, but an Authorization header only after one, and only from
+    FARMGATE_CORS_ORIGINS: so no page elsewhere can make a visitor's browser upload (CSRF)."""
+    response = JSONResponse({"errors": [{
+        "message": "A file upload (multipart request) must carry Authorization: Bearer <token>",
+        "extensions": {"code": "UNAUTHENTICATED"}}]}, status_code=401)
+    await response(scope, receive, send)
 
 
 async def _close_at_expiry(websocket: Any, expires_at: float) -> None:
