@@ -28,6 +28,7 @@ from farmgate.core.domain.errors import AlreadyExists, DomainError
 from farmgate.core.domain.province_area import ProvinceArea
 from farmgate.core.domain.provenance import Provenance, recording
 from farmgate.core.household_import_rows import RowError, column_of, prepare_row
+from farmgate.core.households import PreparedRegistration
 from farmgate.core.household_imports import HouseholdImports, ImportJob, Progress
 
 log = structlog.get_logger("farmgate.imports")
@@ -68,7 +69,23 @@ def run_import(
     if resumed_from:
         log.info("household_import_resumed", job=str(job_id), records_read=resumed_from)
 
+    pending: list[tuple[int, PreparedRegistration]] = []
+
+    def count(outcome: _Outcome) -> None:
+        if outcome.kind == "imported":
+            progress.imported += 1
+        elif outcome.kind == "already_registered":
+            progress.already_registered += 1
+        else:
+            progress.failed += 1
+        if outcome.error is not None:
+            errors.append(outcome.error)
+
     def checkpoint() -> None:
+        for outcome in _register(app, imports, job, pending):
+            count(outcome)
+        pending.clear()
+        seen.extend((str(h), r) for h, r in batch_seen.items())
         if not imports.checkpoint(job_id, token, progress, errors, seen):
             raise LeaseLost(str(job_id))
         errors.clear()
@@ -88,21 +105,15 @@ def run_import(
             if not any(cell.strip() for cell in values):
                 continue
             row = records + 1  # the header is row 1
-            outcome = _import_row(app, imports, job, area, header, values, row, batch_seen)
-            if outcome.kind == "imported":
-                progress.imported += 1
-            elif outcome.kind == "already_registered":
-                progress.already_registered += 1
+            checked = _check_row(app, imports, job, area, header, values, row, batch_seen)
+            if isinstance(checked, _Outcome):
+                count(checked)
             else:
-                progress.failed += 1
-            if outcome.error is not None:
-                errors.append(outcome.error)
+                pending.append((row, checked))
             since += 1
             if since >= CHECKPOINT_ROWS or time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:
-                seen.extend((str(h), r) for h, r in batch_seen.items())
                 checkpoint()
                 last_checkpoint, since = time.monotonic(), 0
-        seen.extend((str(h), r) for h, r in batch_seen.items())
         checkpoint()
     if not imports.finish(job_id, token):
         raise LeaseLost(str(job_id))
@@ -113,8 +124,10 @@ def run_import(
     return finished
 
 
-def _import_row(app: Farmgate, imports: HouseholdImports, job: ImportJob, area: ProvinceArea | None,
-                header: list[str], values: list[str], row: int, batch_seen: dict[uuid.UUID, int]) -> _Outcome:
+def _check_row(app: Farmgate, imports: HouseholdImports, job: ImportJob, area: ProvinceArea | None,
+               header: list[str], values: list[str], row: int,
+               batch_seen: dict[uuid.UUID, int]) -> _Outcome | PreparedRegistration:
+    """The row's outcome, or (to be registered) its checked registration."""
     def failed(column: str, code: str, message: str) -> _Outcome:
         return _Outcome("failed", RowError(row, column, code, message))
 
@@ -136,18 +149,42 @@ def _import_row(app: Farmgate, imports: HouseholdImports, job: ImportJob, area: 
     batch_seen[household_id] = row
     if job.dry_run:
         return _Outcome("already_registered" if app.exists(household_id) else "imported")
-    try:
-        app.register_prepared(prepared)
-    except AlreadyExists:
-        if app.registered_by(household_id) != job.correlation_id:
-            return _Outcome("already_registered")
-        # By this job: an earlier row (checkpointed), or this row in a run that died before its checkpoint.
-        earlier = imports.first_row_naming(job.id, household_id)
-        if earlier is not None and earlier != row:
-            return _repeated(row, earlier)
-        return _Outcome("imported")
-    except DomainError as error:
-        return failed(column_of(error), error.code, error.message)
+    return prepared
+
+
+def _register(app: Farmgate, imports: HouseholdImports, job: ImportJob,
+              pending: list[tuple[int, PreparedRegistration]]) -> list[_Outcome]:
+    """Register the checked rows: those not yet registered in one atomic save per province (one
+    transaction for the lot), falling back to one by one if that save loses a race."""
+    outcomes: list[_Outcome] = []
+    fresh: list[tuple[int, PreparedRegistration]] = []
+    for row, prepared in pending:
+        if app.exists(prepared.household_id):
+            outcomes.append(_already(app, imports, job, row, prepared.household_id))
+        else:
+            fresh.append((row, prepared))
+    if fresh and app.register_prepared_batch([prepared for _, prepared in fresh]):
+        return outcomes + [_Outcome("imported") for _ in fresh]
+    for row, prepared in fresh:
+        try:
+            app.register_prepared(prepared)
+        except AlreadyExists:
+            outcomes.append(_already(app, imports, job, row, prepared.household_id))
+        except DomainError as error:
+            outcomes.append(_Outcome("failed", RowError(row, column_of(error), error.code, error.message)))
+        else:
+            outcomes.append(_Outcome("imported"))
+    return outcomes
+
+
+def _already(app: Farmgate, imports: HouseholdImports, job: ImportJob, row: int, household_id: uuid.UUID) -> _Outcome:
+    """A row whose household is registered: before this job (adds nothing), by an earlier row of it
+    (this row repeats that one), or by this row in a run that died before its checkpoint (imported)."""
+    if app.registered_by(household_id) != job.correlation_id:
+        return _Outcome("already_registered")
+    earlier = imports.first_row_naming(job.id, household_id)
+    if earlier is not None and earlier != row:
+        return _repeated(row, earlier)
     return _Outcome("imported")
 
 
