@@ -54,6 +54,7 @@ def import_file(system: System, path: Path, *, actor: str, province: str | None,
     would = "would import" if dry_run else "imported"
     console.print(f"job {finished.id}: {would} {finished.imported}, already registered {finished.already_registered},"
                   f" failed {finished.failed}" + (" (dry run: nothing recorded)" if dry_run else ""))
-    if not dry_run:
+    if not dry_run and not system.settings.database_url.startswith("postgres"):
+        # Embedded: nothing else may be running to project them. On PostgreSQL the projector does.
         system.catch_up()
     return ImportOutcome(finished)
