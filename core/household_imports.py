@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO, Any
 
 from farmgate.core.database import ReadStore
@@ -296,7 +296,20 @@ class HouseholdImports:
                 " AND attempts >= %s",
                 (self.clock().isoformat(), str(job_id), now, MAX_ATTEMPTS),
             )
+            if cur.rowcount == 1:  # given up: its file (personal data) goes as a finished job's does
+                cur.execute("DELETE FROM household_import_chunks WHERE import_id = %s", (str(job_id),))
+                cur.execute("DELETE FROM household_import_seen WHERE import_id = %s", (str(job_id),))
         return None
+
+    def discard_abandoned_uploads(self, older_than_seconds: float = 3600) -> int:
+        """Delete uploads whose staging never finished (the API process died while storing them),
+        with their chunks: they hold personal data and no job will ever read them."""
+        cutoff = (self.clock() - timedelta(seconds=older_than_seconds)).isoformat()
+        with self.store.transaction() as cur:
+            cur.execute("DELETE FROM household_import_chunks WHERE import_id IN"
+                        " (SELECT id FROM household_imports WHERE status = 'STAGING' AND created_at < %s)", (cutoff,))
+            cur.execute("DELETE FROM household_imports WHERE status = 'STAGING' AND created_at < %s", (cutoff,))
+            return cur.rowcount
 
     def checkpoint(self, job_id: uuid.UUID, token: str, progress: Progress, errors: list[RowError],
                    seen: list[tuple[str, int]]) -> bool:

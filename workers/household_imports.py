@@ -27,8 +27,10 @@ _running_lock = threading.Lock()
 @dramatiq.actor(actor_name="resume_household_imports", max_retries=0)
 def resume_household_imports() -> None:
     # No broker retries: the next tick is the retry. A job queued twice runs once (its lease).
-    for job_id in current_system().imports.claimable():
+    imports = current_system().imports
+    for job_id in imports.claimable():
         import_households.send(str(job_id))
+    imports.discard_abandoned_uploads()
 
 
 @dramatiq.actor(actor_name="import_households", max_retries=0, time_limit=24 * 3600 * 1000)

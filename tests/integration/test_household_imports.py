@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import time
+from datetime import timedelta
 from uuid import UUID
 
 import pytest
@@ -176,3 +177,26 @@ def test_a_job_whose_runner_died_resumes_after_its_last_checkpoint_and_counts_ea
     assert (done.imported, done.already_registered, done.failed) == (len(rows) - 1, 0, 1)
     assert [(e.row, e.code) for e in imports.errors(job.id)] == [(len(rows) + 1, "ALREADY_EXISTS")]
     assert len(registered_by_job(system, job)) == len(rows) - 1
+
+
+def test_an_upload_abandoned_while_staging_is_discarded_with_its_file(system: System) -> None:
+    old = (system.app.clock() - timedelta(hours=2)).isoformat()
+    with system.store.transaction() as cur:
+        cur.execute("INSERT INTO household_imports (id, actor, province, file_name, file_sha256, file_bytes, dry_run,"
+                    " status, rows_total, request_id, created_at) VALUES ('a', %s, NULL, 'x.csv', '', 0, 0, 'STAGING',"
+                    " 0, 'r', %s)", (OFFICER, old))
+        cur.execute("INSERT INTO household_import_chunks (import_id, seq, content) VALUES ('a', 0, 'name\n')")
+    assert system.imports.discard_abandoned_uploads() == 1
+    assert system.store.query("SELECT import_id FROM household_import_chunks") == []
+    assert system.store.query("SELECT id FROM household_imports") == []
+
+
+def test_a_job_taken_too_many_times_is_failed_and_its_file_deleted(system: System, personal_data: PersonalData) -> None:
+    from farmgate.core.household_imports import MAX_ATTEMPTS
+
+    job = stage(system, [HEADER, *lang_son_rows(personal_data, 2)])
+    lapsing = HouseholdImports(system.store, lease_seconds=-1)  # every lease it gives has already lapsed
+    assert all(lapsing.take(job.id) is not None for _ in range(MAX_ATTEMPTS))
+    assert lapsing.take(job.id) is None
+    failed = system.imports.get(job.id)
+    assert failed is not None and failed.status == "FAILED" and list(system.imports.lines(job.id)) == []
