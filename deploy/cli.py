@@ -178,18 +178,38 @@ def status() -> None:
 
 
 @cli.command("import-households")
-def import_households(file: Path) -> None:
-    """Bulk onboarding from a province's CSV, with per-row errors."""
-    from farmgate.deploy.households_import import import_csv
+def import_households(
+    file: Path,
+    officer: str = typer.Option(..., help="The province officer importing (recorded as the actor PROVINCE_OFFICER:NAME)"),
+    province: str = typer.Option(..., help="The officer's province, SCHEME:CODE (e.g. 2021:20 Lạng Sơn): rows outside"
+                                           " it are refused"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check every row and report; record nothing"),
+) -> None:
+    """Bulk onboarding from a province's CSV, with a progress bar and per-row errors (row number and
+    column). Exit code 0 when every row was imported or already registered, 1 when a row failed,
+    2 when the file or the options were refused."""
+    from farmgate.core.domain.errors import DomainError
+    from farmgate.core.domain.province_area import ProvinceArea
+    from farmgate.deploy.households_import import import_file
     from farmgate.deploy.processes import boot
 
     if not file.is_file():
         err.print(f"[red]farmgate import-households: no file {file}[/red]")
         raise typer.Exit(2)
+    try:
+        area = ProvinceArea.parse(province, ["province"])
+    except DomainError as error:
+        err.print(f"[red]farmgate import-households: --province: {error.message}[/red]")
+        raise typer.Exit(2) from None
     system = boot(_settings())
-    report = import_csv(system, file, err)
-    system.close()
-    raise typer.Exit(0 if not report.failed else 1)
+    try:
+        outcome = import_file(system, file, actor=f"PROVINCE_OFFICER:{officer}", province=area.claim,
+                              dry_run=dry_run, console=err)
+    finally:
+        system.close()
+    if outcome.job is None:
+        raise typer.Exit(2)
+    raise typer.Exit(1 if outcome.job.failed else 0)
 
 
 @anchors_cli.command("export")

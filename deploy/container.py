@@ -11,6 +11,7 @@ from farmgate.core.application import Clock, Farmgate, utc_now
 from farmgate.core.audit_anchors import AuditAnchors
 from farmgate.core.database import ReadStore
 from farmgate.core.event_tail import RecentLog
+from farmgate.core.household_imports import HouseholdImports
 from farmgate.core.idempotency import IdempotencyStore
 from farmgate.core.log_listener import PostgresLogListener
 from farmgate.core.log_signals import LogSignals
@@ -40,6 +41,7 @@ class System:
     projector: Projector
     policies: PolicyRunner
     idempotency: IdempotencyStore
+    imports: HouseholdImports
     households: HouseholdQueries
     exports: ExportQueries
     catalog: CatalogQueries
@@ -130,11 +132,13 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
     if signals.notified:
         listener = PostgresLogListener(store.connect_kwargs(), app.recorder.channel_name, signals)
         listener.start()
+    imports = HouseholdImports(store, lease_seconds=settings.import_lease_seconds, clock=clock)
     if create_tables:
         projector.create_tables()
         policies.create_tables()
         idempotency.create_table()
         anchors.create_tables()
+        imports.create_tables()
     return System(
         settings=settings,
         app=app,
@@ -142,6 +146,7 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
         projector=projector,
         policies=policies,
         idempotency=idempotency,
+        imports=imports,
         households=HouseholdQueries(store),
         exports=ExportQueries(store),
         catalog=CatalogQueries(store, clock=clock),

@@ -1,70 +1,60 @@
-"""Bulk household onboarding from a province's CSV: every row is tried, every failure reported by
-row number and field (never by the personal data in it), with a progress bar."""
+"""`farmgate import-households FILE.csv`: the API's bulk onboarding, run in this process with a
+progress bar. The same job, the same rules (``core.household_import_run``): rows outside the
+officer's province refused, the officer recorded as actor and the job as correlation, a re-run adds
+nothing, ``--dry-run`` records nothing. Failures are printed by row number and column, never with
+the personal data in them."""
 
 from __future__ import annotations
 
-import csv
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from farmgate.core.domain.errors import DomainError
-from farmgate.core.domain.provenance import Provenance, recording
+from farmgate.core.household_import_run import run_import
+from farmgate.core.household_imports import ImportJob
 from farmgate.deploy.container import System
 
-COLUMNS = ("name", "national_id", "phone", "scheme", "province_code", "district_code", "ward_code", "street",
-           "latitude", "longitude")
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """The finished job, or why the file was refused before any row was tried."""
+
+    job: ImportJob | None
+    refused: str | None = None
 
 
-@dataclass
-class ImportReport:
-    imported: int = 0
-    failed: list[tuple[int, str, str]] = field(default_factory=list)
+def import_file(system: System, path: Path, *, actor: str, province: str | None, dry_run: bool,
+                console: Console) -> ImportOutcome:
+    """Stage ``path`` as a job of ``actor`` (rows limited to ``province``, a SCHEME:CODE claim) and run
+    it here, showing progress on ``console``; print each row error and the counts."""
+    from farmgate.core.domain.errors import DomainError
 
-
-def _optional(row: dict[str, str], key: str) -> str | None:
-    value = (row.get(key) or "").strip()
-    return value or None
-
-
-def import_csv(system: System, path: Path, console: Console) -> ImportReport:
-    report = ImportReport()
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle))
-    missing = [c for c in ("name", "national_id", "phone", "province_code") if rows and c not in rows[0]]
-    if missing:
-        console.print(f"[red]CSV lacks columns: {', '.join(missing)}; expected {', '.join(COLUMNS)}[/red]")
-        report.failed.append((0, "header", "missing columns"))
-        return report
-    with recording(Provenance(actor="SYSTEM:household-import", correlation_id=f"import:{path.name}")), \
-            Progress(console=console) as progress:
-        task = progress.add_task(f"importing {path.name}", total=len(rows))
-        for number, row in enumerate(rows, start=2):  # line 1 is the header
-            try:
-                location = None
-                if _optional(row, "latitude") and _optional(row, "longitude"):
-                    location = {"latitude": float(row["latitude"]), "longitude": float(row["longitude"])}
-                scheme = _optional(row, "scheme")
-                system.app.register_household(
-                    name=row["name"],
-                    national_id=row["national_id"],
-                    phone=row["phone"],
-                    address={"scheme": int(scheme) if scheme else None, "province_code": row["province_code"],
-                             "district_code": _optional(row, "district_code"), "ward_code": _optional(row, "ward_code"),
-                             "street": _optional(row, "street")},
-                    location=location,
-                )
-                report.imported += 1
-            except DomainError as error:
-                where = (error.field or ["row"])[-1]
-                report.failed.append((number, where, error.message))
-            except ValueError:
-                report.failed.append((number, "scheme/latitude/longitude", "not a number"))
-            progress.advance(task)
-    for number, where, message in report.failed:
-        console.print(f"line {number}: {where}: {message}")
-    console.print(f"imported {report.imported}, failed {len(report.failed)}")
-    system.catch_up()
-    return report
+    try:
+        with path.open("rb") as handle:
+            job = system.imports.stage(handle, file_name=path.name, actor=actor, province=province, dry_run=dry_run,
+                                       request_id="cli", max_bytes=system.settings.max_upload_bytes)
+    except DomainError as error:
+        console.print(f"[red]{path.name}: {error.message}[/red]")
+        return ImportOutcome(None, error.message)
+    token = system.imports.take(job.id)
+    if token is None:  # a worker sharing this database took it first: it runs there
+        console.print(f"job {job.id} is being run by a worker; follow it with householdImport(id:)")
+        return ImportOutcome(job)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TimeRemainingColumn())
+    verb = "checking" if dry_run else "importing"
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task(f"{verb} {path.name}", total=job.rows_total)
+        finished = run_import(system.app, system.imports, job.id, token,
+                              on_progress=lambda _, done: progress.update(task, completed=done))
+    for error in system.imports.errors(job.id):
+        console.print(f"row {error.row}: {error.column}: {error.code}: {error.message}", soft_wrap=True)
+    would = "would import" if dry_run else "imported"
+    console.print(f"job {finished.id}: {would} {finished.imported}, already registered {finished.already_registered},"
+                  f" failed {finished.failed}" + (" (dry run: nothing recorded)" if dry_run else ""))
+    if not dry_run and not system.settings.database_url.startswith("postgres"):
+        # Embedded: nothing else may be running to project them. On PostgreSQL the projector does.
+        system.catch_up()
+    return ImportOutcome(finished)

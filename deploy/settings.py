@@ -127,6 +127,10 @@ class Settings(BaseSettings):
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     #: largest request body accepted (bytes); larger is 413
     max_body_bytes: int = Field(1_048_576, ge=1024)
+    #: largest multipart upload accepted (bytes): a province's household CSV (90,000 rows ≈ 10 MB)
+    max_upload_bytes: int = Field(64 * 1_048_576, ge=1024)
+    #: how long a household import's runner holds its job between checkpoints before another takes it over
+    import_lease_seconds: float = Field(60.0, gt=0, le=3600)
     #: query cost budget per role (and ANONYMOUS, AUTHENTICATED for any role not listed); JSON object
     query_cost_budgets: dict[str, int] = DEFAULT_QUERY_COST_BUDGETS
     #: the Ed25519 key that signs audit anchors: PKCS#8 PEM, or its 32-byte seed in hex or base64. Unset

@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.exceptions import HTTPException
 from strawberry.asgi import GraphQL
@@ -27,10 +27,12 @@ from farmgate.graphql.auth import AuthenticationError, Principal, TokenVerifier
 from farmgate.graphql.carrier_claim import CarrierClaims
 from farmgate.graphql.context import Context
 from farmgate.graphql.graphiql import graphiql_page
+from farmgate.graphql.ids import uuid_of
 from farmgate.graphql.media_types import GRAPHQL_RESPONSE_JSON, request_error_status, wants_graphql_response_json
 from farmgate.graphql.observability import FollowerWatch, Metrics, RequestIdMiddleware
 from farmgate.graphql.request_limits import BodyLimit
 from farmgate.graphql.schema import schema
+from farmgate.graphql.scope import household_import_visible
 
 if TYPE_CHECKING:
     from farmgate.deploy.container import System
@@ -119,6 +121,9 @@ class FarmgateGraphQL(GraphQL):
         return await super().on_ws_connect(context)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and _is_anonymous_upload(scope):
+            await _refuse_anonymous_upload(scope, receive, send)
+            return
         try:
             await super().__call__(scope, receive, send)
         finally:
@@ -162,6 +167,23 @@ class FarmgateGraphQL(GraphQL):
 TOKEN_EXPIRED = 4401
 
 
+def _is_anonymous_upload(scope: Any) -> bool:
+    headers = dict(scope.get("headers") or [])
+    return (headers.get(b"content-type", b"").lower().startswith(b"multipart/form-data")
+            and not headers.get(b"authorization"))
+
+
+async def _refuse_anonymous_upload(scope: Any, receive: Any, send: Any) -> None:
+    """A file upload (the GraphQL multipart request spec) must carry a bearer token, and is refused
+    UNAUTHENTICATED (401) before its body is read. A browser sends multipart/form-data across sites
+    without a CORS preflight, but an Authorization header only after one, and only from
+    FARMGATE_CORS_ORIGINS: so no page elsewhere can make a visitor's browser upload (CSRF)."""
+    response = JSONResponse({"errors": [{
+        "message": "A file upload (multipart request) must carry Authorization: Bearer <token>",
+        "extensions": {"code": "UNAUTHENTICATED"}}]}, status_code=401)
+    await response(scope, receive, send)
+
+
 async def _close_at_expiry(websocket: Any, expires_at: float) -> None:
     await asyncio.sleep(max(0.0, expires_at - time.time()))
     log.info("websocket_token_expired")
@@ -186,7 +208,7 @@ def create_app(system: System) -> Any:
     graphql_app = FarmgateGraphQL(system, TokenVerifier.from_settings(settings, carriers=CarrierClaims(system.carriers)),
                                   graphql_ide="graphiql" if development else None,
                                   allowed_origins=list(settings.cors_origins),
-                                  keep_alive=True, keep_alive_interval=15)
+                                  keep_alive=True, keep_alive_interval=15, multipart_uploads_enabled=True)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -228,6 +250,18 @@ def create_app(system: System) -> Any:
     async def audit_key_pem(_: Request) -> Response:
         """The current key as PEM (SubjectPublicKeyInfo)."""
         return Response(audit_pem, media_type="application/x-pem-file", headers={"Cache-Control": "public, max-age=3600"})
+    async def household_import_errors(request: Request) -> Response:
+        """A household import's row errors as CSV, for whoever may see the job (same bearer token)."""
+        principal, auth_error = await graphql_app.authenticate(request.headers.get("authorization", ""))
+        if principal is None:
+            return JSONResponse({"error": auth_error or "Authentication required: send Authorization: Bearer <token>"},
+                                status_code=401)
+        job_id = uuid_of(request.path_params["id"], "HouseholdImport")
+        job = None if job_id is None else await run_in_threadpool(system.imports.get, job_id)
+        if job is None or not household_import_visible(principal, job):
+            return JSONResponse({"error": "No household import with this id"}, status_code=404)
+        return StreamingResponse(system.imports.errors_csv(job.id), media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": f'attachment; filename="{job.id}-errors.csv"'})
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -247,6 +281,7 @@ def create_app(system: System) -> Any:
             Route("/projections", projections),
             Route(AUDIT_KEY_PATH, audit_key, methods=["GET"]),
             Route(AUDIT_KEY_PATH + ".pem", audit_key_pem, methods=["GET"]),
+            Route("/household-imports/{id}/errors.csv", household_import_errors),
         ],
         lifespan=lifespan,
     )
@@ -256,4 +291,4 @@ def create_app(system: System) -> Any:
     cors = CORSMiddleware(app, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
                           allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID"],
                           expose_headers=["X-Request-ID"], allow_credentials=False, max_age=600)
-    return RequestIdMiddleware(BodyLimit(cors, settings.max_body_bytes), metrics)
+    return RequestIdMiddleware(BodyLimit(cors, settings.max_body_bytes, upload_max_bytes=settings.max_upload_bytes), metrics)

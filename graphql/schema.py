@@ -39,6 +39,7 @@ from farmgate.graphql.exports.webhooks import (MarketplaceWebhookEndpoint, Webho
                                                WebhookMutation, WebhookQuery,
                                                marketplace_webhook_endpoint_by_global_id,
                                                webhook_delivery_by_global_id, webhook_endpoint_by_global_id)
+from farmgate.graphql.households.imports import HouseholdImportMutation, HouseholdImportQuery
 from farmgate.graphql.households.loaders import household_by_global_id
 from farmgate.graphql.households.mutations import HouseholdMutation
 from farmgate.graphql.households.queries import HouseholdQuery
@@ -71,10 +72,10 @@ register_node("CompensationClaim", claim_by_global_id)
 register_node("Carrier", carrier_by_global_id)
 register_node("Campaign", campaign_by_global_id)
 
-Query = merge_types("Query", (NodeQuery, ReferenceQuery, HouseholdQuery, CatalogQuery, ExportQuery, WebhookQuery,
-                                OrderQuery, ClaimQuery, CaseFileQuery, CarrierQuery, RolloutQuery))
-Mutation = merge_types("Mutation", (HouseholdMutation, CatalogMutation, ExportMutation, WebhookMutation,
-                                      OrderMutation, ClaimMutation, CarrierMutation, RolloutMutation))
+Query = merge_types("Query", (NodeQuery, ReferenceQuery, HouseholdQuery, HouseholdImportQuery, CatalogQuery, ExportQuery,
+                                WebhookQuery, OrderQuery, ClaimQuery, CaseFileQuery, CarrierQuery, RolloutQuery))
+Mutation = merge_types("Mutation", (HouseholdMutation, HouseholdImportMutation, CatalogMutation, ExportMutation,
+                                      WebhookMutation, OrderMutation, ClaimMutation, CarrierMutation, RolloutMutation))
 
 NODE_TYPES: list[type] = [Household, Storefront, Listing, ExportPartner, ExportOrder, WebhookEndpoint, WebhookDelivery,
                          MarketplaceWebhookEndpoint,

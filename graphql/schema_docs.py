@@ -153,6 +153,12 @@ DOCS = {
     "Query.householdByCode": "A household by its shared code (HH-<province>-<n>); marketplaces look any up this way.",
     "Query.householdByCode.code": "The household's code, e.g. HH-20-000123.",
     "Query.households": "Households the caller may see, oldest registration first.",
+    "Query.householdImport": "A bulk household import job: counts, progress and row errors. The PROVINCE_OFFICERs"
+                             " of the province it was started for, and ADMIN; null for anyone else.",
+    "Query.householdImport.id": "The job's global ID (startHouseholdImport's answer).",
+    "HouseholdImport.errors.first": "How many errors, at most 1000.",
+    "HouseholdImport.errors.afterRow": "Only errors of rows after this row number (the last row of the previous"
+                                       " page).",
     "Query.households.provinceCode": "Only this province (General Statistics Office code).",
     "Query.households.status": "Only households in this status.",
     "Query.households.search": "Name search, accent-insensitive (\"nguyen van\" finds \"Nguyễn Văn\").",
@@ -205,6 +211,12 @@ DOCS = {
                                " land join it with publishListing's campaignId, export orders with"
                                " createExportOrder's. A second campaign of the same name in the province is"
                                " ALREADY_EXISTS. PROVINCE_OFFICER of that province, ADMIN.",
+    "Mutation.startHouseholdImport": "Upload a province's household CSV (GraphQL multipart request: a"
+                                     " multipart/form-data POST with operations, map and the file, and a bearer"
+                                     " token) to import, or with dryRun only check, by a worker. Rows outside the"
+                                     " officer's province are refused; each household records the officer as actor;"
+                                     " a national ID already registered adds nothing. PROVINCE_OFFICER; ADMIN (any"
+                                     " province).",
     "Mutation.verifyHousehold": "Record that a household's identity was checked. PROVINCE_OFFICER of its province.",
     "Mutation.linkPaymentAccount": "Link an account the household is paid into. The household itself, or its"
                                    " province's officer.",

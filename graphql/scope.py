@@ -58,6 +58,15 @@ def registers_in(principal: Principal, address: dict[str, Any]) -> bool:
     return in_province_area(principal, {**address, "scheme": CURRENT_SCHEME if scheme is None else scheme})
 
 
+def household_import_visible(principal: Principal, job: Any) -> bool:
+    """A household import job: ADMIN's to see, and the province officers' of the province it was
+    started for (the claim as the job keeps it, ``SCHEME:CODE``), so one office shares its jobs."""
+    if principal.is_("ADMIN"):
+        return True
+    area = principal.province_area if principal.is_("PROVINCE_OFFICER") else None
+    return area is not None and job.province == area.claim
+
+
 def told_existing_household(principal: Principal, row: dict[str, Any]) -> bool:
     """Whom a duplicate registration tells which household it collides with (its id and code, to link
     to the shared record): a role that may register that household — a marketplace, the officer of its

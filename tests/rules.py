@@ -94,6 +94,10 @@ WHO_MAY: dict[str, Access] = {
     "household": read_by_id(MARKETPLACE, HOUSEHOLD, OFFICER, STAFF),
     "householdByCode": may(MARKETPLACE, MARKETPLACE_OTHER, HOUSEHOLD, OFFICER, STAFF),
     "households": may(*_HOUSEHOLD_READERS),
+    # bulk onboarding: any province's officer uploads (each row is held to its province); a job is read
+    # by the officers of the province it was started for (the world's job: province 24's officer's)
+    "startHouseholdImport": may(OFFICER, OFFICER_OTHER),
+    "householdImport": read_by_id(OFFICER),
     # storefronts and listings; the catalog is public
     "openStorefront": may(MARKETPLACE, HOUSEHOLD, refusals={MARKETPLACE_OTHER: FORBIDDEN}),
     "setStorefrontStatus": _STOREFRONT_MANAGERS,

@@ -7,8 +7,8 @@ import importlib
 from farmgate.workers.scheduler import Periodic
 
 ACTOR_MODULES = ["farmgate.workers.maintenance", "farmgate.workers.webhooks", "farmgate.workers.export_sla",
-                 "farmgate.workers.promise_watchdog", "farmgate.workers.claim_deadlines", "farmgate.workers.audit_anchors"]
-
+                 "farmgate.workers.promise_watchdog", "farmgate.workers.claim_deadlines", "farmgate.workers.audit_anchors",
+                 "farmgate.workers.household_imports"]
 
 
 def periodic_jobs(promise_watchdog_seconds: float = 30.0, audit_anchor_seconds: float = 300.0) -> list[Periodic]:
@@ -23,6 +23,7 @@ def periodic_jobs(promise_watchdog_seconds: float = 30.0, audit_anchor_seconds: 
         Periodic("promise_watchdog", every_seconds=promise_watchdog_seconds),
         Periodic("claim_deadlines", every_seconds=60),
         Periodic("seal_audit_log", every_seconds=audit_anchor_seconds),
+        Periodic("resume_household_imports", every_seconds=2),
     ]
 
 

@@ -13,7 +13,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-MODULES = ["households", "catalog", "orders", "casefile", "wakeups"]
+MODULES = ["households", "household_import", "catalog", "orders", "casefile", "wakeups"]
 REPORT = Path(__file__).resolve().parents[2] / "var" / "bench-report.txt"
 
 

@@ -85,6 +85,7 @@ class World:
     export_order: str
     delivery: str
     campaign: str
+    household_import: str
 
     def head(self) -> int:
         return int(self.system.app.recorder.max_notification_id() or 0)
@@ -140,11 +141,15 @@ def world(api: Api, personal_data: PersonalData) -> Iterator[World]:
         OFFICER: roles["officer24"], OFFICER_OTHER: roles["officer20"], STAFF: roles["staff"],
         PARTNER: partner_token, PARTNER_OTHER: api.token("EXPORT_PARTNER", "berlin", partner=other_partner["id"]),
     }
+    household_import = _upload(api, roles["officer24"], _import_lines(pd), None, dry_run=True)
+    job = household_import.json()["data"]["startHouseholdImport"]
+    assert job["userErrors"] == [], job
     system = build_system(Settings(database_url=api.database_url, env="test"), create_tables=False)
     try:
         yield World(api, system, pd, tokens, household["id"], household["code"], storefront_id, listing,
                     order["id"], order["number"], shipment["id"], claim["claim"]["id"], partner["id"],
-                    export_order["id"], _first_delivery(api, partner_token), launched["campaign"]["id"])
+                    export_order["id"], _first_delivery(api, partner_token), launched["campaign"]["id"],
+                    job["householdImport"]["id"])
     finally:
         system.close()
 
@@ -270,11 +275,53 @@ MUTATION_INPUTS: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     "planProvinceRollout": ("PlanProvinceRolloutInput", lambda w: {"provinceCode": "24", "households": 100,
                                                                    "storefronts": 50, "paymentAccounts": 50}),
     "launchCampaign": ("LaunchCampaignInput", lambda w: _campaign_input()),
+    "startHouseholdImport": ("StartHouseholdImportInput", lambda w: {}),  # a file upload: see _start_import
 }
+
+
+START_IMPORT = """mutation($input: StartHouseholdImportInput!, $key: String) {
+  startHouseholdImport(input: $input, idempotencyKey: $key) { householdImport { id } userErrors { field code message } } }"""
+
+
+def _import_lines(pd: PersonalData) -> list[str]:
+    return ["name,national_id,phone,scheme,province_code,district_code,ward_code,street,latitude,longitude",
+            f"{pd.name()},{pd.national_id()},{pd.phone()},2025,24,,,,,"]
+
+
+def _upload(api: Api, token: str | None, lines: list[str], key: str | None, dry_run: bool = False) -> Any:
+    """startHouseholdImport as the GraphQL multipart request spec sends it."""
+    import json
+
+    operations = {"query": START_IMPORT, "variables": {"input": {"file": None, "dryRun": dry_run}, "key": key}}
+    return api.client.post(api.url + "/graphql", headers={} if token is None else {"Authorization": f"Bearer {token}"},
+                           data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.input.file"]})},
+                           files={"0": ("households.csv", ("\n".join(lines) + "\n").encode(), "text/csv")})
+
+
+def _import_jobs(world: World) -> int:
+    return int(world.system.store.query_one("SELECT count(*) AS n FROM household_imports")["n"])  # type: ignore[index]
+
+
+def _start_import(world: World, expected: str) -> tuple[str, dict[str, Any]]:
+    """A refused upload stages no job (it records no event either way); an allowed one is stopped by its key."""
+    key = TOO_LONG_KEY if expected == ALLOWED else f"refused-{uuid.uuid4().hex}"
+    jobs = _import_jobs(world)
+    response = _upload(world.api, world.tokens_for, _import_lines(world.pd), key)
+    body = response.json()
+    if _import_jobs(world) != jobs:
+        return "STAGED A JOB", body
+    if body.get("errors"):
+        return str(body["errors"][0].get("extensions", {}).get("code")), body
+    errors = body["data"]["startHouseholdImport"]["userErrors"]
+    if [(e["code"], e["field"]) for e in errors] == [("INVALID", ["idempotencyKey"])]:
+        return ALLOWED, body
+    return f"userErrors {errors}", body
 
 
 def _mutation(world: World, operation: str, expected: str) -> tuple[str, dict[str, Any]]:
     name = operation.split(":")[0]
+    if name == "startHouseholdImport":
+        return _start_import(world, expected)
     input_type, make = MUTATION_INPUTS[operation]
     query = (f"mutation($input: {input_type}!, $key: String) {{ {name}(input: $input, idempotencyKey: $key) "
              "{ userErrors { field code message } } }")
@@ -300,6 +347,8 @@ QUERIES: dict[str, Callable[[World], tuple[str, dict[str, Any], str]]] = {
     "householdByCode": lambda w: ("query($c: String!) { householdByCode(code: $c) { id } }", {"c": w.household_code},
                                   w.household),
     "households": lambda w: ("{ households(first: 100) { edges { node { id } } } }", {}, w.household),
+    "householdImport": lambda w: ("query($id: ID!) { householdImport(id: $id) { id } }", {"id": w.household_import},
+                                  w.household_import),
     "storefront": lambda w: ("query($id: ID!) { storefront(id: $id) { id } }", {"id": w.storefront}, w.storefront),
     "storefronts": lambda w: ("{ storefronts(first: 100) { edges { node { id } } } }", {}, w.storefront),
     "nearbyStorefronts": lambda w: ("query($near: GeoPointInput!) { nearbyStorefronts(near: $near, radiusKm: 5) "

@@ -93,53 +93,99 @@ def test_demo_twice_adds_nothing_and_rebuild_restores_the_read_model(backend_url
         system.close()
 
 
+IMPORT_HEADER = "name,national_id,phone,scheme,province_code,district_code,ward_code,street,latitude,longitude"
+AS_LAN = ("--officer", "lan", "--province", "2021:20")
+
+
 def test_import_households_reports_each_bad_row_and_imports_the_rest(tmp_path: Path, personal_data: PersonalData) -> None:
     url = f"sqlite:///{tmp_path}/import.db"
     good = [personal_data.national_id() for _ in range(3)]
-    rows = ["name,national_id,phone,scheme,province_code,district_code,ward_code,street,latitude,longitude"]
+    rows = [IMPORT_HEADER]
     rows += [f"Hộ số {n},{nid},{personal_data.phone()},2021,20,187,06466,,21.6,106.6" for n, nid in enumerate(good)]
     rows.append(f"Hộ sai tỉnh,{personal_data.national_id()},{personal_data.phone()},2021,99,,,,,")
     rows.append(f"Hộ trùng,{good[0]},{personal_data.phone()},2021,20,,,,,")
     rows.append(f"Hộ sai số,{personal_data.national_id()},12345,2021,20,,,,,")
+    rows.append(f"Hộ Bắc Giang,{personal_data.national_id()},{personal_data.phone()},2021,24,,,,,")
     csv_file = tmp_path / "lang-son.csv"
     csv_file.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    result = farmgate("import-households", str(csv_file), url=url, check=False)
+    result = farmgate("import-households", str(csv_file), *AS_LAN, url=url, check=False)
     assert result.returncode == 1
-    assert "imported 3, failed 3" in result.stderr
-    assert "line 5: provinceCode" in result.stderr and "line 6: nationalId" in result.stderr
-    assert "line 7: phone" in result.stderr
+    assert "imported 3, already registered 0, failed 4" in result.stderr
+    assert "row 5: province_code: INVALID" in result.stderr
+    assert "row 6: national_id: ALREADY_EXISTS: The same national ID as row 2" in result.stderr
+    assert "row 7: phone: INVALID" in result.stderr
+    assert "row 8: province_code: FORBIDDEN" in result.stderr  # Bắc Giang is not Lạng Sơn
     assert not any(nid in result.stderr + result.stdout for nid in personal_data.national_ids)
     system = build_system(Settings(database_url=url, env="test"))
     try:
         assert system.households.page(after_position=0, limit=10)[1] == 3
+        registrations = [system.app.mapper.to_domain_event(n) for n in
+                         system.app.recorder.select_notifications(start=1, limit=100)
+                         if n.topic.endswith("Household.Registered")]
+        assert {(e.actor, e.correlation_id.split(":")[0]) for e in registrations} == {
+            ("PROVINCE_OFFICER:lan", "household-import")}
     finally:
         system.close()
+
+
+def test_import_households_dry_run_records_nothing_and_a_re_run_adds_nothing(
+        tmp_path: Path, personal_data: PersonalData) -> None:
+    url = f"sqlite:///{tmp_path}/import.db"
+    rows = [IMPORT_HEADER] + [f"Hộ số {n},{personal_data.national_id()},{personal_data.phone()},2021,20,,,,,"
+                              for n in range(4)]
+    csv_file = tmp_path / "lang-son.csv"
+    csv_file.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    dry = farmgate("import-households", str(csv_file), *AS_LAN, "--dry-run", url=url)
+    assert "would import 4, already registered 0, failed 0 (dry run: nothing recorded)" in dry.stderr
+    first = farmgate("import-households", str(csv_file), *AS_LAN, url=url)
+    assert "imported 4, already registered 0, failed 0" in first.stderr
+    again = farmgate("import-households", str(csv_file), *AS_LAN, url=url)
+    assert "imported 0, already registered 4, failed 0" in again.stderr
+    system = build_system(Settings(database_url=url, env="test"))
+    try:
+        assert system.households.page(after_position=0, limit=10)[1] == 4
+        assert system.app.recorder.max_notification_id() == 4 * 2 + 1  # 4 households, 4 codes, 1 sequence
+    finally:
+        system.close()
+
+
+def test_import_households_needs_the_officer_and_a_province_and_a_household_csv(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/import.db"
+    csv_file = tmp_path / "lang-son.csv"
+    csv_file.write_text("name,phone\nA,0912345678\n", encoding="utf-8")
+    refused = farmgate("import-households", str(csv_file), *AS_LAN, url=url, check=False)
+    assert refused.returncode == 2 and "lacks the columns national_id, province_code" in refused.stderr
+    no_province = farmgate("import-households", str(csv_file), "--officer", "lan", url=url, check=False)
+    assert no_province.returncode == 2 and "--province" in no_province.stderr
+    unknown = farmgate("import-households", str(csv_file), "--officer", "lan", "--province", "2021:99", url=url,
+                       check=False)
+    assert unknown.returncode == 2 and "--province" in unknown.stderr
 
 
 def test_import_households_refuses_districts_and_wards_outside_their_province_and_scheme(
     tmp_path: Path, personal_data: PersonalData
 ) -> None:
     url = f"sqlite:///{tmp_path}/import.db"
-    rows = ["name,national_id,phone,scheme,province_code,district_code,ward_code,street,latitude,longitude"]
+    rows = [IMPORT_HEADER]
     places = [
-        "2021,20,187,06466",  # line 2: Thị trấn Chi Lăng: imported
-        "2025,20,,06463",  # line 3: Xã Chi Lăng, 2025: imported
-        "2021,20,005,",  # line 4: Cầu Giấy is a district of Hà Nội
-        "2021,20,187,06280",  # line 5: Điềm He is a ward of Văn Quan
-        "2021,20,999,",  # line 6
-        "2021,20,187,99999",  # line 7
-        "2025,20,187,",  # line 8: no district level in 2025
-        "2025,20,,06466",  # line 9: a 2021 ward code
+        "2021,20,187,06466",  # row 2: Thị trấn Chi Lăng: imported
+        "2025,20,,06463",  # row 3: Xã Chi Lăng, 2025: imported
+        "2021,20,005,",  # row 4: Cầu Giấy is a district of Hà Nội
+        "2021,20,187,06280",  # row 5: Điềm He is a ward of Văn Quan
+        "2021,20,999,",  # row 6
+        "2021,20,187,99999",  # row 7
+        "2025,20,187,",  # row 8: no district level in 2025
+        "2025,20,,06466",  # row 9: a 2021 ward code
     ]
     rows += [f"Hộ số {n},{personal_data.national_id()},{personal_data.phone()},{place},,," for n, place in
              enumerate(places)]
     csv_file = tmp_path / "lang-son.csv"
     csv_file.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    result = farmgate("import-households", str(csv_file), url=url, check=False)
-    assert "imported 2, failed 6" in result.stderr
-    for line, field in ((4, "districtCode"), (5, "wardCode"), (6, "districtCode"), (7, "wardCode"),
-                        (8, "districtCode"), (9, "wardCode")):
-        assert f"line {line}: {field}" in result.stderr, line
+    result = farmgate("import-households", str(csv_file), *AS_LAN, url=url, check=False)
+    assert "imported 2, already registered 0, failed 6" in result.stderr
+    for line, field in ((4, "district_code"), (5, "ward_code"), (6, "district_code"), (7, "ward_code"),
+                        (8, "district_code"), (9, "ward_code")):
+        assert f"row {line}: {field}: INVALID" in result.stderr, line
 
 
 def test_schema_prints_the_served_sdl() -> None:
