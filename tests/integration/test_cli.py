@@ -62,7 +62,8 @@ def test_production_refuses_to_start_with_an_empty_or_development_pepper() -> No
     issuers = '[{"issuer": "https://id.postmart.example", "jwks": "/nowhere.json", "roles": ["MARKETPLACE"]}]'
     for pepper in ("", DEVELOPMENT_PII_PEPPER):
         env = {**os.environ, "FARMGATE_ENV": "production", "FARMGATE_JWT_SECRET": "s" * 40,
-               "FARMGATE_JWT_ISSUERS": issuers, "FARMGATE_PII_PEPPER": pepper}
+               "FARMGATE_JWT_ISSUERS": issuers, "FARMGATE_PII_PEPPER": pepper,
+               "FARMGATE_AUDIT_SIGNING_KEY": "a7" * 32}
         result = subprocess.run([sys.executable, "-m", "farmgate.deploy", "serve", "--port", "1"], cwd=ROOT, env=env,
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 2 and "FARMGATE_PII_PEPPER" in result.stderr, (pepper, result.stderr[-300:])

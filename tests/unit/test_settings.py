@@ -48,7 +48,7 @@ ISSUERS = json.dumps([{"issuer": "https://id.postmart.example", "jwks": "/etc/fa
 @pytest.mark.parametrize("pepper", [None, "", "   ", DEVELOPMENT_PII_PEPPER, "p" * 31, " " * 20 + "p" * 20])
 def test_production_refuses_an_empty_short_or_development_pepper(pepper: str | None) -> None:
     environ = {"FARMGATE_ENV": "production", "FARMGATE_JWT_SECRET": "x" * 40, "FARMGATE_DATABASE_URL": "memory://",
-               "FARMGATE_JWT_ISSUERS": ISSUERS}
+               "FARMGATE_JWT_ISSUERS": ISSUERS, "FARMGATE_AUDIT_SIGNING_KEY": AUDIT_KEY}
     if pepper is not None:
         environ["FARMGATE_PII_PEPPER"] = pepper
     with pytest.raises(SettingsError) as refused:
@@ -65,7 +65,8 @@ def test_production_refuses_an_empty_short_or_development_pepper(pepper: str | N
 def test_production_refuses_a_blank_jwt_secret() -> None:
     with pytest.raises(SettingsError, match="^FARMGATE_JWT_SECRET"):
         Settings.from_env({"FARMGATE_ENV": "production", "FARMGATE_JWT_SECRET": " " * 40,
-                           "FARMGATE_PII_PEPPER": "p" * 40, "FARMGATE_JWT_ISSUERS": ISSUERS})
+                           "FARMGATE_PII_PEPPER": "p" * 40, "FARMGATE_JWT_ISSUERS": ISSUERS,
+                           "FARMGATE_AUDIT_SIGNING_KEY": AUDIT_KEY})
 
 
 def test_production_needs_at_least_one_token_issuer() -> None:
