@@ -21,6 +21,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route, WebSocketRoute
 from starlette.exceptions import HTTPException
 from strawberry.asgi import GraphQL
+from strawberry.http.parse_content_type import parse_content_type
 
 from farmgate.core.audit_signing import public_jwk, public_pem
 from farmgate.graphql.auth import AuthenticationError, Principal, TokenVerifier
@@ -83,6 +84,24 @@ class FarmgateGraphQL(GraphQL):
         except UnicodeEncodeError:
             raise HTTPException(400, "The request's JSON holds unpaired surrogate escapes (\\uD800…)") from None
         return value
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        """A GET's parameters; ``variables`` or ``extensions`` given as JSON ``null`` are taken as
+        absent, which GraphQL over HTTP allows (§ Request Parameters: "variables ... if present,
+        MUST be ... a map or null")."""
+        params = {key: value for key, value in dict(params).items()
+                  if not (key in ("variables", "extensions") and isinstance(value, str) and value.strip() == "null")}
+        return super().parse_query_params(params)
+
+    async def parse_http_body(self, request: Any) -> Any:
+        """A POST in a media type the server does not take is 415 Unsupported Media Type (GraphQL
+        over HTTP § POST: application/json; RFC 9110 §15.5.16), not 400."""
+        if request.method != "GET":
+            content_type, _ = parse_content_type(request.content_type or "")
+            multipart = self.multipart_uploads_enabled and content_type == "multipart/form-data"
+            if "application/json" not in content_type and not multipart:
+                raise HTTPException(415, "Unsupported Media Type: send the request as application/json")
+        return await super().parse_http_body(request)
 
     async def authenticate(self, header: str) -> tuple[Principal | None, str | None]:
         """The principal of an 'Authorization: Bearer <token>' value, or why there is none."""

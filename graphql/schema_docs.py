@@ -591,10 +591,17 @@ DOCS = {
     "RecordExportDocumentInput.kind": "Which document.",
     "RecordExportDocumentInput.number": "Its number.",
     "RecordExportDocumentInput.issuer": "Who issued it.",
-    "RecordExportDocumentInput.issuedAt": "When; not in the future.",
+    "RecordExportDocumentInput.issuedAt": "When it was issued (ISO-8601 with an offset): at most 5 minutes ahead of the"
+                                          " clock, and not before the order's harvest-to-door window opens (its"
+                                          " creation minus harvestToDoorHours, less the same 5 minutes).",
     "RecordExportDocumentInput.sha256": "The scanned file's SHA-256.",
     "RecordExportMilestoneInput.exportOrderId": "The export order's global ID.",
     "RecordExportMilestoneInput.kind": "Which step.",
+    "RecordExportMilestoneInput.occurredAt": "When it happened in the world (ISO-8601 with an offset): at most 5 minutes"
+                                             " ahead of the clock, not before the previous milestone, and not before"
+                                             " the order's harvest-to-door window opens (its creation minus"
+                                             " harvestToDoorHours, less the same 5 minutes): a harvest may precede"
+                                             " the order, but not by more than its whole promise.",
     "RecordExportMilestoneInput.location": "Where.",
     "RecordExportMilestoneInput.note": "A note.",
     "CancelExportOrderInput.exportOrderId": "The export order's global ID.",

@@ -12,6 +12,9 @@ The rules it keeps, decided here once:
   later, since that would go backwards.
 - A milestone's occurredAt is never in the future by the application's clock, never before the
   previous milestone's.
+- Every world time of the order (a milestone's occurredAt, a document's issuedAt) follows the
+  world-time policy of ``text.world_time`` with the order's earliest fact (``earliest_fact``) as its
+  possible start: the opening minus the harvest-to-door window.
 - DEPARTED is refused while a document in ``REQUIRED_DOCUMENTS`` is missing.
 - OPEN -> IN_TRANSIT (DEPARTED) -> DELIVERED (DELIVERED); CANCELLED only while OPEN, because a
   record cannot recall goods that have left.
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -209,6 +212,7 @@ class ExportOrder(FarmAggregate):
         unit_price: Decimal,
         currency: str,
         harvest_to_door_hours: int,
+        occurred_at: datetime,
         campaign_id: UUID | None = None,
     ) -> None:
         self.partner_id = partner_id
@@ -224,6 +228,8 @@ class ExportOrder(FarmAggregate):
         self.unit_price_amount = unit_price
         self.currency = currency
         self.harvest_to_door_hours = harvest_to_door_hours
+        #: world time of the opening (the application's clock when it was created)
+        self.opened_at = occurred_at
         self.status = OPEN
         self.allocated_kg = 0
         # State is kept in JSON-friendly shapes (str keys, no tuples) so snapshots round-trip.
@@ -296,6 +302,28 @@ class ExportOrder(FarmAggregate):
         return missing_documents(self.documents)
 
     @property
+    def earliest_fact(self) -> datetime:
+        """The earliest plausible world time of a fact about this order (a milestone's occurredAt, a
+        document's issuedAt): its opening minus its harvest-to-door window.
+
+        A harvest may precede the order (a marketplace opens an export order for produce already
+        picked), but not by more than the whole promised window: produce harvested earlier would be
+        past its promised door time when the order was opened, so the promise was broken from its
+        first moment, which is a typo (a year 0001 left in a form) and not a consignment. Every later
+        milestone follows the harvest, and the documents are issued for produce that exists
+        (inspected, packed, invoiced), so the same floor holds for them. ``text.world_time`` allows
+        ``CLOCK_SKEW`` below it, as below every fact's possible start.
+        """
+        # Snapshots taken before the opening's world time was kept fall back to its recorded time.
+        opened_at = getattr(self, "opened_at", None) or self.created_on
+        return opened_at - timedelta(hours=self.harvest_to_door_hours)
+
+    def _world_time(self, value: datetime, now: datetime, field: str) -> datetime:
+        return world_time(value, now, ["input", field], self.earliest_fact,
+                          f"the start of the export order's harvest-to-door window ({self.harvest_to_door_hours} hours"
+                          " before it was opened)")
+
+    @property
     def last_milestone(self) -> str | None:
         return next(reversed(self.milestones), None)
 
@@ -328,7 +356,7 @@ class ExportOrder(FarmAggregate):
         _known(kind, DOCUMENT_KINDS, "The document kind", ["input", "kind"])
         number = required_text(number, ["input", "number"], 100)
         issuer = required_text(issuer, ["input", "issuer"])
-        issued_at = world_time(issued_at, now, ["input", "issuedAt"])
+        issued_at = self._world_time(issued_at, now, "issuedAt")
         digest = None
         if sha256 is not None and sha256.strip():
             digest = sha256.strip().lower()
@@ -344,7 +372,7 @@ class ExportOrder(FarmAggregate):
         _known(kind, MILESTONES, "The milestone kind", ["input", "kind"])
         self._require_status((OPEN, IN_TRANSIT), "reach more milestones")
         self._check_milestone_order(kind)
-        occurred_at = world_time(occurred_at, now, ["input", "occurredAt"])
+        occurred_at = self._world_time(occurred_at, now, "occurredAt")
         last = self.last_milestone
         if last is not None and occurred_at < self.milestones[last]:
             raise InvalidInput(f"occurredAt must not be before the {last} milestone", ["input", "occurredAt"])

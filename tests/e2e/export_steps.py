@@ -61,7 +61,7 @@ def create_order(api: Api, token: str, partner_id: str, **overrides: Any) -> dic
 def record_document(api: Api, token: str, order_id: str, kind: str, number: str,
                     issued_at: datetime | None = None) -> dict[str, Any]:
     return api.data(DOCUMENT, {"input": {"exportOrderId": order_id, "kind": kind, "number": number,
-                                         "issuer": "Cục Bảo vệ thực vật", "issuedAt": (issued_at or now() - 200 * H).isoformat(),
+                                         "issuer": "Cục Bảo vệ thực vật", "issuedAt": (issued_at or now() - 90 * H).isoformat(),
                                          "sha256": uuid.uuid4().hex * 2}}, token)["recordExportDocument"]
 
 

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 
 from farmgate.core.domain.export_order import MAX_LOT_KG, MAX_ORDER_KG
 from farmgate.core.domain.provenance import Provenance, recording
+from farmgate.deploy.clock import FileClock
 from farmgate.deploy.container import build_system
 from farmgate.deploy.settings import Settings
 from tests.e2e.export_steps import (
@@ -35,7 +39,7 @@ from tests.e2e.export_steps import (
     record_milestone,
     register_partner,
 )
-from tests.e2e.server import Api
+from tests.e2e.server import Api, running_on
 from tests.personal_data import PersonalData
 
 LOTS = """query($id: ID!) { exportOrder(id: $id) { householdCount allocatedKg
@@ -61,6 +65,30 @@ class World:
         self.cz = register_partner(api, self.admin, "Praha Ovoce s.r.o.", "CZ")
         self.be_token = api.token("EXPORT_PARTNER", "brussels-desk", partner=self.be["id"])
         self.cz_token = api.token("EXPORT_PARTNER", "praha-desk", partner=self.cz["id"])
+
+
+@pytest.fixture(scope="module")
+def clock(tmp_path_factory: pytest.TempPathFactory) -> FileClock:
+    """The API's clock: the real time while its file is empty (see ``opened_at``)."""
+    return FileClock(tmp_path_factory.mktemp("export-clock") / "clock.txt")
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, clock: FileClock) -> Iterator[Api]:
+    with running_on(request.param, tmp_path_factory, "test_export_api",
+                    extra_env={"FARMGATE_TEST_CLOCK_FILE": str(clock.path)}) as server:
+        yield server
+
+
+@contextmanager
+def opened_at(clock: FileClock, moment: datetime) -> Iterator[None]:
+    """Orders created inside are opened at ``moment`` (no export fact may precede an order's opening
+    by more than its harvest-to-door window); the real time again after."""
+    clock.set(moment)
+    try:
+        yield
+    finally:
+        clock.path.write_text("")
 
 
 @pytest.fixture(scope="module")
@@ -203,10 +231,12 @@ def test_a_delivery_90_hours_after_harvest_meets_the_promise(world: World) -> No
     assert api.data(ORDER, {"id": order["id"]}, world.staff)["exportOrder"]["consignee"] == "[redacted]"
 
 
-def test_a_delivery_past_96_hours_is_breached_and_the_clock_is_live(world: World) -> None:
+def test_a_delivery_past_96_hours_is_breached_and_the_clock_is_live(world: World, clock: FileClock) -> None:
     api = world.api
-    late = create_order(api, world.voso, world.cz["id"], destinationCountry="CZ", unitPrice={"amount": "310000", "currency": "CZK"})
     harvested = now() - 120 * H
+    with opened_at(clock, harvested):
+        late = create_order(api, world.voso, world.cz["id"], destinationCountry="CZ",
+                            unitPrice={"amount": "310000", "currency": "CZK"})
     file_export_documents(api, world.voso, late["id"])
     for kind, hours in (("HARVESTED", 0), ("DEPARTED", 30)):
         assert record_milestone(api, world.voso, late["id"], kind, harvested + hours * H)["userErrors"] == []
@@ -218,7 +248,8 @@ def test_a_delivery_past_96_hours_is_breached_and_the_clock_is_live(world: World
     # Undelivered orders: the state is computed now, from harvest and the promise.
     states = {}
     for label, hours_ago in (("at risk", 80), ("overdue", 100)):
-        order = create_order(api, world.voso, world.cz["id"], destinationCountry="CZ")
+        with opened_at(clock, now() - hours_ago * H):
+            order = create_order(api, world.voso, world.cz["id"], destinationCountry="CZ")
         record_milestone(api, world.voso, order["id"], "HARVESTED", now() - hours_ago * H)
         states[label] = api.data(ORDER, {"id": order["id"]}, world.cz_token)["exportOrder"]["slaState"]
     assert states == {"at risk": "AT_RISK", "overdue": "BREACHED"}
@@ -312,6 +343,25 @@ def test_times_without_an_offset_or_in_the_future_are_refused(world: World) -> N
     naive = record_milestone(world.api, world.postmart, order["id"], "HARVESTED", now().replace(tzinfo=None))
     future = record_milestone(world.api, world.postmart, order["id"], "HARVESTED", now() + H)
     assert naive["userErrors"][0]["field"] == future["userErrors"][0]["field"] == ["input", "occurredAt"]
+
+
+@pytest.mark.parametrize("year", [1, 2099])
+def test_an_export_fact_dated_implausibly_early_or_late_is_refused_and_nothing_is_recorded(world: World, year: int) -> None:
+    """The world-time policy: no milestone or document before the order's harvest-to-door window
+    (year 0001 would make the order BREACHED from its birth), none in the future."""
+    api = world.api
+    order = create_order(api, world.postmart, world.be["id"])
+    moment = datetime(year, 6, 1, 5, 0, tzinfo=timezone.utc)
+    milestone = record_milestone(api, world.postmart, order["id"], "HARVESTED", moment)
+    document = record_document(api, world.postmart, order["id"], "PACKING_LIST", "PL-1", moment)
+    assert milestone["exportOrder"] is None and document["exportOrder"] is None
+    assert [(e["field"], e["code"]) for e in milestone["userErrors"]] == [(["input", "occurredAt"], "INVALID")]
+    assert [(e["field"], e["code"]) for e in document["userErrors"]] == [(["input", "issuedAt"], "INVALID")]
+    seen = api.data(ORDER, {"id": order["id"]}, world.postmart)["exportOrder"]
+    assert seen["milestones"] == [] and seen["documents"] == [] and seen["harvestedAt"] is None
+    assert seen["slaState"] == "ON_TRACK"
+    history = api.data(HISTORY, {"id": order["id"]}, world.admin)["exportOrder"]["history"]
+    assert [h["type"] for h in history] == ["Opened"]
 
 
 def test_an_idempotent_create_returns_the_first_order_and_refuses_a_changed_request(world: World) -> None:

@@ -81,3 +81,36 @@ def test_graphql_response_json_is_served_when_asked_with_4xx_for_request_errors(
         assert (legacy_status, legacy_type.split(";")[0]) == (200, "application/json")
     status, _, body = post("{ provinces(scheme: 2025) { code } }", modern, token="not-a-jwt")
     assert status == 401 and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED" and "data" not in body
+
+
+PROVINCES = "{ provinces(scheme: 2025) { code } }"
+
+
+def test_a_get_with_null_variables_or_extensions_takes_them_as_absent(api: Api) -> None:
+    """GraphQL over HTTP: variables and extensions, if present, are a map or null."""
+    for extra in ({"variables": "null"}, {"extensions": "null"}, {"variables": " null ", "extensions": "null"},
+                  {"variables": "{}"}):
+        response = api.client.get(api.url + "/graphql", params={"query": PROVINCES, **extra},
+                                  headers={"Accept": "application/json"})
+        assert response.status_code == 200, (extra, response.text)
+        assert len(response.json()["data"]["provinces"]) == 34
+    # Check null is not a way around a required variable, and other non-maps are still refused.
+    needs = "query($s: Int!) { provinces(scheme: $s) { code } }"
+    missing = api.client.get(api.url + "/graphql", params={"query": needs, "variables": "null"})
+    assert missing.json()["errors"] and not missing.json().get("data")
+    for bad in ("3", "[1]", '"null"', "nul"):
+        refused = api.client.get(api.url + "/graphql", params={"query": PROVINCES, "variables": bad})
+        assert refused.status_code == 400, bad
+
+
+def test_a_post_in_a_media_type_the_server_does_not_take_is_415(api: Api) -> None:
+    body = json.dumps({"query": PROVINCES})
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "application/graphql", "application/xml"):
+        response = api.client.post(api.url + "/graphql", content=body, headers={"Content-Type": content_type})
+        assert response.status_code == 415, content_type
+        assert "application/json" in response.text
+    no_type = api.client.post(api.url + "/graphql", content=body.encode())
+    assert no_type.status_code == 415
+    accepted = api.client.post(api.url + "/graphql", content=body,
+                               headers={"Content-Type": "application/json; charset=utf-8"})
+    assert accepted.status_code == 200 and len(accepted.json()["data"]["provinces"]) == 34

@@ -38,12 +38,19 @@ def now() -> datetime:
 
 
 def harvested_order(system: System, partner: UUID, reference: str, hours_ago: float) -> UUID:
-    order = system.app.create_export_order(
-        partner_id=partner, reference=reference, product="Lychee", hs_code="081090", destination_country="BE",
-        consignee="Ms Lan", incoterm="CPT", quantity_kg=100, unit_price="12.50", currency="EUR",
-        harvest_to_door_hours=96, created_by="POSTMART",
-    )
-    system.app.record_export_milestone(order, kind="HARVESTED", occurred_at=now() - hours_ago * H)
+    harvested_at = now() - hours_ago * H
+    # The order is opened at its harvest (the app's clock, briefly pinned there): no export fact may
+    # precede the opening by more than the order's 96-hour window.
+    wall_clock, system.app.clock = system.app.clock, lambda: harvested_at
+    try:
+        order = system.app.create_export_order(
+            partner_id=partner, reference=reference, product="Lychee", hs_code="081090", destination_country="BE",
+            consignee="Ms Lan", incoterm="CPT", quantity_kg=100, unit_price="12.50", currency="EUR",
+            harvest_to_door_hours=96, created_by="POSTMART",
+        )
+    finally:
+        system.app.clock = wall_clock
+    system.app.record_export_milestone(order, kind="HARVESTED", occurred_at=harvested_at)
     return order
 
 

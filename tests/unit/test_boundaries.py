@@ -418,6 +418,61 @@ def test_a_milestone_may_share_the_previous_ones_instant_but_not_precede_it() ->
                                test_export_order.NOW)
 
 
+#: the earliest world time an export fact may carry: opened minus the 96-hour window, minus the clock skew
+EXPORT_FLOOR = test_export_order.OPENED - timedelta(hours=96) - CLOCK_SKEW
+
+
+@pytest.mark.parametrize(("at", "accepted"), [(EXPORT_FLOOR - timedelta(seconds=1), False), (EXPORT_FLOOR, True),
+                                              (datetime(1, 1, 1, tzinfo=timezone.utc), False)])
+def test_an_export_milestone_is_not_before_the_orders_harvest_to_door_window(at: datetime, accepted: bool) -> None:
+    order = test_export_order.an_order()
+    assert order.earliest_fact == test_export_order.OPENED - timedelta(hours=96)
+    if accepted:
+        order.record_milestone("HARVESTED", at, None, None, test_export_order.NOW)
+        assert order.milestones == {"HARVESTED": at}
+        return
+    with pytest.raises(InvalidInput) as refused:
+        order.record_milestone("HARVESTED", at, None, None, test_export_order.NOW)
+    assert refused.value.field == ["input", "occurredAt"] and "harvest-to-door window (96 hours" in refused.value.message
+    assert order.milestones == {} and order.version == 1
+
+
+@pytest.mark.parametrize(("at", "accepted"), [(EXPORT_FLOOR - timedelta(seconds=1), False), (EXPORT_FLOOR, True),
+                                              (datetime(1, 1, 1, tzinfo=timezone.utc), False)])
+def test_an_export_documents_issue_is_not_before_the_orders_harvest_to_door_window(at: datetime, accepted: bool) -> None:
+    order = test_export_order.an_order()
+    if accepted:
+        order.file_document("PACKING_LIST", "PL-1", "Lục Ngạn packer", at, None, test_export_order.NOW)
+        assert order.documents == {"PACKING_LIST": ["PL-1"]}
+        return
+    with pytest.raises(InvalidInput) as refused:
+        order.file_document("PACKING_LIST", "PL-1", "Lục Ngạn packer", at, None, test_export_order.NOW)
+    assert refused.value.field == ["input", "issuedAt"] and "harvest-to-door window (96 hours" in refused.value.message
+    assert order.documents == {} and order.version == 1
+
+
+@pytest.mark.parametrize("hours", [1, 96, MAX_HARVEST_TO_DOOR_HOURS])
+def test_the_export_floor_follows_the_orders_own_window(hours: int) -> None:
+    order = test_export_order.an_order(harvest_to_door_hours=hours)
+    floor = test_export_order.OPENED - timedelta(hours=hours) - CLOCK_SKEW
+    order.file_document("PACKING_LIST", "PL-1", "x", floor, None, test_export_order.NOW)
+    with pytest.raises(InvalidInput):
+        order.file_document("PACKING_LIST", "PL-2", "x", floor - timedelta(microseconds=1), None, test_export_order.NOW)
+    assert order.documents == {"PACKING_LIST": ["PL-1"]}
+
+
+@pytest.mark.parametrize("kind", ["milestone", "document"])
+def test_an_export_fact_far_in_the_future_is_refused(kind: str) -> None:
+    order = test_export_order.an_order()
+    now = test_export_order.NOW
+    with pytest.raises(InvalidInput) as refused:
+        if kind == "milestone":
+            order.record_milestone("HARVESTED", datetime(2099, 1, 1, tzinfo=timezone.utc), None, None, now)
+        else:
+            order.file_document("PACKING_LIST", "PL-1", "x", datetime(2099, 1, 1, tzinfo=timezone.utc), None, now)
+    assert "future" in refused.value.message and order.version == 1
+
+
 HARVESTED = datetime(2021, 6, 1, 5, 0, tzinfo=timezone.utc)
 DUE = HARVESTED + timedelta(hours=96)
 

@@ -23,11 +23,14 @@ from farmgate.core.domain.export_order import (
     milestone_side,
 )
 from farmgate.core.domain.export_partner import ExportPartner
+from farmgate.core.domain.provenance import world_clock
 from farmgate.core.domain.export_sla import AT_RISK, BREACHED, MET
 from tests.personal_data import PersonalData
 
 HARVEST = datetime(2021, 6, 1, 5, 0, tzinfo=timezone.utc)
 NOW = HARVEST + timedelta(days=30)
+#: when ``an_order`` opens its order (world time): the day of the harvest, so HARVEST is plausible
+OPENED = HARVEST
 PARTNER = UUID("00000000-0000-0000-0000-0000000000be")
 
 
@@ -47,7 +50,8 @@ def an_order(**overrides: object) -> ExportOrder:
         harvest_to_door_hours=96,
     )
     args.update(overrides)
-    return ExportOrder.open(**args)  # type: ignore[arg-type]
+    with world_clock(lambda: OPENED):
+        return ExportOrder.open(**args)  # type: ignore[arg-type]
 
 
 def file_all_required(order: ExportOrder, except_for: tuple[str, ...] = ()) -> None:
@@ -467,7 +471,7 @@ def test_a_cancelled_order_is_not_watched(app: Farmgate) -> None:
 
 def test_a_long_order_rebuilt_from_a_snapshot_equals_one_replayed_from_scratch(personal_data: PersonalData) -> None:
     # A thousand lots make a long stream: the aggregate must survive a snapshot's JSON round trip.
-    app = Farmgate({"PERSISTENCE_MODULE": "eventsourcing.popo", "IS_SNAPSHOTTING_ENABLED": "y"}, clock=Clock(NOW))
+    app = Farmgate({"PERSISTENCE_MODULE": "eventsourcing.popo", "IS_SNAPSHOTTING_ENABLED": "y"}, clock=Clock(HARVEST))
     order_id = open_order(app, app.register_export_partner(name="Lychee Import BV", country="BE"), quantity_kg=500)
     households = [a_household(app, personal_data) for _ in range(3)]
     for i in range(240):
