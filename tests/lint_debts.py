@@ -5,6 +5,7 @@ ruff's `[tool.ruff.lint.per-file-ignores]` (path → rule codes) and mypy's `[[t
 (module → `disable_error_code`). This runs each tool once with its debt lists emptied and compares:
 a finding not listed fails (fix it, do not list it), and a listed debt no longer found fails too
 (delete its entry), so the lists only shrink. Exit status 0 when both match, 1 otherwise.
+`--print-debts` prints today's findings in the debt format (for reconciling merged branches).
 
 mypy reads the `farmgate` namespace through a tree of symlinks (`.venv/typecheck/farmgate/<folder>`),
 because the editable install maps the top-level folders with an import hook mypy cannot follow.
@@ -97,8 +98,28 @@ def compare(tool: str, found: set[Finding], debts: set[Finding]) -> bool:
     return not new and not gone
 
 
+def print_debts(config: dict) -> None:
+    """Today's findings in pyproject.toml's debt format, for the lead reconciling merged branches only:
+    a reviewer must see every added line (the lists only shrink once main passes)."""
+    by_file: dict[str, set[str]] = {}
+    for where, code in ruff_findings():
+        by_file.setdefault(where, set()).add(code)
+    print("[tool.ruff.lint.per-file-ignores]")
+    for where in sorted(by_file):
+        print(f'"{where}" = [' + ", ".join(f'"{code}"' for code in sorted(by_file[where])) + "]")
+    by_module: dict[str, set[str]] = {}
+    for where, code in mypy_findings(config):
+        by_module.setdefault(where, set()).add(code)
+    for where in sorted(by_module):
+        print(f'\n[[tool.mypy.overrides]]\nmodule = "{where}"\ndisable_error_code = ['
+              + ", ".join(f'"{code}"' for code in sorted(by_module[where])) + "]")
+
+
 def main() -> int:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    if sys.argv[1:] == ["--print-debts"]:
+        print_debts(config)
+        return 0
     ruff_ok = compare("ruff", ruff_findings(), ruff_debts(config))
     mypy_ok = compare("mypy", mypy_findings(config), mypy_debts(config))
     return 0 if ruff_ok and mypy_ok else 1
