@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Regenerate with `make lock` after editing pyproject.toml's dependencies.
 LOCK := requirements.lock
 
-.PHONY: run test bench schema mutation lock clean
+.PHONY: run check test bench schema mutation lock clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,11 @@ run: $(STAMP)
 	$(BIN)/farmgate demo
 	$(BIN)/farmgate serve --host 127.0.0.1 --port $${FARMGATE_PORT:-8000}
 
-test: $(STAMP)
+# ruff and mypy (strict) against pyproject.toml's debt lists, which may only shrink (tests/lint_debts.py).
+check: $(STAMP)
+	$(BIN)/python -m tests.lint_debts
+
+test: $(STAMP) check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
