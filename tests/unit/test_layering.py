@@ -48,6 +48,7 @@ KNOWN_VIOLATIONS: frozenset[tuple[str, str]] = frozenset({
     ("farmgate.graphql.auth", "farmgate.deploy.settings"),
     ("farmgate.graphql.context", "farmgate.deploy.container"),
     ("farmgate.workers.runtime", "farmgate.deploy.container"),
+    ("farmgate.workers.audit_anchors", "farmgate.deploy.container"),
 })
 
 
