@@ -1,47 +1,107 @@
-"""`make bench`: every benchmark in one run, numbers and ratios to ceilings measured in the same run.
+"""`make bench`: every benchmark in one run, each number next to its ceiling measured in the same run.
 
-Needs PostgreSQL (FARMGATE_TEST_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/test).
-The report is printed and kept in var/bench-report.txt.
+    make bench                    # SCALE=smoke: a few minutes
+    make bench SCALE=province     # a Lạng Sơn-sized plan, longer windows
+    make bench BENCH=orders       # some modules only (space-separated)
+
+Needs PostgreSQL: FARMGATE_BENCH_DATABASE_URL (default the machine's,
+postgresql://postgres@127.0.0.1:5432/postgres); each module works in a database of its own that it
+creates and drops. A module is ``run(report)``; it calls ``report(name, value, unit)`` or
+``report(name, value, unit, ceiling=...)`` — with a ceiling the report also holds
+``ratio = value / ceiling``. The rows go to ``var/bench/report.json`` (a list of objects ``name``,
+``value``, ``unit``, ``module`` and, where there is one, ``ceiling`` and ``ratio``, or ``goal``) and are printed as a table.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
+import os
 import platform
+import resource
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
-MODULES = ["households", "catalog", "orders", "casefile"]
-REPORT = Path(__file__).resolve().parents[2] / "var" / "bench-report.txt"
+from tests.bench import scale
+
+MODULES = ["dataset", "households", "orders", "statements", "serving", "projections", "casefile", "catalog", "imports"]
+REPORT = Path(__file__).resolve().parents[2] / "var" / "bench" / "report.json"
 
 
-def main(selected: list[str]) -> None:
-    lines: list[str] = [
-        f"farmgate benchmarks, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
-        f"Python {platform.python_version()}, {platform.machine()}",
-    ]
+class Report:
+    """The rows of one run. Call it as ``report(name, value, unit, ceiling=None)``.
 
-    def report(name: str, value: float, unit: str) -> None:
-        line = f"{name:<64} {value:>14,.2f} {unit}"
-        print(line, flush=True)
-        lines.append(line)
+    ``value`` and ``ceiling`` are in ``unit``; ``ratio`` is ``value / ceiling`` (None when the
+    ceiling is 0). ``goal``: the issue's target for a number that has no ceiling in the run, in
+    ``unit``. A row with the same name as an earlier one is kept as well (the table shows both).
+    """
 
+    def __init__(self, module: str = "") -> None:
+        self.rows: list[dict[str, Any]] = []
+        self.module = module
+
+    def __call__(self, name: str, value: float, unit: str, ceiling: float | None = None,
+                 goal: float | None = None) -> None:
+        row: dict[str, Any] = {"name": name, "value": float(value), "unit": unit}
+        if self.module:
+            row["module"] = self.module
+        if ceiling is not None:
+            row["ceiling"] = float(ceiling)
+            row["ratio"] = float(value) / float(ceiling) if ceiling else None
+        if goal is not None:
+            row["goal"] = float(goal)
+        self.rows.append(row)
+        print(line(row), flush=True)
+
+
+def line(row: dict[str, Any]) -> str:
+    """One row of the printed table."""
+    text = f"{row['name']:<72} {row['value']:>14,.2f} {row['unit']}"
+    if "ceiling" in row:
+        ratio = "n/a" if row["ratio"] is None else f"{row['ratio']:.3f}"
+        text += f"   (ceiling {row['ceiling']:,.2f}, ratio {ratio})"
+    if "goal" in row:
+        text += f"   (goal {row['goal']:,.2f})"
+    return text
+
+
+def peak_rss_mb(who: int) -> float:
+    """Peak resident set of this process (RUSAGE_SELF) or of its largest waited-for child (MiB, Linux)."""
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def main(selected: list[str], path: Path = REPORT) -> list[dict[str, Any]]:
+    """Run the ``selected`` modules (all when empty), write ``path``, print the table; return the rows."""
+    chosen = scale.current()
+    print(f"farmgate benchmarks, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, SCALE={chosen.name}, "
+          f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs", flush=True)
+    report = Report()
     for name in selected or MODULES:
         try:
             module = importlib.import_module(f"tests.bench.{name}")
-        except ModuleNotFoundError:
+        except ModuleNotFoundError as error:
+            if error.name != f"tests.bench.{name}":
+                raise
             print(f"-- {name}: not built yet", flush=True)
             continue
         print(f"-- {name}", flush=True)
-        lines.append(f"-- {name}")
+        report.module = name
         started = time.perf_counter()
         module.run(report)
         report(f"{name}: benchmark wall time", time.perf_counter() - started, "s")
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text("\n".join(lines) + "\n")
-    print(f"report kept in {REPORT}")
+    report.module = ""
+    report("peak RSS, bench process", peak_rss_mb(resource.RUSAGE_SELF), "MiB")
+    report("peak RSS, largest child process (client processes, server)", peak_rss_mb(resource.RUSAGE_CHILDREN), "MiB")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report.rows, indent=1, ensure_ascii=False) + "\n")
+    print(f"\n{'name':<72} {'value':>14} unit", flush=True)
+    for row in report.rows:
+        print(line(row))
+    print(f"report kept in {path}", flush=True)
+    return report.rows
 
 
 if __name__ == "__main__":
