@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import os
 import platform
 import resource
 import sys
 import time
+import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -79,6 +81,7 @@ def main(selected: list[str], path: Path = REPORT) -> list[dict[str, Any]]:
     print(f"farmgate benchmarks, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, SCALE={chosen.name}, "
           f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs", flush=True)
     report = Report()
+    failed: list[str] = []
     for name in selected or MODULES:
         try:
             module = importlib.import_module(f"tests.bench.{name}")
@@ -90,7 +93,12 @@ def main(selected: list[str], path: Path = REPORT) -> list[dict[str, Any]]:
         print(f"-- {name}", flush=True)
         report.module = name
         started = time.perf_counter()
-        module.run(report)
+        try:
+            module.run(report)
+        except Exception:  # noqa: BLE001 - one module's failure is reported; the others still run
+            traceback.print_exc()
+            report(f"{name}: FAILED (traceback on stderr)", 1, "failures")
+            failed.append(name)
         report(f"{name}: benchmark wall time", time.perf_counter() - started, "s")
     report.module = ""
     report("peak RSS, bench process", peak_rss_mb(resource.RUSAGE_SELF), "MiB")
@@ -101,8 +109,13 @@ def main(selected: list[str], path: Path = REPORT) -> list[dict[str, Any]]:
     for row in report.rows:
         print(line(row))
     print(f"report kept in {path}", flush=True)
+    if failed:
+        raise SystemExit(f"bench modules that failed: {', '.join(failed)}")
     return report.rows
 
 
 if __name__ == "__main__":
+    from farmgate.deploy.logging import configure_logging
+
+    configure_logging(fmt="console", stream=sys.stderr, level=logging.WARNING)  # the table, not the logs
     main(sys.argv[1:])

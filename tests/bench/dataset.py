@@ -64,20 +64,27 @@ def generate(system: System, households: int, seed: int = SEED) -> Generated:
             household_id=made.households[-1], marketplace=rng.choice(["POSTMART", "VOSO"]), name=f"Vườn {n}",
             location={"latitude": rng.uniform(south, north), "longitude": rng.uniform(west, east)}, opening_hours=[])
         made.storefronts.append(storefront)
+        prices = []
         for title, category, price in rng.sample(PRODUCE, LISTINGS_PER_STOREFRONT):
+            prices.append(price)
             made.listings.append(app.publish_listing(
                 storefront_id=storefront, title=f"{title} {rng.choice(['loại 1', 'VietGAP', 'chính vụ'])}",
                 description=None, category=category, unit="kg", unit_price={"amount": price, "currency": "VND"},
                 stock_quantity=rng.randint(200, 5_000), shelf_life_hours=rng.choice([48, 72, 720])))
         for m in range(ORDERS_PER_STOREFRONT):
-            listing = rng.choice(made.listings[-LISTINGS_PER_STOREFRONT:])
+            which = rng.randrange(LISTINGS_PER_STOREFRONT)
+            listing, price = made.listings[-LISTINGS_PER_STOREFRONT + which], prices[which]
             quantity = rng.randint(1, 10)
+            paid = rng.random() < 0.5
             order = app.place_order(
                 lines=[{"listing_id": listing, "quantity": quantity}],
                 buyer={"name": f"Người mua {n}-{m}", "phone": f"03{(n * 10 + m) % 100_000_000:08d}",
                        "address": {"scheme": 2021, "province_code": rng.choice(CITIES)}},
-                payment_method=rng.choice(["CASH_ON_DELIVERY", "E_WALLET"]))
+                payment_method="E_WALLET" if paid else "CASH_ON_DELIVERY")
             made.orders.append(order)
+            if paid:
+                app.record_payment(order, amount={"amount": str(int(price) * quantity), "currency": "VND"},
+                                   reference=f"VW-{n}-{m}", occurred_at=datetime.now(timezone.utc))
             if rng.random() > CONFIRMED:
                 continue
             app.confirm_order(order)
@@ -88,9 +95,9 @@ def generate(system: System, households: int, seed: int = SEED) -> Generated:
             for k in range(rng.randint(1, 4)):
                 app.record_checkpoint(shipment, status="IN_TRANSIT", occurred_at=datetime.now(timezone.utc),
                                       location=f"bưu cục {k}")
-            if rng.random() < CLAIMED / DISPATCHED:
+            if paid and rng.random() < 2 * CLAIMED / DISPATCHED:  # only a paid order has money to claim
                 made.claims.append(app.file_claim(
-                    order_id=order, kind="LATE_DELIVERY", claimant="BUYER", amount="35000", currency="VND",
+                    order_id=order, kind="LATE_DELIVERY", claimant="BUYER", amount=price, currency="VND",
                     description="giao muộn", evidence=[{"sha256": f"{n:064x}", "uri": f"https://e.example/{n}"}]))
     return made
 
