@@ -25,7 +25,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	SCALE=$(or $(SCALE),smoke) $(BIN)/python -m tests.bench $(BENCH)
+	SCALE=$(or $(SCALE),smoke) PROFILE=$(PROFILE) $(BIN)/python -m tests.bench $(BENCH)
 
 # Mutation testing of core/domain and the scope rules (not part of `make test`); see tests/mutation.
 # mutmut is pinned in the lock like everything else, so a fresh clone runs it as main does.

@@ -3,6 +3,7 @@
     make bench                    # SCALE=smoke: a few minutes
     make bench SCALE=province     # a Lạng Sơn-sized plan, longer windows
     make bench BENCH=orders       # some modules only (space-separated)
+    make bench PROFILE=1          # and profile the workload of the worst ratio (cProfile)
 
 Needs PostgreSQL: FARMGATE_BENCH_DATABASE_URL (default the machine's,
 postgresql://postgres@127.0.0.1:5432/postgres); each module works in a database of its own that it
@@ -14,11 +15,14 @@ creates and drops. A module is ``run(report)``; it calls ``report(name, value, u
 
 from __future__ import annotations
 
+import cProfile
 import importlib
+import io
 import json
 import logging
 import os
 import platform
+import pstats
 import resource
 import sys
 import time
@@ -75,6 +79,28 @@ def peak_rss_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
+def profile_worst(rows: list[dict[str, Any]], folder: Path) -> Path | None:
+    """Profile (stdlib cProfile, one thread, the scale's window) the workload behind the lowest
+    ratio among modules that offer one (``profiled(seconds, profiler)``); write the 40 costliest functions by
+    cumulative time to ``folder/profile-<module>.txt`` and return that path (None: nothing to profile)."""
+    candidates = [r for r in rows if r.get("ratio") is not None and hasattr(
+        importlib.import_module(f"tests.bench.{r['module']}"), "profiled")]
+    if not candidates:
+        print("PROFILE=1: no ratio in this run has a workload to profile", flush=True)
+        return None
+    worst = min(candidates, key=lambda r: r["ratio"])
+    module = importlib.import_module(f"tests.bench.{worst['module']}")
+    profiler = cProfile.Profile()
+    module.profiled(scale.current().seconds, profiler)
+    out = io.StringIO()
+    out.write(f"worst ratio: {worst['name']} = {worst['ratio']:.3f}\n")
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+    target = folder / f"profile-{worst['module']}.txt"
+    target.write_text(out.getvalue())
+    print(f"profile of the worst ratio ({worst['name']}) kept in {target}", flush=True)
+    return target
+
+
 def main(selected: list[str], path: Path = REPORT) -> list[dict[str, Any]]:
     """Run the ``selected`` modules (all when empty), write ``path``, print the table; return the rows."""
     chosen = scale.current()
@@ -109,6 +135,8 @@ def main(selected: list[str], path: Path = REPORT) -> list[dict[str, Any]]:
     for row in report.rows:
         print(line(row))
     print(f"report kept in {path}", flush=True)
+    if os.environ.get("PROFILE") == "1":
+        profile_worst(report.rows, path.parent)
     if failed:
         raise SystemExit(f"bench modules that failed: {', '.join(failed)}")
     return report.rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cProfile
 import itertools
 import threading
 from collections.abc import Callable
@@ -10,7 +11,7 @@ from farmgate.core.domain.errors import Conflict
 from farmgate.deploy.container import build_system
 from farmgate.deploy.settings import Settings
 from tests.bench import scale
-from tests.bench.pg import raw_insert_ceiling, scratch_database, throughput
+from tests.bench.pg import in_this_thread, raw_insert_ceiling, scratch_database, throughput
 
 
 def run(report: Callable[..., None]) -> None:
@@ -43,3 +44,17 @@ def run(report: Callable[..., None]) -> None:
             report(f"registrations refused as CONFLICT after retries, {clients} client(s)", len(conflicts), "")
             conflicts.clear()
         system.close()
+
+
+def profiled(seconds: float, profiler: cProfile.Profile) -> None:
+    """The workload ``PROFILE=1`` profiles for this module: registerHousehold, 1 thread (only the
+    registrations run under ``profiler``)."""
+    with scratch_database() as url:
+        system = build_system(Settings(database_url=url, env="test"))
+        counter = itertools.count(1)
+        try:
+            profiler.runcall(in_this_thread, lambda _: system.app.register_household(
+                name="Hộ hồ sơ", national_id=f"021{(n := next(counter)):09d}", phone=f"0966{n:06d}",
+                address={"scheme": 2021, "province_code": "20"}), seconds)
+        finally:
+            system.close()

@@ -9,6 +9,7 @@ process, and with 8 client processes (as 8 API processes would be):
 
 from __future__ import annotations
 
+import cProfile
 import itertools
 import multiprocessing
 import os
@@ -21,7 +22,7 @@ from farmgate.core.domain.errors import Conflict
 from farmgate.deploy.container import System, build_system
 from farmgate.deploy.settings import Settings
 from tests.bench import scale
-from tests.bench.pg import percentiles, raw_insert_ceiling, scratch_database, throughput
+from tests.bench.pg import in_this_thread, percentiles, raw_insert_ceiling, scratch_database, throughput
 from tests.integration.test_contention import CLIENT_PROCESS_ENV
 
 STOREFRONTS = 8
@@ -165,5 +166,18 @@ def run(report: Report) -> None:
             # As 8 API processes would: the in-process queue for the number sequence no longer helps.
             for label, chosen in (("hot", [hot]), ("spread", spread)):
                 measure_processes(url, report, label, chosen, 8, raw[8])
+        finally:
+            system.close()
+
+
+def profiled(seconds: float, profiler: cProfile.Profile) -> None:
+    """The workload ``PROFILE=1`` profiles for this module: placeOrder on spread listings, 1 thread
+    (only the orders run under ``profiler``, not the set-up)."""
+    with scratch_database() as url:
+        system = build_system(Settings(database_url=url, env="test"))
+        try:
+            spread = listings(system)
+            place, _, _ = placing(system, lambda n: spread[n % len(spread)], first=90_000_000)
+            profiler.runcall(in_this_thread, place, seconds)
         finally:
             system.close()

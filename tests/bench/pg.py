@@ -63,6 +63,16 @@ RAW_INSERT = ("INSERT INTO bench_raw_events (originator_id, originator_version, 
 RAW_STATE = b"x" * 400  # about the size of a serialised OrderPlaced
 
 
+def in_this_thread(work: Callable[[int], None], seconds: float) -> int:
+    """Call ``work(0)`` in a loop in the calling thread for ``seconds`` (what a profiler of this
+    thread sees); the number of calls."""
+    stop, calls = time.perf_counter() + seconds, 0
+    while time.perf_counter() < stop:
+        work(0)
+        calls += 1
+    return calls
+
+
 def raw_insert_ceiling(url: str, clients: int, seconds: float = 3.0) -> float:
     """Single-row INSERT + COMMIT per operation into an event-store-shaped table, one connection per
     client thread (what pgbench measures): the ceiling for one-event writes, in tx/s."""

@@ -57,3 +57,15 @@ def test_an_unknown_scale_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("SCALE", "nation")
     with pytest.raises(ValueError, match="SCALE='nation'"):
         scale.current()
+
+
+def test_profile_1_profiles_the_workload_behind_the_lowest_ratio(tiny: None, tmp_path) -> None:
+    rows = [{"name": "registering", "value": 5.0, "unit": "households/s", "module": "households", "ceiling": 10.0,
+             "ratio": 0.5},
+            {"name": "ordering", "value": 1.0, "unit": "orders/s", "module": "orders", "ceiling": 10.0, "ratio": 0.1},
+            {"name": "no ratio", "value": 1.0, "unit": "ms", "module": "orders"}]
+    path = bench.profile_worst(rows, tmp_path)
+    assert path == tmp_path / "profile-orders.txt"
+    text = path.read_text()
+    assert text.startswith("worst ratio: ordering = 0.100")
+    assert "place_order" in text
