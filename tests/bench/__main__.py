@@ -33,7 +33,7 @@ from typing import Any
 
 from tests.bench import scale
 
-MODULES = ["dataset", "households", "orders", "statements", "serving", "projections", "casefile", "catalog", "imports"]
+MODULES = ["dataset", "households", "orders", "statements", "serving", "http_orders", "projections", "casefile", "catalog", "imports"]
 REPORT = Path(__file__).resolve().parents[2] / "var" / "bench" / "report.json"
 
 

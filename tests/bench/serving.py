@@ -45,7 +45,7 @@ def peak_rss_mib(pid: int) -> float:
 
 @contextmanager
 def server(args: list[str], env: dict[str, str], url: str) -> Iterator[subprocess.Popen[bytes]]:
-    """Start ``python args`` and wait (60 s at most) until ``url`` answers ``PAGE``."""
+    """Start ``python args`` and wait (60 s at most) until ``url`` answers ``PAGE`` (a public read)."""
     process = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
     try:
@@ -70,10 +70,13 @@ def server(args: list[str], env: dict[str, str], url: str) -> Iterator[subproces
             process.kill()
 
 
-def load(url: str, query_file: Path, seconds: float) -> dict[str, Any]:
+def load(url: str, query_file: Path, seconds: float, variables_file: Path | None = None,
+         token: str | None = None) -> dict[str, Any]:
     """Run the load generator process against ``url``; its JSON summary."""
+    env = {**os.environ, "BENCH_TOKEN": token} if token else dict(os.environ)
     done = subprocess.run([sys.executable, "-m", "tests.bench.load", url, str(query_file), str(seconds),
-                           str(CONCURRENCY)], cwd=ROOT, capture_output=True, check=True, timeout=seconds + 120)
+                           str(CONCURRENCY), *([str(variables_file)] if variables_file else [])], cwd=ROOT,
+                          env=env, capture_output=True, check=True, timeout=seconds + 120)
     return json.loads(done.stdout)
 
 
