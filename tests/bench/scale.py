@@ -31,7 +31,7 @@ class Scale:
 
 SCALES = {
     "tiny": Scale("tiny", seconds=0.3, samples=10, storefronts=200, listings=400, households=8),
-    "smoke": Scale("smoke", seconds=4.0, samples=200, storefronts=45_000, listings=100_000, households=200),
+    "smoke": Scale("smoke", seconds=4.0, samples=200, storefronts=45_000, listings=100_000, households=60),
     "province": Scale("province", seconds=20.0, samples=1_000, storefronts=45_000, listings=100_000,
                       households=90_000),
 }
