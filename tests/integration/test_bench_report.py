@@ -69,3 +69,16 @@ def test_profile_1_profiles_the_workload_behind_the_lowest_ratio(tiny: None, tmp
     text = path.read_text()
     assert text.startswith("worst ratio: ordering = 0.100")
     assert "place_order" in text
+
+
+def test_the_bare_strawberry_ceiling_answers_the_page_it_was_given() -> None:
+    from tests.bench.bare_strawberry import schema_serving
+    from tests.bench.serving import PAGE
+
+    node = {"id": "TGlzdGluZzox", "title": "Vải thiều", "unit": "kg", "unitPrice": {"amount": "35000", "currency": "VND"},
+            "stockQuantity": 7, "status": "ACTIVE", "storefront": {"name": "Vườn 1"}}
+    page = {"listings": {"edges": [{"cursor": "YzE=", "node": node}],
+                         "pageInfo": {"hasNextPage": True, "endCursor": "YzE="}}}
+    answer = schema_serving(page).execute_sync(PAGE)
+    assert answer.errors is None
+    assert answer.data == page
