@@ -85,7 +85,8 @@ def schema_serving(data: dict[str, Any]) -> strawberry.Schema:
             return page
 
     # the same parse and validation caches as the served schema, so the ceiling does no work farmgate skips
-    return strawberry.Schema(query=Query, extensions=[ParserCache(), ValidationCache()])
+    return strawberry.Schema(query=Query, extensions=[lambda: ParserCache(maxsize=256),
+                                                      lambda: ValidationCache(maxsize=256)])
 
 
 if __name__ == "__main__":
