@@ -5,7 +5,7 @@
     make bench BENCH=orders       # some modules only (space-separated)
     make bench PROFILE=1          # and profile the workload of the worst ratio (cProfile)
 
-Needs PostgreSQL: FARMGATE_BENCH_DATABASE_URL (default the machine's,
+Needs PostgreSQL: FARMGATE_BENCH_DATABASE_URL (else FARMGATE_TEST_POSTGRES_URL, else the machine's,
 postgresql://postgres@127.0.0.1:5432/postgres); each module works in a database of its own that it
 creates and drops. A module is ``run(report)``; it calls ``report(name, value, unit)`` or
 ``report(name, value, unit, ceiling=...)`` — with a ceiling the report also holds
