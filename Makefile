@@ -29,7 +29,7 @@ test: $(STAMP) check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python -m tests.bench
+	SCALE=$(or $(SCALE),smoke) PROFILE=$(PROFILE) $(BIN)/python -m tests.bench $(BENCH)
 
 # Mutation testing of core/domain and the scope rules (not part of `make test`); see tests/mutation.
 # mutmut is pinned in the lock like everything else, so a fresh clone runs it as main does.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cProfile
 import itertools
 import threading
 from collections.abc import Callable
@@ -9,10 +10,14 @@ from collections.abc import Callable
 from farmgate.core.domain.errors import Conflict
 from farmgate.deploy.container import build_system
 from farmgate.deploy.settings import Settings
-from tests.bench.pg import raw_insert_ceiling, scratch_database, throughput
+from tests.bench import scale
+from tests.bench.pg import in_this_thread, raw_insert_ceiling, scratch_database, throughput
 
 
-def run(report: Callable[[str, float, str], None]) -> None:
+def run(report: Callable[..., None]) -> None:
+    """registerHousehold per second at 1 and 8 client threads, each next to the raw insert ceiling
+    measured just before it; households refused as CONFLICT after the application's retries."""
+    seconds = scale.current().seconds
     with scratch_database() as url:
         system = build_system(Settings(database_url=url, env="test"))
         counter = itertools.count(1)
@@ -31,11 +36,25 @@ def run(report: Callable[[str, float, str], None]) -> None:
                 conflicts.append(n)
 
         for clients in (1, 8):
-            raw = raw_insert_ceiling(url, clients)
-            ops = throughput(register, clients, 4.0)
+            raw = raw_insert_ceiling(url, clients, seconds)
+            ops = throughput(register, clients, seconds)
             report(f"raw PostgreSQL INSERT+COMMIT, {clients} client(s)", raw, "tx/s")
-            report(f"registerHousehold (3 events, 2 aggregates), {clients} client(s)", ops, "households/s")
-            report(f"registerHousehold / raw ceiling, {clients} client(s)", ops / raw, "ratio")
+            report(f"registerHousehold (3 events, 2 aggregates), {clients} thread(s)", ops, "households/s",
+                   ceiling=raw)
             report(f"registrations refused as CONFLICT after retries, {clients} client(s)", len(conflicts), "")
             conflicts.clear()
         system.close()
+
+
+def profiled(seconds: float, profiler: cProfile.Profile) -> None:
+    """The workload ``PROFILE=1`` profiles for this module: registerHousehold, 1 thread (only the
+    registrations run under ``profiler``)."""
+    with scratch_database() as url:
+        system = build_system(Settings(database_url=url, env="test"))
+        counter = itertools.count(1)
+        try:
+            profiler.runcall(in_this_thread, lambda _: system.app.register_household(
+                name="Hộ hồ sơ", national_id=f"021{(n := next(counter)):09d}", phone=f"0966{n:06d}",
+                address={"scheme": 2021, "province_code": "20"}), seconds)
+        finally:
+            system.close()

@@ -6,6 +6,7 @@ import os
 import statistics
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -13,7 +14,11 @@ import psycopg
 
 from tests.services import fresh_postgres_database
 
-ADMIN_URL = os.environ.get("FARMGATE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+#: the server the bench measures; each module creates its own database there and drops it afterwards
+ADMIN_URL = (os.environ.get("FARMGATE_BENCH_DATABASE_URL") or os.environ.get("FARMGATE_TEST_POSTGRES_URL")
+             or "postgresql://postgres@127.0.0.1:5432/postgres")
+#: the broker the bench's `farmgate` processes are given (only so they run as in production, not embedded)
+BROKER_URL = os.environ.get("FARMGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @contextmanager
@@ -48,13 +53,34 @@ def throughput(work: Callable[[int], None], clients: int, seconds: float) -> flo
     return sum(counts) / (time.perf_counter() - started)
 
 
+#: the shape of eventsourcing's PostgreSQL stored-events table (notification id, aggregate id and
+#: version as the primary key, topic, serialised state)
+RAW_TABLE = """CREATE TABLE IF NOT EXISTS bench_raw_events (
+    notification_id BIGSERIAL, originator_id UUID NOT NULL, originator_version BIGINT NOT NULL,
+    topic TEXT NOT NULL, state BYTEA NOT NULL, PRIMARY KEY (originator_id, originator_version))"""
+RAW_INSERT = ("INSERT INTO bench_raw_events (originator_id, originator_version, topic, state) "
+              "VALUES (%s, 1, 'farmgate.core.domain.order:Order.Placed', %s)")
+RAW_STATE = b"x" * 400  # about the size of a serialised OrderPlaced
+
+
+def in_this_thread(work: Callable[[int], None], seconds: float) -> int:
+    """Call ``work(0)`` in a loop in the calling thread for ``seconds`` (what a profiler of this
+    thread sees); the number of calls."""
+    stop, calls = time.perf_counter() + seconds, 0
+    while time.perf_counter() < stop:
+        work(0)
+        calls += 1
+    return calls
+
+
 def raw_insert_ceiling(url: str, clients: int, seconds: float = 3.0) -> float:
-    """1-row INSERT + COMMIT per operation, one connection per client (what pgbench measures)."""
+    """Single-row INSERT + COMMIT per operation into an event-store-shaped table, one connection per
+    client thread (what pgbench measures): the ceiling for one-event writes, in tx/s."""
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS bench_raw (id BIGSERIAL PRIMARY KEY, body TEXT)")
+        conn.execute(RAW_TABLE)
     connections = [psycopg.connect(url, autocommit=True) for _ in range(clients)]
     try:
-        return throughput(lambda n: connections[n].execute("INSERT INTO bench_raw (body) VALUES ('x')"), clients, seconds)
+        return throughput(lambda n: connections[n].execute(RAW_INSERT, (uuid.uuid4(), RAW_STATE)), clients, seconds)
     finally:
         for c in connections:
             c.close()
