@@ -356,3 +356,13 @@ def test_the_refusals_of_restricted_views_say_what_is_shown() -> None:
     lot = scope.lot_household_row(None, {"household_id": HOUSEHOLD_ID, "household_code": "HH-24-000001"}, None)
     with pytest.raises(CodedError, match="^Of a lot's household only its code and name are shown to you$"):
         lot["street"]
+
+
+def test_a_duplicate_registration_names_the_household_only_to_who_may_register_it() -> None:
+    # Written from the rule: any marketplace, the officer of the household's province, ADMIN; anyone else
+    # (the other officer, staff, carriers, partners, households, the household itself) learns only that the
+    # national ID is taken.
+    told = {ADMIN: True, MARKETPLACE: True, MARKETPLACE_OTHER: True, OFFICER: True, OFFICER_OTHER: False,
+            STAFF: False, CARRIER: False, CARRIER_OTHER: False, PARTNER: False, PARTNER_OTHER: False,
+            HOUSEHOLD: False, HOUSEHOLD_OTHER: False}
+    assert {name: scope.told_existing_household(PRINCIPAL_OF[name], HOUSEHOLD_ROW) for name in told} == told
