@@ -326,6 +326,14 @@ def test_the_partner_side_is_arrival_onwards_and_the_import_declaration() -> Non
     for unknown in (milestone_side, document_side):
         with pytest.raises(InvalidInput):
             unknown("SOMETHING_ELSE")
+    with pytest.raises(InvalidInput) as kind:
+        document_side("INVOICE_COPY")
+    assert (kind.value.message, kind.value.field) == (
+        f"The document kind must be one of {', '.join(DOCUMENT_KINDS)}", ["input", "kind"])
+    with pytest.raises(InvalidInput) as milestone:
+        milestone_side("LOST_AT_SEA")
+    assert (milestone.value.message, milestone.value.field) == (
+        f"The milestone kind must be one of {', '.join(MILESTONES)}", ["input", "kind"])
 
 
 # -- the SLA observation ---------------------------------------------------------------------------
