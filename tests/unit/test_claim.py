@@ -202,3 +202,13 @@ def test_a_claim_is_flagged_once_per_cause() -> None:
     assert [(f["reason"], f["cause"]) for f in claim.flags] == [
         ("late delivery report", "spoilage-withdrawn"), ("the order was refunded", "order-refunded")]
     assert [type(e).__name__ for e in claim.pending_events].count("FlaggedForReview") == 2
+
+
+def test_evidence_is_kept_as_its_digest_address_and_a_description_of_several_lines() -> None:
+    field = ["input", "evidence", "0"]
+    evidence = checked_evidence(" " + "AB" * 32 + " ", "https://evidence.example/p.jpg", "Quả bị dập\nvà thâm", field)
+    assert evidence == {"sha256": "ab" * 32, "uri": "https://evidence.example/p.jpg",
+                        "description": "Quả bị dập\nvà thâm"}
+    with pytest.raises(InvalidInput) as control:
+        checked_evidence("a" * 64, "https://evidence.example/\x00p.jpg", None, field)
+    assert control.value.field == [*field, "uri"]

@@ -405,3 +405,11 @@ def test_an_officer_registers_in_its_province_under_the_scheme_the_address_gives
     assert scope.registers_in(officer, {"scheme": None, "province_code": "24"})
     assert not scope.registers_in(PRINCIPAL_OF[OFFICER_OTHER], {"province_code": "24"})
     assert scope.registers_in(PRINCIPAL_OF[MARKETPLACE], {"province_code": "27"})  # not an officer: anywhere
+
+
+def test_a_2021_officer_whose_province_was_merged_covers_only_the_2025_records_on_its_land() -> None:
+    vung_tau = Principal("PROVINCE_OFFICER", "an", province="2021:77")  # now part of 2025 Hồ Chí Minh (79)
+    in_vung_tau = {"scheme": 2025, "province_code": "79", "ward_code": "26732"}  # a ward of old Bà Rịa - Vũng Tàu
+    assert scope.in_province_area(vung_tau, in_vung_tau)
+    assert not scope.in_province_area(vung_tau, {**in_vung_tau, "ward_code": None})
+    assert not scope.in_province_area(vung_tau, {"scheme": 2025, "province_code": "79"})

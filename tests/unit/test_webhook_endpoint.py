@@ -3,10 +3,13 @@ known ones), its topics changed only when they differ, and a backfill asked from
 
 from __future__ import annotations
 
+from datetime import timedelta
+from uuid import uuid4
+
 import pytest
 
 from farmgate.core.domain.errors import InvalidInput
-from farmgate.core.domain.webhook_endpoint import WebhookEndpoint, check_topics, marketplace_endpoint_id_for
+from farmgate.core.domain.webhook_endpoint import WebhookEndpoint, check_topics, check_url, marketplace_endpoint_id_for
 from tests.e2e.standard_webhooks import new_secret
 
 KNOWN = frozenset({"order.placed", "order.spoiled", "claim.filed"})
@@ -89,3 +92,39 @@ def test_a_backfill_from_before_the_log_is_refused() -> None:
     assert (refused.value.message, refused.value.field) == (
         "backfillAfterPosition must be 0 or more", ["input", "backfillAfterPosition"])
     assert len(endpoint.pending_events) == 1
+
+
+def test_a_url_with_a_user_name_or_a_password_or_a_control_character_is_refused() -> None:
+    field = ["input", "url"]
+    for url in ("https://ops@hooks.postmart.example/in", "https://:pw@hooks.postmart.example/in",
+                "https://ops:pw@hooks.postmart.example/in"):
+        with pytest.raises(InvalidInput) as credentials:
+            check_url(url, field)
+        assert credentials.value.message == "url must not carry a user name or password", url
+    with pytest.raises(InvalidInput) as control:
+        check_url("https://hooks.postmart.example/\x00in", field)
+    assert control.value.field == field
+
+
+def test_a_partner_endpoint_refuses_a_bad_url_or_secret_naming_the_field_on_registering_and_replacing() -> None:
+    with pytest.raises(InvalidInput) as url:
+        WebhookEndpoint.register(partner_id=uuid4(), url="http://hooks.gent.example/in", secret=new_secret())
+    assert url.value.field == ["input", "url"]
+    endpoint = WebhookEndpoint.register(partner_id=uuid4(), url="https://hooks.gent.example/in", secret=new_secret())
+    assert (endpoint.previous_secret, endpoint.rotated_at, endpoint.marketplace, endpoint.topics) == (None, None, None, [])
+    with pytest.raises(InvalidInput) as secret:
+        endpoint.replace("https://hooks.gent.example/in", "whsec_short")
+    assert secret.value.field == ["input", "secret"]
+    with pytest.raises(InvalidInput) as replaced_url:
+        endpoint.replace("ftp://hooks.gent.example/in", new_secret())
+    assert replaced_url.value.field == ["input", "url"]
+
+
+def test_the_previous_secret_signs_until_the_overlap_ends_not_at_its_end() -> None:
+    endpoint = WebhookEndpoint.register(partner_id=uuid4(), url="https://hooks.gent.example/in", secret=new_secret())
+    old, new = endpoint.secret, new_secret()
+    endpoint.replace("https://hooks.gent.example/in", new)
+    rotated, overlap = endpoint.rotated_at, timedelta(hours=24)
+    assert rotated is not None and endpoint.previous_secret == old
+    assert endpoint.secrets_in_force(rotated + overlap - timedelta(microseconds=1), overlap) == [new, old]
+    assert endpoint.secrets_in_force(rotated + overlap, overlap) == [new]
