@@ -108,7 +108,8 @@ def test_a_province_area_covers_its_records_under_both_schemes() -> None:
 
 def test_unknown_codes_and_scopes_are_refused_naming_the_field() -> None:
     field = ["input", "scope"]
-    for call, code in ((units.successor, "99"), (units.absorbed, "77"), (units.ward_origins, "99999")):
+    for call, code in ((units.successor, "99"), (units.absorbed, "77"), (units.ward_origins, "99999"),
+                       (lambda code, field: units.ward(2030, code, field), "06466")):
         with pytest.raises(InvalidInput) as unknown:
             call(code, field)
         assert unknown.value.field == field, call

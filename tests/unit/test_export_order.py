@@ -308,8 +308,9 @@ def test_an_order_can_be_cancelled_only_before_it_departs() -> None:
     departed = an_order()
     file_all_required(departed)
     walk(departed, "HARVESTED", "DEPARTED")
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(InvalidTransition) as late:
         departed.cancel("too late")
+    assert late.value.message == "A IN_TRANSIT export order cannot be cancelled"  # status after DEPARTED
     with pytest.raises(InvalidInput):
         an_order().cancel(" ")
 
