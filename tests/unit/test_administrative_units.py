@@ -119,3 +119,9 @@ def test_unknown_codes_and_scopes_are_refused_naming_the_field() -> None:
     with pytest.raises(InvalidInput) as unknown_province:
         ProvinceArea.parse("2025:77", field)
     assert unknown_province.value.field == field
+
+
+def test_every_2025_ward_lies_on_the_land_of_one_or_two_2021_provinces() -> None:
+    wards_2025 = units._units().wards[2025]
+    assert len(wards_2025) > 3000
+    assert all(1 <= len(units.ward_origins(code)) <= 2 for code in wards_2025)

@@ -119,3 +119,10 @@ def test_a_spelling_with_a_control_character_is_refused_naming_its_field() -> No
         with pytest.raises(InvalidInput) as refused:
             CarrierRegistry.start().register(name, aliases)
         assert refused.value.field == field, name
+
+
+def test_a_spelling_is_measured_after_it_is_made_canonical() -> None:
+    # U+2ADC (forking) becomes two code points under NFC: 100 characters as typed, 199 as kept.
+    with pytest.raises(InvalidInput) as long:
+        CarrierRegistry.start().register("a" + "\u2adc" * 99)
+    assert (long.value.message, long.value.field) == ("name is longer than 100 characters", ["input", "name"])
