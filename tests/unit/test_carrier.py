@@ -41,6 +41,7 @@ def test_admin_adds_a_carrier_whose_aliases_then_name_it() -> None:
     ghn = registry.register(" Giao Hàng Nhanh ", ["GHN", "ghn", "Giao hang nhanh express"])
     # Check a spelling given twice (by key) is kept once, and the name is stripped.
     assert (ghn.name, ghn.aliases, ghn.built_in) == ("Giao Hàng Nhanh", ("GHN", "Giao hang nhanh express"), False)
+    assert ghn.id == carrier_id_for("Giao Hàng Nhanh")  # from the name, not an alias
     assert registry.resolve("G.H.N") == ghn and registry.resolve(ghn.id) == ghn
     assert registry.carriers == (*BUILT_IN_CARRIERS, ghn)
     assert [type(e).__name__ for e in registry.collect_events()] == ["Started", "CarrierRegistered"]
