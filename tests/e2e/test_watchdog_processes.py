@@ -2,13 +2,18 @@
 moment, past the promise of one perishable shipment: exactly one spoilage is recorded, and each
 process's own log shows it ran the watchdog then (so the race really was between two processes).
 
-To have both processes busy when the promise passes, a long burst of watchdog messages is queued while
-the promise still holds; once both logs show runs, the shared clock moves past the promise, and the
-runs that follow, in both processes at once, race to declare the spoilage."""
+The test goes in steps that wait on conditions, not on time, so a loaded machine only makes it slower:
+watchdog messages are queued in batches (each batch runs on both processes' threads at once, each
+process taking its share) and each batch is waited out (the queue empty, every message acknowledged)
+before the next step. First, while the promise holds, until both processes have run the watchdog; then,
+with nothing in flight, the shared clock moves past the promise, so every later run reads the moved
+clock; then batches are queued until both processes have run the watchdog several times since, and
+all those runs, raced in both processes, declared one spoilage between them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from uuid import UUID
@@ -32,12 +37,30 @@ from tests.services import fresh_postgres_database, postgres_admin_url, redis_ur
 
 NAME = "test_watchdog_processes"
 WORKER_LOGS = (f"{NAME}-worker.log", f"{NAME}-worker-1.log")
-BURST = 600  # enough runs to keep both processes busy while the clock moves
+#: watchdog messages queued at once: several per thread of the two processes (4 threads each), so both
+#: are running the watchdog at the same moment
+BATCH = 48
+#: seconds to wait for a condition (processes started, a batch done): generous, for a loaded machine
+PATIENCE = 300
 
 
 def watchdog_runs(log_name: str) -> list[int]:
     """The ``declared`` count of each watchdog run the process logged."""
     return [int(entry["declared"]) for entry in logged(log_name, "promise_watchdog_ran")]
+
+
+def run_batches_until(broker: RedisBroker, condition: Callable[[], bool], what: str) -> None:
+    """Queue BATCH watchdog messages and wait until all are processed, again until ``condition`` holds
+    after a batch; AssertionError when it does not within PATIENCE seconds."""
+    deadline = time.monotonic() + PATIENCE
+    while True:
+        for _ in range(BATCH):
+            broker.enqueue(Message(queue_name="default", actor_name="promise_watchdog", args=(), kwargs={}, options={}))
+        broker.join("default", timeout=PATIENCE * 1000)  # every message run and acknowledged, its run logged
+        if condition():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {PATIENCE} s waiting until {what}")
 
 
 @pytest.fixture
@@ -49,7 +72,10 @@ def two_workers(tmp_path: Path) -> Iterator[tuple[Api, FileClock, str]]:
     broker_url = private_redis_db(redis_url())
     with fresh_postgres_database(postgres_admin_url()) as url, \
             running_api(url, broker_url=broker_url, name=NAME, workers=2,
-                        extra_env={"FARMGATE_TEST_CLOCK_FILE": str(clock.path)}) as api:
+                        # The workers' own scheduler queues the watchdog when it starts, then not for an hour:
+                        # every later run is one this test queued.
+                        extra_env={"FARMGATE_TEST_CLOCK_FILE": str(clock.path),
+                                   "FARMGATE_PROMISE_WATCHDOG_SECONDS": "3600"}) as api:
         yield api, clock, broker_url
 
 
@@ -63,28 +89,32 @@ def test_two_worker_processes_running_the_watchdog_at_once_declare_one_spoilage(
     confirm(api, seller["household"]["token"], order["id"])
     shipment = dispatch(api, seller["household"]["token"], order["id"], "EB000000901VN")["shipment"]
     wait_until(lambda: all(logged(name, "workers_started") for name in WORKER_LOGS), "both workers have started",
-               timeout=60)
+               timeout=PATIENCE)
+    # The watchdog finds its candidates in the read model: the shipment must be there, with its promise.
+    wait_until(lambda: (api.data(SHIPMENT, {"id": shipment["id"]}, tokens["carrier"])["shipment"] or {}).get("promisedBy")
+               == shipment["promisedBy"], "the shipment reaches the read model", timeout=PATIENCE)
     started = [len(watchdog_runs(name)) for name in WORKER_LOGS]
 
-    clock.set(T0 + timedelta(hours=47))
     broker = RedisBroker(url=broker_url)
     try:
-        for _ in range(BURST):
-            broker.enqueue(Message(queue_name="default", actor_name="promise_watchdog", args=(), kwargs={}, options={}))
-        wait_until(lambda: all(len(watchdog_runs(name)) > seen + 3 for name, seen in zip(WORKER_LOGS, started)),
-                   "both worker processes are running the burst", timeout=60)
+        clock.set(T0 + timedelta(hours=47))
+        run_batches_until(broker, lambda: all(len(watchdog_runs(name)) > seen for name, seen in zip(WORKER_LOGS, started)),
+                          "both worker processes have run the watchdog before the promise passed")
+        # Nothing in flight now (the last batch was waited out): every run from here on reads the moved clock.
         moved = [len(watchdog_runs(name)) for name in WORKER_LOGS]
         clock.set(T0 + timedelta(hours=49))
-        broker.join("default", timeout=120_000)
+        run_batches_until(broker, lambda: all(len(watchdog_runs(name)) > seen + 3 for name, seen in zip(WORKER_LOGS, moved)),
+                          "both worker processes have run the watchdog several times past the promise")
     finally:
         broker.close()
 
+    before = [declared for name, seen, last in zip(WORKER_LOGS, started, moved) for declared in watchdog_runs(name)[seen:last]]
+    assert before and sum(before) == 0, "no run declared anything while the promise held"
     after = [watchdog_runs(name)[seen:] for name, seen in zip(WORKER_LOGS, moved)]
-    assert all(after), f"each worker process should have run the watchdog after the promise passed: {after}"
-    burst = [declared for name, seen in zip(WORKER_LOGS, started) for declared in watchdog_runs(name)[seen:]]
-    assert sum(burst) == 1, "exactly one run, of all runs in both processes, declared the spoilage"
+    assert all(len(runs) > 3 for runs in after), f"each worker process ran the watchdog past the promise: {after}"
+    assert sum(sum(runs) for runs in after) == 1, "exactly one run, of all runs in both processes, declared the spoilage"
     wait_until(lambda: api.data(SHIPMENT, {"id": shipment["id"]}, tokens["carrier"])["shipment"]["status"] == "SPOILED",
-               "the spoilage reaches the read model", timeout=30)
+               "the spoilage reaches the read model", timeout=PATIENCE)
     system = build_system(Settings(database_url=api.database_url, env="test"), create_tables=False)
     try:
         records = stream_records(system.app, UUID(from_global_id(shipment["id"])[1]))

@@ -104,3 +104,24 @@ def test_a_province_area_covers_its_records_under_both_schemes() -> None:
     for claim in ("2021:99", "2025:77", "1999:24", ":24", "x:24"):
         with pytest.raises(InvalidInput):
             ProvinceArea.parse(claim)
+
+
+def test_unknown_codes_and_scopes_are_refused_naming_the_field() -> None:
+    field = ["input", "scope"]
+    for call, code in ((units.successor, "99"), (units.absorbed, "77"), (units.ward_origins, "99999"),
+                       (lambda code, field: units.ward(2030, code, field), "06466")):
+        with pytest.raises(InvalidInput) as unknown:
+            call(code, field)
+        assert unknown.value.field == field, call
+    with pytest.raises(InvalidInput) as bad:
+        ProvinceArea.parse("twenty:24", field)
+    assert (bad.value.message, bad.value.field) == ("A province scope is SCHEME:CODE, e.g. 2021:24 or 2025:24", field)
+    with pytest.raises(InvalidInput) as unknown_province:
+        ProvinceArea.parse("2025:77", field)
+    assert unknown_province.value.field == field
+
+
+def test_every_2025_ward_lies_on_the_land_of_one_or_two_2021_provinces() -> None:
+    wards_2025 = units._units().wards[2025]
+    assert len(wards_2025) > 3000
+    assert all(1 <= len(units.ward_origins(code)) <= 2 for code in wards_2025)

@@ -318,6 +318,7 @@ def test_the_response_deadline_is_missed_only_after_respond_by() -> None:
     assert claim.respond_by == test_claim.NOW + timedelta(hours=72)
     assert not claim.note_missed_deadline(claim.respond_by)
     assert claim.note_missed_deadline(claim.respond_by + timedelta(microseconds=1))
+    assert claim.pending_events[-1].respond_by == claim.respond_by
     assert not claim.note_missed_deadline(claim.respond_by + timedelta(hours=1))  # once only
 
 

@@ -127,6 +127,12 @@ def test_cursor_positions_take_ascii_digits_within_bigint_only() -> None:
         assert refused(cursor_position, bad, 1, ["after"]).message == "after is not a cursor of this list", bad
     for bad in ("42", "1:2:3", "1:", ":1", "١:2"):
         assert refused(cursor_position, bad, 2, ["after"]), bad
+    # At most 19 digits each, zeros in front too (no longer string is ever parsed as a number).
+    assert cursor_position("0" * 18 + "7", 1, ["after"]) == (7,)
+    assert refused(cursor_position, "0" * 19 + "7", 1, ["after"]).message == "after is not a cursor of this list"
+    # Both refusals name the argument at fault.
+    for bad in ("0" * 19 + "7", "x", str(MAX_POSITION + 1)):
+        assert refused(cursor_position, bad, 1, ["input", "after"]).field == ["input", "after"], bad
 
 
 @given(st.text())

@@ -41,6 +41,7 @@ def test_admin_adds_a_carrier_whose_aliases_then_name_it() -> None:
     ghn = registry.register(" Giao Hàng Nhanh ", ["GHN", "ghn", "Giao hang nhanh express"])
     # Check a spelling given twice (by key) is kept once, and the name is stripped.
     assert (ghn.name, ghn.aliases, ghn.built_in) == ("Giao Hàng Nhanh", ("GHN", "Giao hang nhanh express"), False)
+    assert ghn.id == carrier_id_for("Giao Hàng Nhanh")  # from the name, not an alias
     assert registry.resolve("G.H.N") == ghn and registry.resolve(ghn.id) == ghn
     assert registry.carriers == (*BUILT_IN_CARRIERS, ghn)
     assert [type(e).__name__ for e in registry.collect_events()] == ["Started", "CarrierRegistered"]
@@ -89,3 +90,40 @@ def test_bad_carrier_input_is_refused_with_its_field(name, aliases, field) -> No
         registry.register(name, aliases)
     assert refused.value.field == field
     assert registry.collect_events() == []
+
+
+def test_a_spelling_of_exactly_the_longest_length_and_exactly_the_most_aliases_are_accepted() -> None:
+    registry = CarrierRegistry.start()
+    carrier = registry.register("G" * 100, ["H" * 100, *(f"alias {i}" for i in range(MAX_ALIASES - 1))])
+    assert carrier.name == "G" * 100 and len(carrier.aliases) == MAX_ALIASES
+
+
+@pytest.mark.parametrize(
+    ("name", "aliases", "message", "field"),
+    [
+        (None, [], "name must not be empty", ["input", "name"]),
+        ("  ", [], "name must not be empty", ["input", "name"]),
+        ("x" * 101, [], "name is longer than 100 characters", ["input", "name"]),
+        ("...", [], "name must contain letters or digits", ["input", "name"]),
+        ("GHN", ["-+-"], "an alias must contain letters or digits", ["input", "aliases", "0"]),
+        ("GHN", [f"alias {i}" for i in range(MAX_ALIASES + 1)], "A carrier has at most 20 aliases", ["input", "aliases"]),
+    ],
+)
+def test_bad_carrier_input_is_refused_saying_why(name, aliases, message, field) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        CarrierRegistry.start().register(name, aliases)
+    assert (refused.value.message, refused.value.field) == (message, field)
+
+
+def test_a_spelling_with_a_control_character_is_refused_naming_its_field() -> None:
+    for name, aliases, field in (("GH\x00N", [], ["input", "name"]), ("GHN", ["ok", "G\x07HN"], ["input", "aliases", "1"])):
+        with pytest.raises(InvalidInput) as refused:
+            CarrierRegistry.start().register(name, aliases)
+        assert refused.value.field == field, name
+
+
+def test_a_spelling_is_measured_after_it_is_made_canonical() -> None:
+    # U+2ADC (forking) becomes two code points under NFC: 100 characters as typed, 199 as kept.
+    with pytest.raises(InvalidInput) as long:
+        CarrierRegistry.start().register("a" + "\u2adc" * 99)
+    assert (long.value.message, long.value.field) == ("name is longer than 100 characters", ["input", "name"])

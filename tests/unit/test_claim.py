@@ -158,3 +158,57 @@ def test_payments_never_exceed_a_share_and_settle_exactly(payout: int, carrier_p
         if rest.is_positive:
             claim.record_payment(p, rest, f"final-{p}")
     assert claim.status == "PAID" and claim.paid_total == vnd(payout)
+
+
+def a_claim_in(status: str) -> CompensationClaim:
+    """A claim brought to ``status`` by the commands a case goes through."""
+    claim = a_claim(claimed=300_000)
+    if status == "WITHDRAWN":
+        claim.withdraw("sorted out with the seller")
+    if status in ("ASSESSED", "APPROVED", "REJECTED", "PAID"):
+        claim.assess("x", [{"party": "CARRIER", "basis_points": 10_000}], vnd(250_000))
+    if status in ("APPROVED", "PAID"):
+        claim.decide("APPROVED", vnd(250_000), "y")
+    if status == "REJECTED":
+        claim.decide("REJECTED", None, "no")
+    if status == "PAID":
+        claim.record_payment("CARRIER", vnd(250_000), "VCB-0001")
+    assert claim.status == status
+    return claim
+
+
+# Written from the rule (claim.py, flag_for_review): a claim is flagged while it is undecided, or approved
+# and unpaid; not once it is rejected, paid or withdrawn (nothing is left for dispute staff to do about it).
+FLAGGABLE = {"OPEN": True, "ASSESSED": True, "APPROVED": True, "REJECTED": False, "PAID": False, "WITHDRAWN": False}
+
+
+@pytest.mark.parametrize(("status", "flagged"), FLAGGABLE.items())
+def test_a_claim_is_flagged_for_review_only_while_something_is_left_to_decide_or_pay(status: str, flagged: bool) -> None:
+    claim = a_claim_in(status)
+    before = len(claim.pending_events)
+    assert claim.flag_for_review("the spoilage was withdrawn", "spoilage-withdrawn") is flagged
+    if flagged:
+        assert [type(e).__name__ for e in claim.pending_events[before:]] == ["FlaggedForReview"]
+        assert [(f["reason"], f["cause"]) for f in claim.flags] == [("the spoilage was withdrawn", "spoilage-withdrawn")]
+    else:
+        assert len(claim.pending_events) == before and claim.flags == []
+
+
+def test_a_claim_is_flagged_once_per_cause() -> None:
+    claim = a_claim()
+    assert claim.flag_for_review("late delivery report", "spoilage-withdrawn") is True
+    assert claim.flag_for_review("late delivery report, again", "spoilage-withdrawn") is False
+    assert claim.flag_for_review("the order was refunded", "order-refunded") is True
+    assert [(f["reason"], f["cause"]) for f in claim.flags] == [
+        ("late delivery report", "spoilage-withdrawn"), ("the order was refunded", "order-refunded")]
+    assert [type(e).__name__ for e in claim.pending_events].count("FlaggedForReview") == 2
+
+
+def test_evidence_is_kept_as_its_digest_address_and_a_description_of_several_lines() -> None:
+    field = ["input", "evidence", "0"]
+    evidence = checked_evidence(" " + "AB" * 32 + " ", "https://evidence.example/p.jpg", "Quả bị dập\nvà thâm", field)
+    assert evidence == {"sha256": "ab" * 32, "uri": "https://evidence.example/p.jpg",
+                        "description": "Quả bị dập\nvà thâm"}
+    with pytest.raises(InvalidInput) as control:
+        checked_evidence("a" * 64, "https://evidence.example/\x00p.jpg", None, field)
+    assert control.value.field == [*field, "uri"]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from farmgate.core.domain.contact import check_national_id, mask_phone, normalise_phone
+from farmgate.core.domain.contact import check_national_id, mask_phone, mask_reference, normalise_phone
 from farmgate.core.domain.errors import InvalidInput
 
 FIELD = ["input", "phone"]
@@ -75,3 +75,14 @@ def test_national_id_is_twelve_digits_starting_with_a_province_code() -> None:
         with pytest.raises(InvalidInput) as refused:
             check_national_id(bad, ["input", "nationalId"])
         assert bad not in refused.value.message
+
+
+@pytest.mark.parametrize(("reference", "masked"), [
+    ("0011004455667", "****5667"),  # a bank account: its last four digits
+    ("12345", "****2345"),  # five characters: still the last four
+    ("1234", "****4"),  # four or fewer would be shown whole: only the last one
+    ("123", "****3"),
+    ("7", "****7"),
+])
+def test_a_payment_reference_shows_at_most_its_last_four_characters(reference: str, masked: str) -> None:
+    assert mask_reference(reference) == masked

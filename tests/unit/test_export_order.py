@@ -312,8 +312,9 @@ def test_an_order_can_be_cancelled_only_before_it_departs() -> None:
     departed = an_order()
     file_all_required(departed)
     walk(departed, "HARVESTED", "DEPARTED")
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(InvalidTransition) as late:
         departed.cancel("too late")
+    assert late.value.message == "A IN_TRANSIT export order cannot be cancelled"  # status after DEPARTED
     with pytest.raises(InvalidInput):
         an_order().cancel(" ")
 
@@ -330,6 +331,14 @@ def test_the_partner_side_is_arrival_onwards_and_the_import_declaration() -> Non
     for unknown in (milestone_side, document_side):
         with pytest.raises(InvalidInput):
             unknown("SOMETHING_ELSE")
+    with pytest.raises(InvalidInput) as kind:
+        document_side("INVOICE_COPY")
+    assert (kind.value.message, kind.value.field) == (
+        f"The document kind must be one of {', '.join(DOCUMENT_KINDS)}", ["input", "kind"])
+    with pytest.raises(InvalidInput) as milestone:
+        milestone_side("LOST_AT_SEA")
+    assert (milestone.value.message, milestone.value.field) == (
+        f"The milestone kind must be one of {', '.join(MILESTONES)}", ["input", "kind"])
 
 
 # -- the SLA observation ---------------------------------------------------------------------------

@@ -56,3 +56,50 @@ def test_near_a_pole_or_the_antimeridian_the_box_takes_every_longitude() -> None
     assert (west.min_longitude, west.max_longitude) == (-180.0, 180.0)
     huge = BoundingBox.around(GeoPoint(0, 0), math.pi / 2 * EARTH_RADIUS_KM + 1)
     assert (huge.min_longitude, huge.max_longitude) == (-180.0, 180.0)
+
+
+def test_a_point_exactly_on_the_radius_is_in_the_box() -> None:
+    # The points of the circle farthest north, south, east and west of Hà Nội, by spherical trigonometry:
+    # on the boundary of the smallest box, so rounding must not push them out of it.
+    radius = 30
+    angular = radius / EARTH_RADIUS_KM
+    lat = math.radians(HANOI.latitude)
+    box = BoundingBox.around(HANOI, radius)
+    north = GeoPoint(math.degrees(lat + angular), HANOI.longitude)
+    south = GeoPoint(math.degrees(lat - angular), HANOI.longitude)
+    widest = math.degrees(math.asin(math.sin(lat) / math.cos(angular)))  # where the circle reaches farthest east
+    reach = math.degrees(math.asin(math.sin(angular) / math.cos(lat)))
+    east, west = GeoPoint(widest, HANOI.longitude + reach), GeoPoint(widest, HANOI.longitude - reach)
+    for point in (north, south, east, west):
+        assert distance_km(HANOI, point) == pytest.approx(radius, rel=1e-9)
+        assert box.contains(point), point
+
+
+@pytest.mark.parametrize(("center", "radius_km"), [
+    # radii found to put the circle's edge exactly on the pole (min_latitude == -90.0 / max_latitude == 90.0)
+    (GeoPoint(-89.0, 0), 111.19508012233678),
+    (GeoPoint(-80.0, 30), 1111.950802224133),
+    (GeoPoint(89.0, 0), 111.19508012233678),
+    (GeoPoint(60.0, -45), 3335.852406894792),
+])
+def test_a_circle_reaching_exactly_a_pole_takes_every_longitude(center: GeoPoint, radius_km: float) -> None:
+    box = BoundingBox.around(center, radius_km)
+    assert 90.0 in (-box.min_latitude, box.max_latitude)
+    assert (box.min_longitude, box.max_longitude) == (-180.0, 180.0)
+
+
+def test_a_circle_reaching_exactly_the_antimeridian_keeps_its_longitudes() -> None:
+    # Centres chosen so the box's edge is exactly -180.0 or 180.0: the circle touches the antimeridian
+    # without crossing it, so the box stays the smallest one.
+    west = BoundingBox.around(GeoPoint(0, -179.55033981713774), 50)
+    assert west.min_longitude == -180.0 and west.max_longitude == pytest.approx(-179.10067963427548, abs=1e-9)
+    east = BoundingBox.around(GeoPoint(0, 179.55033981713774), 50)
+    assert east.max_longitude == 180.0 and east.min_longitude == pytest.approx(179.10067963427548, abs=1e-9)
+
+
+def test_a_circle_of_a_sixth_of_the_globe_on_the_equator_keeps_its_longitudes() -> None:
+    # 7000 km from (0, 0) reaches neither pole nor the antimeridian: about 63 degrees either way.
+    box = BoundingBox.around(GeoPoint(0, 0), 7000)
+    reach = math.degrees(7000 / EARTH_RADIUS_KM)
+    assert box.max_latitude == pytest.approx(reach, abs=1e-6) and box.min_latitude == pytest.approx(-reach, abs=1e-6)
+    assert box.max_longitude == pytest.approx(reach, abs=1e-6) and box.min_longitude == pytest.approx(-reach, abs=1e-6)

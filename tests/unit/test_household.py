@@ -77,6 +77,13 @@ def test_a_payment_account_is_linked_once() -> None:
     assert repeated.value.code == "ALREADY_EXISTS"
     with pytest.raises(InvalidInput):
         household.link_payment_account("CRYPTO", "x", "****6789")
+    # An account differing in any one of kind, provider and reference is another account.
+    household.link_payment_account("E_WALLET", "ViettelPay", "****1234")
+    household.link_payment_account("E_WALLET", "MoMo", "****6789")
+    household.link_payment_account("BANK_ACCOUNT", "ViettelPay", "****6789")
+    assert [(a["kind"], a["provider"], a["reference_masked"]) for a in household.payment_accounts] == [
+        ("E_WALLET", "ViettelPay", "****6789"), ("E_WALLET", "ViettelPay", "****1234"), ("E_WALLET", "MoMo", "****6789"),
+        ("BANK_ACCOUNT", "ViettelPay", "****6789")]
 
 
 def test_code_sequence_never_issues_a_code_twice() -> None:

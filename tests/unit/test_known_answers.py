@@ -22,9 +22,10 @@ from farmgate.core.domain.audit import GENESIS, canonical, chain_hash
 from farmgate.core.domain.export_order import export_order_id_for
 from farmgate.core.domain.export_partner import export_partner_id_for
 from farmgate.core.domain.household import HouseholdCodeSequence, household_id_for
+from farmgate.core.domain.idempotent_request import idempotent_request_id
 from farmgate.core.domain.order_number import OrderNumberSequence
 from farmgate.core.domain.storefront import storefront_id_for
-from farmgate.core.domain.webhook_endpoint import webhook_endpoint_id_for
+from farmgate.core.domain.webhook_endpoint import marketplace_endpoint_id_for, webhook_endpoint_id_for
 from farmgate.core.webhook_signing import signed_headers
 from farmgate.core.history import EventRecord, integrity_of
 from farmgate.core.idempotency import request_fingerprint
@@ -126,6 +127,8 @@ def test_stream_ids_derived_from_natural_keys() -> None:
     assert export_order_id_for("POSTMART", UUID(int=2), "EXP-2021-001") == UUID("ba12f259-a37e-5c0c-8c84-85c7e0cd5539")
     assert export_order_id_for(None, UUID(int=2), "EXP-2021-001") == UUID("718fdf25-66ea-5858-a30c-ba319a216a73")
     assert webhook_endpoint_id_for(UUID(int=3)) == UUID("b530b41e-d40a-53c3-9c60-31de4525ff8f")
+    assert marketplace_endpoint_id_for("POSTMART") == UUID("c9434345-7681-5920-9d46-83c89742ac6d")
+    assert idempotent_request_id("d" * 64) == UUID("2e7f2b52-2936-585d-bf50-68363b614fa5")
     assert HouseholdCodeSequence.id_for("20") == UUID("6d7b6149-cf9c-5dfa-afc6-19644da0e47a")
     assert OrderNumberSequence.id_for(2021) == UUID("853bd61d-1fd2-5b23-bc9e-162839a2d7f9")
 

@@ -188,6 +188,9 @@ def test_a_delisted_listing_is_final_but_still_counts_stock_coming_back() -> Non
                    listing.pause, listing.resume, listing.delist, lambda: listing.reserve(1)):
         with pytest.raises(InvalidTransition):
             change()
+    with pytest.raises(InvalidTransition) as again:
+        listing.delist()
+    assert (again.value.message, again.value.field) == ("The listing is delisted", ["input", "listingId"])
     listing.release(2)  # a cancelled order gives its stock back even after delisting
     assert (listing.stock_quantity, listing.status) == (2, "DELISTED")
 
@@ -204,6 +207,10 @@ def test_a_price_change_is_exact_and_the_same_price_records_nothing() -> None:
     with pytest.raises(InvalidInput) as refused:
         listing.change_price(Money(Decimal(-1), "VND"))
     assert refused.value.field == ["input", "unitPrice", "amount"]
+    with pytest.raises(InvalidInput) as currency:
+        listing.change_price(Money(Decimal(2), "EUR"))
+    assert (currency.value.message, currency.value.field) == (
+        "This listing is priced in VND; a new price keeps its currency", ["input", "unitPrice", "currency"])
 
 
 operations = st.lists(

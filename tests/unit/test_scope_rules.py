@@ -356,3 +356,60 @@ def test_the_refusals_of_restricted_views_say_what_is_shown() -> None:
     lot = scope.lot_household_row(None, {"household_id": HOUSEHOLD_ID, "household_code": "HH-24-000001"}, None)
     with pytest.raises(CodedError, match="^Of a lot's household only its code and name are shown to you$"):
         lot["street"]
+
+
+def test_a_duplicate_registration_names_the_household_only_to_who_may_register_it() -> None:
+    # Written from the rule: any marketplace, the officer of the household's province, ADMIN; anyone else
+    # (the other officer, staff, carriers, partners, households, the household itself) learns only that the
+    # national ID is taken.
+    told = {ADMIN: True, MARKETPLACE: True, MARKETPLACE_OTHER: True, OFFICER: True, OFFICER_OTHER: False,
+            STAFF: False, CARRIER: False, CARRIER_OTHER: False, PARTNER: False, PARTNER_OTHER: False,
+            HOUSEHOLD: False, HOUSEHOLD_OTHER: False}
+    assert {name: scope.told_existing_household(PRINCIPAL_OF[name], HOUSEHOLD_ROW) for name in told} == told
+
+
+def test_a_marketplace_webhook_endpoint_is_managed_by_its_marketplace_or_by_admin_naming_one() -> None:
+    marketplace = PRINCIPAL_OF[MARKETPLACE]
+    # Its own, named or not (an empty name is no name); another marketplace's is not its to manage.
+    for given in (None, "", "POSTMART"):
+        assert scope.webhook_marketplace_of(marketplace, given) == "POSTMART", given
+    assert scope.webhook_marketplace_of(marketplace, "VOSO") is None
+    assert scope.webhook_marketplace_of(PRINCIPAL_OF[ADMIN], "VOSO") == "VOSO"
+    assert scope.webhook_marketplace_of(PRINCIPAL_OF[ADMIN], None) is None
+    assert scope.webhook_marketplace_of(PRINCIPAL_OF[ADMIN], "") is None
+    # Whatever the field's permission lets in, the rule itself names no endpoint for any other role.
+    for name in (ANONYMOUS, STAFF, OFFICER, CARRIER, PARTNER, HOUSEHOLD):
+        assert scope.webhook_marketplace_of(PRINCIPAL_OF[name], "POSTMART") is None, name
+
+
+def test_a_marketplace_redelivers_the_deliveries_of_its_own_endpoint_only() -> None:
+    to_postmart = {"partner_id": None, "marketplace": "POSTMART"}
+    to_partner = {"partner_id": str(PARTNER_ID), "marketplace": None}
+    redelivers = {name: scope.may_redeliver_webhook(PRINCIPAL_OF[name], to_postmart)
+                  for name in (ADMIN, MARKETPLACE, MARKETPLACE_OTHER, STAFF, OFFICER, CARRIER, HOUSEHOLD)}
+    assert redelivers == {ADMIN: True, MARKETPLACE: True, MARKETPLACE_OTHER: False, STAFF: False, OFFICER: False,
+                          CARRIER: False, HOUSEHOLD: False}
+    assert scope.may_redeliver_webhook(PRINCIPAL_OF[PARTNER], to_partner)
+    assert not scope.may_redeliver_webhook(PRINCIPAL_OF[PARTNER_OTHER], to_partner)
+    assert not scope.may_redeliver_webhook(PRINCIPAL_OF[MARKETPLACE], to_partner)
+    # A marketplace principal without its claim does not match an endpoint without a marketplace.
+    assert not scope.may_redeliver_webhook(Principal("MARKETPLACE", "nobody"), to_partner)
+
+
+def test_an_officer_registers_in_its_province_under_the_scheme_the_address_gives_else_the_current_one() -> None:
+    officer = PRINCIPAL_OF[OFFICER]  # "24": 2025 Bắc Ninh, which absorbed 2021 Bắc Giang (24) and Bắc Ninh (27)
+    assert scope.registers_in(officer, {"scheme": 2021, "province_code": "27"})
+    assert not scope.registers_in(officer, {"scheme": 2025, "province_code": "27"})  # no 2025 province 27
+    assert not scope.registers_in(officer, {"province_code": "27"})  # without a scheme: 2025's codes
+    assert scope.registers_in(officer, {"province_code": "24"})
+    assert scope.registers_in(officer, {"scheme": None, "province_code": "24"})
+    assert not scope.registers_in(PRINCIPAL_OF[OFFICER_OTHER], {"province_code": "24"})
+    assert scope.registers_in(PRINCIPAL_OF[MARKETPLACE], {"province_code": "27"})  # not an officer: anywhere
+
+
+def test_a_2021_officer_whose_province_was_merged_covers_only_the_2025_records_on_its_land() -> None:
+    vung_tau = Principal("PROVINCE_OFFICER", "an", province="2021:77")  # now part of 2025 Hồ Chí Minh (79)
+    in_vung_tau = {"scheme": 2025, "province_code": "79", "ward_code": "26732"}  # a ward of old Bà Rịa - Vũng Tàu
+    assert scope.in_province_area(vung_tau, in_vung_tau)
+    assert not scope.in_province_area(vung_tau, {**in_vung_tau, "ward_code": None})
+    assert not scope.in_province_area(vung_tau, {"scheme": 2025, "province_code": "79"})

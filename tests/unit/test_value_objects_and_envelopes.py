@@ -160,6 +160,7 @@ def test_the_provinces_of_both_schemes() -> None:
     # spelt as the reference data package spells it (a hyphen, not an en dash: README, Administrative units)
     assert province(2021, "77") == Province("77", "Bà Rịa - Vũng Tàu", 2021)
     assert province(2025, "24") == Province("24", "Bắc Ninh", 2025)
+    assert list(PROVINCES) == [2021, 2025] and len(PROVINCES) == 2
     assert PROVINCES[2021]["20"].name == "Lạng Sơn" and PROVINCES[2025]["96"].name == "Cà Mau"
     assert all(p.code == code and p.scheme == scheme for scheme in (2021, 2025) for code, p in PROVINCES[scheme].items())
 
