@@ -69,7 +69,7 @@ def production(tmp_path_factory: pytest.TempPathFactory, issuers: Issuers) -> It
     """The API as in production: only the configured issuers' keys, no GraphiQL."""
     path = tmp_path_factory.mktemp("perimeter-production") / "farmgate.db"
     with running_api(f"sqlite:///{path}", name="test_perimeter-production",
-                     extra_env={"FARMGATE_ENV": "production", "FARMGATE_PII_PEPPER": "p" * 40,
+                     extra_env={"FARMGATE_ENV": "production", "FARMGATE_PII_PEPPER": "p" * 40, "FARMGATE_DATA_KEY": "k" * 40,
                                 "FARMGATE_JWT_ISSUERS": issuers.env()}) as server:
         yield server
 

@@ -34,7 +34,7 @@ def test_production_refuses_the_development_secret() -> None:
     with pytest.raises(SettingsError, match="JWT_SECRET"):
         Settings.from_env({"FARMGATE_ENV": "production", "FARMGATE_JWT_SECRET": DEVELOPMENT_JWT_SECRET})
     ok = Settings.from_env({"FARMGATE_ENV": "production", "FARMGATE_JWT_SECRET": "x" * 40,
-                            "FARMGATE_PII_PEPPER": "p" * 40, "FARMGATE_DATABASE_URL": "memory://",
+                            "FARMGATE_PII_PEPPER": "p" * 40, "FARMGATE_DATA_KEY": "k" * 40, "FARMGATE_DATABASE_URL": "memory://",
                             "FARMGATE_JWT_ISSUERS": ISSUERS})
     assert ok.is_production
 
@@ -46,7 +46,7 @@ ISSUERS = json.dumps([{"issuer": "https://id.postmart.example", "jwks": "/etc/fa
 def test_production_needs_at_least_one_token_issuer() -> None:
     with pytest.raises(SettingsError, match="FARMGATE_JWT_ISSUERS"):
         Settings.from_env({"FARMGATE_ENV": "production", "FARMGATE_JWT_SECRET": "x" * 40,
-                           "FARMGATE_PII_PEPPER": "p" * 40, "FARMGATE_DATABASE_URL": "memory://"})
+                           "FARMGATE_PII_PEPPER": "p" * 40, "FARMGATE_DATA_KEY": "k" * 40, "FARMGATE_DATABASE_URL": "memory://"})
 
 
 @pytest.mark.parametrize(("variable", "value", "says"), [
