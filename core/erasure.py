@@ -41,6 +41,21 @@ class ErasureCommands:
             raise InvalidInput("This order's buyer data was recorded before it was encrypted per buyer", field)
         return subject_of(sealed["token"])
 
+    def subject_of_global(self: Farmgate, type_name: str | None, value: UUID | None,
+                          field: list[str] | None = None) -> str:
+        """The data subject a Household id (the household) or an Order id (its buyer) names;
+        NotFound for anything else."""
+        field = field or SUBJECT_FIELD
+        if value is not None and type_name == "Household":
+            return self.household_subject(value, field)
+        if value is not None and type_name == "Order":
+            return self.buyer_subject_of_order(value, field)
+        raise NotFound("No household or order with this id", field)
+
+    def erased_at(self: Farmgate, erasure_id: UUID) -> Any:
+        """When the erasure was made (its event's world time)."""
+        return next(iter(self.events.get(erasure_id, lte=1))).occurred_at
+
     def erasure_of(self: Farmgate, subject: str) -> PersonalDataErasure | None:
         try:
             return self.load(PersonalDataErasure, erasure_id_for(subject))

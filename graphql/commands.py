@@ -157,6 +157,7 @@ _ID_NAMES = {
     "CompensationClaim": "claimId",
     "ExportPartner": "partnerId",
     "ExportOrder": "exportOrderId",
+    "PersonalDataErasure": "erasureId",
 }
 
 

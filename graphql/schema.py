@@ -49,6 +49,8 @@ from farmgate.graphql.orders.mutations import OrderMutation
 from farmgate.graphql.orders.queries import OrderQuery
 from farmgate.graphql.orders.scoped import order_by_global_id, shipment_by_global_id
 from farmgate.graphql.orders.types import Order, Shipment
+from farmgate.graphql.personal_data.mutations import PersonalDataMutation
+from farmgate.graphql.personal_data.queries import PersonalDataQuery
 from farmgate.graphql.reference import ReferenceQuery
 from farmgate.graphql.schema_docs import document
 from farmgate.graphql.subscriptions import Subscription
@@ -67,9 +69,9 @@ register_node("CompensationClaim", claim_by_global_id)
 register_node("Carrier", carrier_by_global_id)
 
 Query = merge_types("Query", (NodeQuery, ReferenceQuery, HouseholdQuery, CatalogQuery, ExportQuery, WebhookQuery,
-                                OrderQuery, ClaimQuery, CaseFileQuery, CarrierQuery))
+                                OrderQuery, ClaimQuery, CaseFileQuery, CarrierQuery, PersonalDataQuery))
 Mutation = merge_types("Mutation", (HouseholdMutation, CatalogMutation, ExportMutation, WebhookMutation,
-                                      OrderMutation, ClaimMutation, CarrierMutation))
+                                      OrderMutation, ClaimMutation, CarrierMutation, PersonalDataMutation))
 
 NODE_TYPES: list[type] = [Household, Storefront, Listing, ExportPartner, ExportOrder, WebhookEndpoint, WebhookDelivery,
                          MarketplaceWebhookEndpoint,

@@ -167,6 +167,9 @@ WHO_MAY: dict[str, Access] = {
     # marketplace webhooks: each marketplace its own endpoint (the world's is POSTMART's; ADMIN names it)
     "registerMarketplaceWebhookEndpoint": may(MARKETPLACE, refusals={MARKETPLACE_OTHER: FORBIDDEN}),
     "marketplaceWebhookEndpoint": may(MARKETPLACE),
+    # personal data: erasure and access requests, ADMIN only (DESIGN.md)
+    "erasePersonalData": may(),
+    "personalDataExport": may(),
 }
 
 #: node(id:) reaches every type: each reads exactly as that type's own query does

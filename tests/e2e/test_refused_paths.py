@@ -255,6 +255,7 @@ MUTATION_INPUTS: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     "registerWebhookEndpoint": ("RegisterWebhookEndpointInput", lambda w: {
         "url": "http://127.0.0.1:9/other-hooks", "secret": new_secret(), "partnerId": w.partner}),
     "redeliverWebhook": ("RedeliverWebhookInput", lambda w: {"deliveryId": w.delivery}),
+    "erasePersonalData": ("ErasePersonalDataInput", lambda w: {"subjectId": w.household, "reason": "ticket RP-1"}),
 }
 
 
@@ -314,6 +315,8 @@ QUERIES: dict[str, Callable[[World], tuple[str, dict[str, Any], str]]] = {
     "webhookDeliveries": lambda w: ("{ webhookDeliveries(first: 100) { edges { node { id } } } }", {}, w.delivery),
     "marketplaceWebhookEndpoint": lambda w: ("{ marketplaceWebhookEndpoint(marketplace: POSTMART) { id } }", {},
                                              POSTMART_ENDPOINT),
+    "personalDataExport": lambda w: ("query($id: ID!) { personalDataExport(subjectId: $id) }", {"id": w.household},
+                                     f"household:{uuid_of(w.household, 'Household')}"),
 }
 
 NODE_IDS: dict[str, Callable[[World], str]] = {
