@@ -24,6 +24,7 @@ from farmgate.core.carriers import CarrierCommands
 from farmgate.core.catalog import CatalogCommands
 from farmgate.core.claims import ClaimCommands
 from farmgate.core.erasure import ErasureCommands
+from farmgate.core.retention import RetentionCommands
 from farmgate.core.domain.aggregate import FarmAggregate
 from farmgate.core.domain.errors import Conflict, NotFound
 from farmgate.core.domain.export_order import ExportOrder
@@ -53,7 +54,7 @@ def utc_now() -> datetime:
 
 
 class Farmgate(HouseholdCommands, ExportCommands, WebhookCommands, CatalogCommands, OrderCommands, ClaimCommands,
-               CarrierCommands, ErasureCommands, Application[UUID]):
+               CarrierCommands, ErasureCommands, RetentionCommands, Application[UUID]):
     name = "farmgate"
     # Hot aggregates (code sequences, popular listings) are read far more than written: keep them
     # cached and fast-forwarded from the store, and snapshot the ever-growing sequences.

@@ -210,6 +210,13 @@ class SubjectKeys:
                             " AND wrapped_key IS NOT NULL", (self._wrap(row["subject"], key), current, row["subject"]))
         return len(rows)
 
+    def live_subjects(self, prefix: str) -> list[str]:
+        """Subjects whose id starts with ``prefix`` ("buyer:") and whose key is not destroyed."""
+        self._ensure_table()
+        rows = self.store.query(f"SELECT subject FROM {KEYS_TABLE} WHERE subject LIKE %s AND erased_at IS NULL"
+                                " ORDER BY subject", (prefix + "%",))
+        return [str(r["subject"]) for r in rows]
+
     # -- which streams hold a subject's data --------------------------------------------------------
 
     def note_stream(self, subject: str, stream_id: Any) -> None:

@@ -7,7 +7,8 @@ import importlib
 from farmgate.workers.scheduler import Periodic
 
 ACTOR_MODULES = ["farmgate.workers.maintenance", "farmgate.workers.webhooks", "farmgate.workers.export_sla",
-                 "farmgate.workers.promise_watchdog", "farmgate.workers.claim_deadlines"]
+                 "farmgate.workers.promise_watchdog", "farmgate.workers.claim_deadlines",
+                 "farmgate.workers.buyer_retention"]
 
 
 
@@ -21,6 +22,7 @@ def periodic_jobs(promise_watchdog_seconds: float = 30.0) -> list[Periodic]:
         Periodic("refresh_export_sla", every_seconds=60),
         Periodic("promise_watchdog", every_seconds=promise_watchdog_seconds),
         Periodic("claim_deadlines", every_seconds=60),
+        Periodic("buyer_retention", every_seconds=3600),
     ]
 
 
