@@ -15,6 +15,8 @@ from farmgate.deploy.settings import Settings, SettingsError
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help="farmgate: the commerce core for farming households")
 projections_cli = typer.Typer(no_args_is_help=True, help="Read models: their status, and rebuilding them from the event log")
 cli.add_typer(projections_cli, name="projections")
+keys_cli = typer.Typer(no_args_is_help=True, help="Personal-data keys: rewrap them after FARMGATE_DATA_KEY changed")
+cli.add_typer(keys_cli, name="keys")
 err = Console(stderr=True)
 
 
@@ -103,6 +105,20 @@ def schema() -> None:
     from farmgate.graphql.schema import schema as served
 
     sys.stdout.write(served.as_str() + "\n")
+
+
+@keys_cli.command("rewrap")
+def rewrap_keys() -> None:
+    """Wrap every live data-subject key under the current FARMGATE_DATA_KEY (the previous one in
+    FARMGATE_DATA_KEY_PREVIOUS); afterwards the previous key is no longer needed."""
+    from farmgate.deploy.processes import boot
+
+    system = boot(_settings())
+    try:
+        count = system.app.personal_keys.rewrap()
+    finally:
+        system.close()
+    err.print(f"rewrapped {count} subject keys under the current FARMGATE_DATA_KEY")
 
 
 @projections_cli.command("rebuild")

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import pytest
+
 from farmgate.core.domain.household import Household
 from farmgate.core.history import stream_records, verify
 from farmgate.core.personal_cipher import subject_of
@@ -127,3 +129,36 @@ def test_all_orders_of_one_buyer_share_one_data_subject(system: System, personal
 def buyer_subject(system: System, order_id: UUID) -> str:
     event = next(iter(system.app.stored_events(order_id)))
     return subject_of(event.commitments["buyer_phone"]["token"])
+
+
+def test_keys_rotate_to_a_new_key_encryption_key_and_the_old_one_is_then_not_needed(backend_url: str,
+                                                                                     personal_data) -> None:
+    from farmgate.deploy.container import build_system
+    from farmgate.deploy.settings import Settings
+
+    old, new = "o" * 40, "n" * 40
+    first = build_system(Settings(database_url=backend_url, env="test", data_key=old))
+    try:
+        held = a_household_with_an_order(first, personal_data)
+    finally:
+        first.close()
+    # A process holding only the new key cannot open the subject keys (and says why, without data).
+    wrong = build_system(Settings(database_url=backend_url, env="test", data_key=new))
+    try:
+        with pytest.raises(Exception, match="key-encryption key"):
+            wrong.households.by_ids([held["household"]])
+    finally:
+        wrong.close()
+    rotating = build_system(Settings(database_url=backend_url, env="test", data_key=new, data_key_previous=old))
+    try:
+        assert rotating.households.by_ids([held["household"]])[held["household"]]["name"] == held["name"]
+        assert rotating.app.personal_keys.rewrap() >= 2  # the household and the buyer
+        assert rotating.app.personal_keys.rewrap() == 0
+    finally:
+        rotating.close()
+    rotated = build_system(Settings(database_url=backend_url, env="test", data_key=new))
+    try:
+        row = rotated.orders.orders_by_ids([held["order"]])[held["order"]]
+        assert row["buyer_phone"] == e164(held["buyer_phone"])
+    finally:
+        rotated.close()
