@@ -11,6 +11,7 @@ from uuid import UUID
 import pytest
 
 from farmgate.core.domain.household import Household
+from farmgate.core.domain.personal_data import ERASED
 from farmgate.core.history import stream_records, verify
 from farmgate.core.personal_cipher import subject_of
 from farmgate.deploy.container import System
@@ -162,3 +163,26 @@ def test_keys_rotate_to_a_new_key_encryption_key_and_the_old_one_is_then_not_nee
         assert row["buyer_phone"] == e164(held["buyer_phone"])
     finally:
         rotated.close()
+
+
+def test_an_export_orders_consignee_is_sealed_in_its_events_and_snapshots(system: System, personal_data) -> None:
+    from farmgate.core.domain.export_order import ExportOrder
+    from tests.integration.test_export import a_partner
+
+    consignee = personal_data.name()
+    app = system.app
+    order_id = app.create_export_order(
+        partner_id=a_partner(system), reference="BE-PD-1", product="Fresh lychee", hs_code="081090",
+        destination_country="BE", consignee=consignee, incoterm="CPT", quantity_kg=1000, unit_price="12.50",
+        currency="EUR", harvest_to_door_hours=96, created_by="POSTMART")
+    app.take_snapshot(order_id)
+    app.repository.cache = None  # read from the store: the snapshot, not the cached aggregate
+    system.catch_up()
+    assert app.repository.get(order_id).consignee == consignee
+    assert system.exports.by_ids([order_id])[order_id]["consignee"] == consignee
+    assert consignee not in raw_dump(system)
+    # Erased (as the subject the consignee is), the snapshot and the events both read erased.
+    app.erase_personal_data(subject=f"export-order:{order_id}", reason="ticket DSR-X")
+    assert app.repository.get(order_id).consignee == ERASED
+    assert app.load(ExportOrder, order_id).consignee == ERASED
+    assert system.exports.by_ids([order_id])[order_id]["consignee"] == ERASED
