@@ -15,6 +15,7 @@ from uuid import UUID
 
 from farmgate.core.database import Cursor, ReadStore
 from farmgate.core.domain.folding import fold
+from farmgate.core.domain.personal_data import ERASED
 from farmgate.core.domain.province_area import ProvinceArea
 from farmgate.core.personal_cipher import reveal, stored_form
 from farmgate.core.personal_keys import SubjectKeys
@@ -169,7 +170,8 @@ class HouseholdQueries:
         """Name search over the opened names of every row the other filters leave (names are sealed)."""
         rows, _ = self.store.page_by_position(TABLE, after_position=0, limit=1_000_000, equals=equals,
                                               clauses=clauses)
-        found = [r for r in (self._decode(row) for row in rows) if r is not None and folded in fold(r["name"])]
+        found = [r for r in (self._decode(row) for row in rows)
+                 if r is not None and r["name"] != ERASED and folded in fold(r["name"])]
         return [r for r in found if int(r["position"]) > after_position][:limit], len(found)
 
 
