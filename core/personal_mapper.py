@@ -24,7 +24,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Snapshot
-from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
+from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent, find_id_convertor
 from eventsourcing.utils import get_topic, resolve_topic
 
 from farmgate.core.domain.personal_data import ERASED, SEALED_FIELDS, commitment, field_value, with_field
@@ -153,8 +153,6 @@ class PersonalDataMapper(Mapper[UUID]):
 
     @staticmethod
     def _id(cls: type, originator_id: Any) -> Any:
-        from eventsourcing.persistence import find_id_convertor
-
         return find_id_convertor(cls, type(originator_id))(originator_id)
 
     def _open_fields(self, stream: str, state: dict[str, Any], commitments: dict[str, dict[str, str]]
