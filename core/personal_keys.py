@@ -123,24 +123,37 @@ class SubjectKeys:
 
     # -- keys ----------------------------------------------------------------------------------------
 
-    def key_for_sealing(self, subject: str) -> bytes:
-        """The subject's key, made on first use. Raises SubjectErased if it was destroyed."""
+    def key_for_sealing(self, subject: str, stream_id: Any = None) -> bytes:
+        """The subject's key, made on first use, noting that ``stream_id`` holds its data (one
+        transaction at most; none when both are known to this process). Raises SubjectErased if the
+        key was destroyed."""
+        noted = stream_id is None or (subject, str(stream_id)) in self._noted
         key = self.key_for_opening(subject)
-        if key is not None:
+        if key is not None and noted:
             return key
         self._ensure_table()
-        now = datetime.now(timezone.utc).isoformat()
-        new = AESGCM.generate_key(bit_length=256)
         with self.store.transaction() as cur:
-            cur.execute(
-                f"INSERT INTO {KEYS_TABLE} (subject, wrapped_key, kek_id, created_at) VALUES (%s, %s, %s, %s)"
-                " ON CONFLICT (subject) DO NOTHING",
-                (subject, self._wrap(subject, new), kek_id(self._kek), now),
-            )
-        self._forget(subject)
-        key = self.key_for_opening(subject)
-        if key is None:
-            raise SubjectErased(subject)
+            if key is None:
+                cur.execute(
+                    f"INSERT INTO {KEYS_TABLE} (subject, wrapped_key, kek_id, created_at) VALUES (%s, %s, %s, %s)"
+                    " ON CONFLICT (subject) DO NOTHING",
+                    (subject, self._wrap(subject, AESGCM.generate_key(bit_length=256)), kek_id(self._kek),
+                     datetime.now(timezone.utc).isoformat()),
+                )
+                row = cur.execute(f"SELECT wrapped_key, kek_id FROM {KEYS_TABLE} WHERE subject = %s",
+                                  (subject,)).fetchone()
+                if row is None or row["wrapped_key"] is None:
+                    raise SubjectErased(subject)
+                key = self._unwrap(subject, row["wrapped_key"], row["kek_id"])
+            if not noted:
+                cur.execute(f"INSERT INTO {STREAMS_TABLE} (subject, stream_id) VALUES (%s, %s)"
+                            " ON CONFLICT (subject, stream_id) DO NOTHING", (subject, str(stream_id)))
+        with self._lock:
+            self._cache[subject] = (time.monotonic() + self._cache_seconds, key)
+            if not noted:
+                if len(self._noted) >= 100_000:  # a bound, not a record: forgetting costs one idempotent insert
+                    self._noted.clear()
+                self._noted.add((subject, str(stream_id)))
         return key
 
     def key_for_opening(self, subject: str) -> bytes | None:
@@ -218,18 +231,6 @@ class SubjectKeys:
         return [str(r["subject"]) for r in rows]
 
     # -- which streams hold a subject's data --------------------------------------------------------
-
-    def note_stream(self, subject: str, stream_id: Any) -> None:
-        """Remember that ``stream_id`` holds personal data of ``subject`` (written before the event is;
-        a stream whose save then failed is filtered out by the reader)."""
-        if (subject, str(stream_id)) in self._noted:
-            return
-        self._ensure_table()
-        with self.store.transaction() as cur:
-            cur.execute(f"INSERT INTO {STREAMS_TABLE} (subject, stream_id) VALUES (%s, %s)"
-                        " ON CONFLICT (subject, stream_id) DO NOTHING", (subject, str(stream_id)))
-        with self._lock:
-            self._noted.add((subject, str(stream_id)))
 
     def streams_of(self, subject: str) -> list[UUID]:
         """The streams noted as holding the subject's personal data."""

@@ -94,10 +94,9 @@ class PersonalDataMapper(Mapper[UUID]):
         keys = self._keys()
         subject = data_subject(keys, stream, aggregate_id, state)
         try:
-            key: bytes | None = keys.key_for_sealing(subject)
+            key: bytes | None = keys.key_for_sealing(subject, aggregate_id)
         except SubjectErased:
             key = None  # an erased subject stays erased: what would be its data is not kept
-        keys.note_stream(subject, aggregate_id)
         for path, committed in commitments.items():
             token = None if key is None else seal(key, subject, field_value(state, path), committed["salt"])
             state = with_field(state, path, {SEALED: token, "c": committed["c"]})
