@@ -19,7 +19,9 @@ check reports the event as altered.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 from uuid import UUID
 
@@ -32,6 +34,20 @@ from farmgate.core.personal_cipher import is_token, open_token, seal
 from farmgate.core.personal_keys import SubjectErased, SubjectKeys
 
 SEALED = "_pd"
+#: while set, sealed fields are not opened (their value reads SEALED_VALUE): read models keep tokens
+#: only, so the projector need not look up keys inside its write transaction
+_unopened: ContextVar[bool] = ContextVar("farmgate_unopened", default=False)
+SEALED_VALUE = "[sealed]"
+
+
+@contextmanager
+def tokens_only() -> Iterator[None]:
+    """Decode events without opening their sealed fields (for projections, which store the tokens)."""
+    reset = _unopened.set(True)
+    try:
+        yield
+    finally:
+        _unopened.reset(reset)
 
 
 def stream_of_event(cls: type) -> str:
@@ -161,6 +177,10 @@ class PersonalDataMapper(Mapper[UUID]):
             if not (isinstance(stored, dict) and SEALED in stored):
                 continue
             token = stored[SEALED]
+            if _unopened.get() and is_token(token):
+                commitments[path] = {"c": stored.get("c", ""), "token": token}
+                state = with_field(state, path, SEALED_VALUE)
+                continue
             opened = open_token(self._keys(), token) if is_token(token) else None
             value = ERASED if opened is None else opened[1]
             if "c" in stored:

@@ -18,6 +18,7 @@ import structlog
 
 from farmgate.core.application import Farmgate, utc_now
 from farmgate.core.database import Cursor, ReadStore
+from farmgate.core.personal_mapper import tokens_only
 from farmgate.core.projections.base import Projection, event_name
 from farmgate.core.projections.stalls import Backoff, EventFailed, Stall, StallRecords
 
@@ -159,7 +160,8 @@ class Projector:
             for notification in notifications:
                 event_type = notification.topic.rpartition(":")[2] or notification.topic
                 try:
-                    event = self.app.mapper.to_domain_event(notification)
+                    with tokens_only():  # read models keep the sealed tokens, never opened values
+                        event = self.app.mapper.to_domain_event(notification)
                     event_type = event_name(event)
                     handler = handlers.get(event_type)
                     if handler is not None:
