@@ -23,6 +23,8 @@ from eventsourcing.persistence import IntegrityError
 from farmgate.core.carriers import CarrierCommands
 from farmgate.core.catalog import CatalogCommands
 from farmgate.core.claims import ClaimCommands
+from farmgate.core.erasure import ErasureCommands
+from farmgate.core.retention import RetentionCommands
 from farmgate.core.domain.aggregate import FarmAggregate
 from farmgate.core.domain.errors import Conflict, NotFound
 from farmgate.core.domain.export_order import ExportOrder
@@ -38,6 +40,9 @@ from farmgate.core.households import HouseholdCommands
 from farmgate.core.rollouts import RolloutCommands
 from farmgate.core.webhooks import WebhookCommands
 from farmgate.core.orders import OrderCommands
+from farmgate.core.database import ReadStore
+from farmgate.core.personal_keys import DEVELOPMENT_DATA_KEY, SubjectKeys, key_encryption_key
+from farmgate.core.personal_mapper import PersonalDataMapper
 
 T = TypeVar("T")
 A = TypeVar("A", bound=FarmAggregate)
@@ -50,7 +55,7 @@ def utc_now() -> datetime:
 
 
 class Farmgate(HouseholdCommands, ExportCommands, WebhookCommands, CatalogCommands, OrderCommands, ClaimCommands,
-               CarrierCommands, RolloutCommands, Application[UUID]):
+               CarrierCommands, RolloutCommands, ErasureCommands, RetentionCommands, Application[UUID]):
     name = "farmgate"
     # Hot aggregates (code sequences, popular listings) are read far more than written: keep them
     # cached and fast-forwarded from the store, and snapshot the ever-growing sequences.
@@ -64,7 +69,8 @@ class Farmgate(HouseholdCommands, ExportCommands, WebhookCommands, CatalogComman
     #: how many times a command that lost an optimistic-concurrency race is retried
     retry_attempts = 12
 
-    def __init__(self, env: dict[str, str] | None = None, *, pii_pepper: str = "", clock: Clock = utc_now):
+    def __init__(self, env: dict[str, str] | None = None, *, pii_pepper: str = "", clock: Clock = utc_now,
+                 data_key: str = DEVELOPMENT_DATA_KEY, previous_data_keys: tuple[str, ...] = ()):
         super().__init__(env)
         self.pii_pepper = pii_pepper.encode()
         self.clock = clock
@@ -72,6 +78,16 @@ class Farmgate(HouseholdCommands, ExportCommands, WebhookCommands, CatalogComman
         #: called after each save that recorded events (``core.log_signals``: wakes this process's
         #: followers of the log at once, where no database notification would)
         self.on_recorded: Callable[[], None] | None = None
+        #: the subject keys personal fields are sealed with (core.personal_keys), beside the events
+        self.personal_keys = SubjectKeys(
+            ReadStore(self), key_encryption_key(data_key),
+            previous_keks=tuple(key_encryption_key(k) for k in previous_data_keys), pepper=self.pii_pepper,
+        )
+
+    def construct_mapper(self) -> Any:
+        """The library's mapper (transcoder, compressor, cipher as configured), sealing personal
+        fields under their data subject's key (core.personal_mapper)."""
+        return PersonalDataMapper(super().construct_mapper(), lambda: self.personal_keys)
 
     # -- persistence helpers -------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """The audit trail: event records read from the stored events, and re-verification of the chain.
 
 Records are decoded from the rows as stored (not from a read model), so an edit to a stored event
-after it was recorded shows up as a hash that no longer matches.
+after it was recorded shows up as a hash that no longer matches. Personal fields are checked through
+their stored commitments: an erased field reads ``ERASED`` and its event still verifies.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from farmgate.core.domain.aggregate import event_data
+from farmgate.core.domain.aggregate import event_data, hashed_data
 from farmgate.core.domain.audit import GENESIS, canonical, chain_hash
 
 
@@ -78,7 +79,7 @@ def stream_records(app: Any, aggregate_id: UUID) -> list[EventRecord]:
                 event_type=event_type,
                 occurred_at=event.occurred_at,
                 recorded_at=event.timestamp,
-                data=data,
+                data=hashed_data(event),
             )
             intact = expected == event.hash
             record = EventRecord(

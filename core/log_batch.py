@@ -18,13 +18,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from farmgate.core.event_tail import event_name_of
+from farmgate.core.personal_mapper import tokens_only
 
 
 class LogBatch:
     """Notifications ``(after, last]`` of the log, oldest first, with their decoded events cached."""
 
-    def __init__(self, mapper: Any, after: int, notifications: Sequence[Any]):
+    def __init__(self, mapper: Any, after: int, notifications: Sequence[Any], *, sealed: bool = False):
         self.mapper = mapper
+        #: decode without opening personal fields (core.personal_mapper.tokens_only): the projector's
+        #: batches, since read models keep the sealed tokens, never opened values
+        self.sealed = sealed
         self.after = after
         self.notifications = list(notifications)
         self.decoded = 0  # how many events this batch decoded (each at most once)
@@ -32,9 +36,10 @@ class LogBatch:
         self._failures: dict[int, BaseException] = {}
 
     @classmethod
-    def read(cls, app: Any, after: int, limit: int) -> LogBatch:
-        """At most ``limit`` notifications recorded after position ``after`` (one query)."""
-        return cls(app.mapper, after, app.recorder.select_notifications(start=after + 1, limit=limit))
+    def read(cls, app: Any, after: int, limit: int, *, sealed: bool = False) -> LogBatch:
+        """At most ``limit`` notifications recorded after position ``after`` (one query); ``sealed``:
+        decode them with personal fields left sealed."""
+        return cls(app.mapper, after, app.recorder.select_notifications(start=after + 1, limit=limit), sealed=sealed)
 
     @property
     def last(self) -> int:
@@ -65,7 +70,11 @@ class LogBatch:
         if key in self._failures:
             raise self._failures[key]
         try:
-            event = self.mapper.to_domain_event(notification)
+            if self.sealed:
+                with tokens_only():
+                    event = self.mapper.to_domain_event(notification)
+            else:
+                event = self.mapper.to_domain_event(notification)
         except Exception as error:  # kept: every follower needing it fails on it alike
             self._failures[key] = error
             raise

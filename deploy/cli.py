@@ -19,6 +19,8 @@ audit_cli = typer.Typer(no_args_is_help=True, help="The audit anchors: export th
 anchors_cli = typer.Typer(no_args_is_help=True, help="The signed audit anchors stored in the database")
 audit_cli.add_typer(anchors_cli, name="anchors")
 cli.add_typer(audit_cli, name="audit")
+keys_cli = typer.Typer(no_args_is_help=True, help="Personal-data keys: rewrap them after FARMGATE_DATA_KEY changed")
+cli.add_typer(keys_cli, name="keys")
 err = Console(stderr=True)
 
 
@@ -114,6 +116,20 @@ def schema() -> None:
     from farmgate.graphql.schema import schema as served
 
     sys.stdout.write(served.as_str() + "\n")
+
+
+@keys_cli.command("rewrap")
+def rewrap_keys() -> None:
+    """Wrap every live data-subject key under the current FARMGATE_DATA_KEY (the previous one in
+    FARMGATE_DATA_KEY_PREVIOUS); afterwards the previous key is no longer needed."""
+    from farmgate.deploy.processes import boot
+
+    system = boot(_settings())
+    try:
+        count = system.app.personal_keys.rewrap()
+    finally:
+        system.close()
+    err.print(f"rewrapped {count} subject keys under the current FARMGATE_DATA_KEY")
 
 
 @projections_cli.command("rebuild")

@@ -112,7 +112,9 @@ def build_system(settings: Settings, *, clock: Clock = utc_now, create_tables: b
 
 
 def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> System:
-    app = Farmgate(settings.persistence_env(), pii_pepper=settings.pii_pepper.get_secret_value(), clock=clock)
+    app = Farmgate(settings.persistence_env(), pii_pepper=settings.pii_pepper.get_secret_value(), clock=clock,
+                   data_key=settings.data_key.get_secret_value(),
+                   previous_data_keys=tuple(k for k in settings.data_key_previous.get_secret_value().split(",") if k))
     app.claim_response_time = timedelta(hours=settings.claim_response_hours)
     app.webhook_destinations = webhook_destinations(settings)
     app.export_sla_at_risk_share = settings.export_at_risk_share
@@ -139,6 +141,7 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
         idempotency.create_table()
         anchors.create_tables()
         imports.create_tables()
+        app.personal_keys.create_table()
     return System(
         settings=settings,
         app=app,
@@ -147,11 +150,11 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
         policies=policies,
         idempotency=idempotency,
         imports=imports,
-        households=HouseholdQueries(store),
-        exports=ExportQueries(store),
-        catalog=CatalogQueries(store, clock=clock),
+        households=HouseholdQueries(store, app.personal_keys),
+        exports=ExportQueries(store, app.personal_keys),
+        catalog=CatalogQueries(store, app.personal_keys, clock=clock),
         webhooks=WebhookDeliveries(store),
-        orders=OrderQueries(store),
+        orders=OrderQueries(store, app.personal_keys),
         claims=ClaimQueries(store),
         carriers=CarrierQueries(store),
         rollouts=RolloutQueries(store),

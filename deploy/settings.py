@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, Pydanti
 from farmgate.core.audit_signing import (
     AuditKeyError, AuditSigner, development_private_key, load_private_key, load_public_keys, raw_public,
 )
+from farmgate.core.personal_keys import DEVELOPMENT_DATA_KEY
 from farmgate.core.sqlite_writes import FACTORY_TOPIC as SQLITE_FACTORY_TOPIC
 from farmgate.graphql.auth import ROLES
 
@@ -89,6 +90,12 @@ class Settings(BaseSettings):
     env: Literal["development", "production", "test"] = "development"
     # Keyed digest of national IDs: without it the digests cannot be recomputed from a leaked table.
     pii_pepper: SecretStr = SecretStr(DEVELOPMENT_PII_PEPPER)
+    #: key-encryption key of the personal-data subject keys (core.personal_keys); 32+ characters
+    data_key: SecretStr = SecretStr(DEVELOPMENT_DATA_KEY)
+    #: while rotating FARMGATE_DATA_KEY: the previous ones, comma-separated, until `farmgate keys rewrap` ran
+    data_key_previous: SecretStr = SecretStr("")
+    #: days after a buyer's last order closed (and its claims settled) before its personal data is erased
+    buyer_retention_days: float = Field(365.0, gt=0, le=3650)
     projection_wait_seconds: float = Field(5.0, ge=0)
     #: how long a keyed mutation's first attempt holds its idempotency key before a retry may take over
     idempotency_lease_seconds: float = Field(10.0, gt=0, le=3600)
@@ -239,6 +246,10 @@ class Settings(BaseSettings):
                     "characters; production refuses to start with it (generate one with `openssl rand -hex 32` "
                     "and keep it: households are found by their national ID's digest under this pepper)"
                 )
+            data_key = self.data_key.get_secret_value()
+            if data_key == DEVELOPMENT_DATA_KEY or len(data_key) < 32:
+                raise ValueError("FARMGATE_DATA_KEY is the development key or shorter than 32 characters; "
+                                 "production refuses to start with it")
             if not self.jwt_issuers:
                 raise ValueError("FARMGATE_JWT_ISSUERS must name at least one token issuer in production "
                                  "(production accepts only issuers' asymmetric keys, not HS256)")

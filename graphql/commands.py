@@ -159,6 +159,7 @@ _ID_NAMES = {
     "ExportOrder": "exportOrderId",
     "Campaign": "campaignId",
     "ProvinceRollout": "rolloutId",
+    "PersonalDataErasure": "erasureId",
 }
 
 

@@ -50,6 +50,8 @@ from farmgate.graphql.orders.mutations import OrderMutation
 from farmgate.graphql.orders.queries import OrderQuery
 from farmgate.graphql.orders.scoped import order_by_global_id, shipment_by_global_id
 from farmgate.graphql.orders.types import Order, Shipment
+from farmgate.graphql.personal_data.mutations import PersonalDataMutation
+from farmgate.graphql.personal_data.queries import PersonalDataQuery
 from farmgate.graphql.reference import ReferenceQuery
 from farmgate.graphql.rollouts.loaders import campaign_by_global_id
 from farmgate.graphql.rollouts.mutations import RolloutMutation
@@ -73,9 +75,11 @@ register_node("Carrier", carrier_by_global_id)
 register_node("Campaign", campaign_by_global_id)
 
 Query = merge_types("Query", (NodeQuery, ReferenceQuery, HouseholdQuery, HouseholdImportQuery, CatalogQuery, ExportQuery,
-                                WebhookQuery, OrderQuery, ClaimQuery, CaseFileQuery, CarrierQuery, RolloutQuery))
+                                WebhookQuery, OrderQuery, ClaimQuery, CaseFileQuery, CarrierQuery, RolloutQuery,
+                                PersonalDataQuery))
 Mutation = merge_types("Mutation", (HouseholdMutation, HouseholdImportMutation, CatalogMutation, ExportMutation,
-                                      WebhookMutation, OrderMutation, ClaimMutation, CarrierMutation, RolloutMutation))
+                                      WebhookMutation, OrderMutation, ClaimMutation, CarrierMutation, RolloutMutation,
+                                      PersonalDataMutation))
 
 NODE_TYPES: list[type] = [Household, Storefront, Listing, ExportPartner, ExportOrder, WebhookEndpoint, WebhookDelivery,
                          MarketplaceWebhookEndpoint,

@@ -179,6 +179,9 @@ WHO_MAY: dict[str, Access] = {
     "provinceRollout": may(OFFICER, refusals={OFFICER_OTHER: FORBIDDEN}),
     "nationalRollout": may(),
     "campaign": PUBLIC,
+    # personal data: erasure and access requests, ADMIN only (DESIGN.md)
+    "erasePersonalData": may(),
+    "personalDataExport": may(),
 }
 
 #: node(id:) reaches every type: each reads exactly as that type's own query does

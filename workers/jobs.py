@@ -8,7 +8,8 @@ from farmgate.workers.scheduler import Periodic
 
 ACTOR_MODULES = ["farmgate.workers.maintenance", "farmgate.workers.webhooks", "farmgate.workers.export_sla",
                  "farmgate.workers.promise_watchdog", "farmgate.workers.claim_deadlines", "farmgate.workers.audit_anchors",
-                 "farmgate.workers.household_imports"]
+                 "farmgate.workers.household_imports",
+                 "farmgate.workers.buyer_retention"]
 
 
 def periodic_jobs(promise_watchdog_seconds: float = 30.0, audit_anchor_seconds: float = 300.0) -> list[Periodic]:
@@ -24,6 +25,7 @@ def periodic_jobs(promise_watchdog_seconds: float = 30.0, audit_anchor_seconds: 
         Periodic("claim_deadlines", every_seconds=60),
         Periodic("seal_audit_log", every_seconds=audit_anchor_seconds),
         Periodic("resume_household_imports", every_seconds=2),
+        Periodic("buyer_retention", every_seconds=3600),
     ]
 
 

@@ -2,7 +2,8 @@
 
 Every event records ``actor``, ``occurred_at`` (world time, as reported) beside the library's
 ``timestamp`` (recorded time), ``correlation_id``, ``causation_id`` and ``hash``, the SHA-256 that
-chains it to the previous event of its stream (see ``audit``).
+chains it to the previous event of its stream (see ``audit``). Personal fields are hashed through
+their ``commitments`` (see ``personal_data``): what is stored of them, and what stays after erasure.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from farmgate.core.domain.audit import GENESIS, chain_hash
+from farmgate.core.domain.personal_data import commit_personal, hashed_view
 from farmgate.core.domain.provenance import current_provenance, world_now
 
 # Fields every event has that are not its data (the data is what the hash and history show).
 ENVELOPE_FIELDS = frozenset(
-    {"originator_id", "originator_version", "timestamp", "originator_topic", "occurred_at", "hash"}
+    {"originator_id", "originator_version", "timestamp", "originator_topic", "occurred_at", "hash", "commitments"}
 )
 
 T = TypeVar("T", bound="FarmAggregate")
@@ -27,6 +29,11 @@ T = TypeVar("T", bound="FarmAggregate")
 def event_data(event: Any) -> dict[str, Any]:
     """The event's own data, with actor and correlation/causation ids, without the envelope."""
     return {k: v for k, v in vars(event).items() if k not in ENVELOPE_FIELDS}
+
+
+def hashed_data(event: Any) -> dict[str, Any]:
+    """What the event's chain hash covers of its data: personal fields as their commitments."""
+    return hashed_view(event_data(event), getattr(event, "commitments", None))
 
 
 class FarmAggregate(Aggregate):
@@ -38,6 +45,8 @@ class FarmAggregate(Aggregate):
         correlation_id: str
         causation_id: str | None
         hash: str
+        #: personal field path -> its commitment (and, once stored, its sealed token); see personal_data
+        commitments: dict[str, dict[str, str]]
 
         def mutate(self, aggregate: Any) -> Any:
             aggregate = super().mutate(aggregate)
@@ -50,6 +59,8 @@ class FarmAggregate(Aggregate):
         correlation_id: str
         causation_id: str | None
         hash: str
+        #: personal field path -> its commitment (and, once stored, its sealed token); see personal_data
+        commitments: dict[str, dict[str, str]]
 
         def mutate(self, aggregate: Any) -> Any:
             aggregate = super().mutate(aggregate)
@@ -79,6 +90,7 @@ class FarmAggregate(Aggregate):
             correlation_id=provenance.correlation_id,
             causation_id=provenance.causation_id,
         )
+        commitments = commit_personal(cls.__name__, fields)
         digest = chain_hash(
             previous_hash,
             stream=cls.__name__,
@@ -87,9 +99,9 @@ class FarmAggregate(Aggregate):
             event_type=event_class.__name__,
             occurred_at=occurred,
             recorded_at=recorded_at,
-            data=fields,
+            data=hashed_view(fields, commitments),
         )
-        return dict(fields, timestamp=recorded_at, occurred_at=occurred, hash=digest)
+        return dict(fields, timestamp=recorded_at, occurred_at=occurred, hash=digest, commitments=commitments)
 
     @classmethod
     def _start(

@@ -68,7 +68,10 @@ def normalise_phone(value: str, field: list[str], *, landline: bool = False) -> 
 
 
 def mask_phone(e164: str) -> str:
-    """Only the last 3 digits, as the contract says."""
+    """Only the last 3 digits, as the contract says. What is not a number (the erased marker of
+    ``personal_data``) is shown as it is."""
+    if not e164.startswith("+"):
+        return e164
     return "*" * (len(e164) - 3) + e164[-3:]
 
 

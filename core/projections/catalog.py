@@ -31,6 +31,8 @@ from farmgate.core.domain.geo import BoundingBox, distance_km
 from farmgate.core.domain.opening_hours import OpeningHours
 from farmgate.core.domain.place import GeoPoint
 from farmgate.core.domain.storefront import open_at
+from farmgate.core.personal_cipher import reveal, stored_form
+from farmgate.core.personal_keys import SubjectKeys
 from farmgate.core.projections.base import Projection
 from farmgate.core.projections.households import iso
 
@@ -153,7 +155,7 @@ class StorefrontDirectory(Projection):
             f"INSERT INTO {HOUSEHOLD_ADDRESSES} (id, scheme, province_code, district_code, ward_code, street)"
             " VALUES (%s, %s, %s, %s, %s, %s)",
             (str(e.originator_id), a["scheme"], a["province_code"], a.get("district_code"), a.get("ward_code"),
-             a.get("street")),
+             stored_form(e, "address.street")),
         )
 
     @classmethod
@@ -181,7 +183,7 @@ class StorefrontDirectory(Projection):
         contact_phone = getattr(e, "contact_phone", None)  # absent from events before it existed
         if contact_phone:
             cur.execute(f"INSERT INTO {STOREFRONT_CONTACTS} (id, phone) VALUES (%s, %s)",
-                        (str(e.originator_id), contact_phone))
+                        (str(e.originator_id), stored_form(e, "contact_phone")))
 
     def _status(self, status: str) -> Callable[[Cursor, Any, int], None]:
         def handler(cur: Cursor, e: Any, position: int) -> None:
@@ -401,15 +403,16 @@ class CatalogQueries:
     """Queries the storefront directory and the listing catalog answer; scope filters come in as
     plain arguments. ``now`` (for opening hours and certificate validity) defaults to the clock."""
 
-    def __init__(self, store: ReadStore, clock: Clock = utc_now):
+    def __init__(self, store: ReadStore, keys: SubjectKeys, clock: Clock = utc_now):
         self.store = store
+        self.keys = keys
         self.clock = clock
 
     # -- storefronts -----------------------------------------------------------------------------
 
-    @staticmethod
-    def _storefront(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    def _storefront(self, row: dict[str, Any], now: datetime) -> dict[str, Any]:
         row = dict(row)
+        row["street"] = reveal(self.keys, row["street"])  # the household's street: sealed
         row["opening_hours"] = json.loads(row["opening_hours"])
         row["is_open_now"] = open_at(row["status"], OpeningHours.from_primitive(row["opening_hours"]), now)
         return row
@@ -427,7 +430,7 @@ class CatalogQueries:
             return {}
         rows = self.store.query(f"SELECT id, phone FROM {STOREFRONT_CONTACTS} WHERE id IN ({_in(ids)})",
                                 [str(i) for i in ids])
-        return {UUID(r["id"]): r["phone"] for r in rows}
+        return {UUID(r["id"]): reveal(self.keys, r["phone"]) for r in rows}
 
     def storefront(self, storefront_id: UUID, now: datetime | None = None) -> dict[str, Any] | None:
         return self.storefronts_by_ids([storefront_id], now).get(storefront_id)

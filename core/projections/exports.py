@@ -17,6 +17,8 @@ from farmgate.core.domain.money import Money
 from farmgate.core.domain.export_order import REQUIRED_DOCUMENTS, missing_documents
 from farmgate.core.domain.export_sla import FINAL_STATES, ON_TRACK, due_by
 from farmgate.core.projections.base import Projection
+from farmgate.core.personal_cipher import reveal, stored_form
+from farmgate.core.personal_keys import SubjectKeys
 from farmgate.core.projections.households import TABLE as HOUSEHOLDS
 from farmgate.core.projections.households import iso
 
@@ -134,7 +136,7 @@ class ExportTracking(Projection):
                 VALUES (%s, %s, %s, %s, 'OPEN', %s, %s, %s, %s, %s, %s, 0, 0, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
             (
                 str(e.originator_id), str(e.partner_id), e.created_by, e.reference, e.product, e.hs_code,
-                e.destination_country, e.consignee, e.incoterm, e.quantity_kg, price.amount_text,
+                e.destination_country, stored_form(e, "consignee"), e.incoterm, e.quantity_kg, price.amount_text,
                 (price * e.quantity_kg).amount_text, price.currency, e.harvest_to_door_hours,
                 json.dumps(list(REQUIRED_DOCUMENTS)), ON_TRACK, iso(e.occurred_at), e.originator_version, position,
             ),
@@ -219,12 +221,13 @@ def _grouped(rows: list[dict[str, Any]], ids: list[UUID]) -> dict[UUID, list[dic
 class ExportQueries:
     """Queries export tracking answers. Scope filters (partner, creator) come in as plain arguments."""
 
-    def __init__(self, store: ReadStore):
+    def __init__(self, store: ReadStore, keys: SubjectKeys):
         self.store = store
+        self.keys = keys
 
-    @staticmethod
-    def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    def _decode(self, row: dict[str, Any]) -> dict[str, Any]:
         row = dict(row)
+        row["consignee"] = reveal(self.keys, row["consignee"])  # sealed (the consignee is a person)
         row["missing_documents"] = json.loads(row["missing_documents"])
         return row
 
@@ -264,6 +267,7 @@ class ExportQueries:
         )
         for row in rows:
             row["household_id"] = UUID(row["household_id"])
+            row["household_name"] = reveal(self.keys, row["household_name"])  # sealed in the directory
         return _grouped(rows, ids)
 
     def documents_for(self, ids: list[UUID]) -> dict[UUID, list[dict[str, Any]]]:

@@ -1,4 +1,9 @@
-"""Household directory: one row per household, searchable by accent-folded name."""
+"""Household directory: one row per household, searchable by accent-folded name.
+
+The name, phone and street are kept sealed (the event's tokens, see ``core.personal_cipher``) and
+opened when read, so the table holds no personal data in plain text and an erasure needs no update
+here. Name search therefore opens the names of the rows the other filters leave, in Python.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,16 @@ from uuid import UUID
 
 from farmgate.core.database import Cursor, ReadStore
 from farmgate.core.domain.folding import fold
+from farmgate.core.domain.personal_data import ERASED
 from farmgate.core.domain.province_area import ProvinceArea
+from farmgate.core.personal_cipher import reveal, stored_form
+from farmgate.core.personal_keys import SubjectKeys
 from farmgate.core.projections.area_sql import area_clause
 from farmgate.core.projections.base import Projection
 
-TABLE = "household_directory_v1"
+TABLE = "household_directory_v2"
+#: the sealed columns, opened on read
+SEALED_COLUMNS = ("name", "phone", "street")
 
 
 def iso(value: datetime | None) -> str | None:
@@ -23,7 +33,7 @@ def iso(value: datetime | None) -> str | None:
 
 class HouseholdDirectory(Projection):
     name = "household_directory"
-    version = 1
+    version = 2
     tables = (TABLE,)
 
     def ddl(self, dialect: str) -> list[str]:
@@ -32,7 +42,6 @@ class HouseholdDirectory(Projection):
                 id TEXT PRIMARY KEY,
                 code TEXT NOT NULL UNIQUE,
                 name TEXT NOT NULL,
-                name_folded TEXT NOT NULL,
                 status TEXT NOT NULL,
                 scheme INTEGER NOT NULL,
                 province_code TEXT NOT NULL,
@@ -66,13 +75,14 @@ class HouseholdDirectory(Projection):
         a = e.address
         loc = e.location or {}
         cur.execute(
-            f"""INSERT INTO {TABLE} (id, code, name, name_folded, status, scheme, province_code,
+            f"""INSERT INTO {TABLE} (id, code, name, status, scheme, province_code,
                 district_code, ward_code, street, phone, channel, latitude, longitude, registered_at,
                 verified_at, payment_accounts, certifications, version, position)
-                VALUES (%s, %s, %s, %s, 'REGISTERED', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, '[]', '[]', %s, %s)""",
+                VALUES (%s, %s, %s, 'REGISTERED', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, '[]', '[]', %s, %s)""",
             (
-                str(e.originator_id), e.code, e.name, fold(e.name), a["scheme"], a["province_code"],
-                a.get("district_code"), a.get("ward_code"), a.get("street"), e.phone, e.channel,
+                str(e.originator_id), e.code, stored_form(e, "name"), a["scheme"], a["province_code"],
+                a.get("district_code"), a.get("ward_code"), stored_form(e, "address.street"), stored_form(e, "phone"),
+                e.channel,
                 loc.get("latitude"), loc.get("longitude"), iso(e.occurred_at), e.originator_version, position,
             ),
         )
@@ -108,14 +118,16 @@ class HouseholdDirectory(Projection):
 class HouseholdQueries:
     """Queries the household directory answers. Scope filters come in as plain arguments."""
 
-    def __init__(self, store: ReadStore):
+    def __init__(self, store: ReadStore, keys: SubjectKeys):
         self.store = store
+        self.keys = keys
 
-    @staticmethod
-    def _decode(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    def _decode(self, row: dict[str, Any] | None) -> dict[str, Any] | None:
         if row is None:
             return None
         row = dict(row)
+        for column in SEALED_COLUMNS:
+            row[column] = reveal(self.keys, row[column])
         row["payment_accounts"] = json.loads(row["payment_accounts"])
         row["certifications"] = json.loads(row["certifications"])
         return row
@@ -147,10 +159,19 @@ class HouseholdQueries:
         clauses: list[tuple[str, Any]] = []
         if area is not None:
             clauses.append(area_clause(area))
+        equals = (("province_code", province_code), ("status", status), ("channel", channel), ("id", only_id))
         if search and fold(search):
-            clauses.append(("name_folded LIKE %s", "%" + fold(search).replace("%", "").replace("_", "") + "%"))
-        rows, total = self.store.page_by_position(TABLE, after_position=after_position, limit=limit, equals=(
-            ("province_code", province_code), ("status", status), ("channel", channel), ("id", only_id),
-        ), clauses=clauses)
+            return self._search(fold(search), after_position, limit, equals, clauses)
+        rows, total = self.store.page_by_position(TABLE, after_position=after_position, limit=limit, equals=equals,
+                                                  clauses=clauses)
         return [self._decode(r) for r in rows], total  # type: ignore[misc]
+
+    def _search(self, folded: str, after_position: int, limit: int, equals: Any, clauses: Any
+                ) -> tuple[list[dict[str, Any]], int]:
+        """Name search over the opened names of every row the other filters leave (names are sealed)."""
+        rows, _ = self.store.page_by_position(TABLE, after_position=0, limit=1_000_000, equals=equals,
+                                              clauses=clauses)
+        found = [r for r in (self._decode(row) for row in rows)
+                 if r is not None and r["name"] != ERASED and folded in fold(r["name"])]
+        return [r for r in found if int(r["position"]) > after_position][:limit], len(found)
 

@@ -25,6 +25,8 @@ from farmgate.core.database import Cursor, ReadStore
 from farmgate.core.domain.carrier import BUILT_IN_CARRIERS, resolve_among, spelling_key
 from farmgate.core.domain.order import ORDER_STATUS_FOR_SHIPMENT
 from farmgate.core.domain.shipment import FINAL
+from farmgate.core.personal_cipher import reveal, stored_form
+from farmgate.core.personal_keys import SubjectKeys
 from farmgate.core.projections.base import Projection
 from farmgate.core.projections.catalog import _in, sortable_utc
 
@@ -219,7 +221,8 @@ class OrdersAndShipments(Projection):
                 VALUES (%s, %s, %s, %s, %s, 'PLACED', %s, 'PENDING', %s, %s, '0', %s, %s, %s, %s, %s, %s, %s, %s)""",
             (
                 order_id, e.number, e.marketplace, str(e.storefront_id), str(e.household_id), e.payment_method,
-                e.total["amount"], e.total["currency"], e.buyer_name, e.buyer_phone, json.dumps(e.buyer_address),
+                e.total["amount"], e.total["currency"], stored_form(e, "buyer_name"),
+                stored_form(e, "buyer_phone"), json.dumps(dict(e.buyer_address, street=stored_form(e, "buyer_address.street"))),
                 utc(e.occurred_at), utc(e.promised_by), int(e.perishable), e.originator_version, position,
             ),
         )
@@ -390,13 +393,18 @@ def _grouped(rows: list[dict[str, Any]], key: str, ids: Sequence[UUID]) -> dict[
 class OrderQueries:
     """Queries the orders & shipments read model answers. Scope filters come in as plain arguments."""
 
-    def __init__(self, store: ReadStore):
+    def __init__(self, store: ReadStore, keys: SubjectKeys):
         self.store = store
+        self.keys = keys
 
-    @staticmethod
-    def _order(row: dict[str, Any]) -> dict[str, Any]:
+    def _order(self, row: dict[str, Any]) -> dict[str, Any]:
         row = dict(row)
-        row["buyer_address"] = json.loads(row["buyer_address"])
+        # The buyer's name, phone and street are sealed tokens (opened here; ERASED once erased), or, in
+        # rows projected from events recorded before sealing, plain.
+        row["buyer_name"] = reveal(self.keys, row["buyer_name"])
+        row["buyer_phone"] = reveal(self.keys, row["buyer_phone"])
+        address = json.loads(row["buyer_address"])
+        row["buyer_address"] = dict(address, street=reveal(self.keys, address.get("street")))
         row["perishable"] = bool(row["perishable"])
         row["claims"] = json.loads(row["claims"])
         return row

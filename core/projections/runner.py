@@ -139,7 +139,7 @@ class Projector:
         A handler failing on an event applies the batch up to that event, records the stall there
         and returns; the event is tried again on the next call (the loop calls once per backoff)."""
         start = self.position(projection)
-        return self._follow(projection, start, LogBatch.read(self.app, start, self.batch_size))[0]
+        return self._follow(projection, start, LogBatch.read(self.app, start, self.batch_size, sealed=True))[0]
 
     def _follow(self, projection: Projection, start: int, batch: LogBatch) -> tuple[int, bool]:
         """Apply ``batch``'s events after ``start`` to ``projection``: (events applied, whether it
@@ -174,6 +174,7 @@ class Projector:
                 if handler is None:
                     continue  # not decoded: no handler of this projection needs it
                 try:
+                    # the batch is sealed: read models keep the sealed tokens, never opened values
                     handler(cur, batch.event(notification), notification.id)
                 except Exception as error:  # noqa: BLE001 - kept as the projection's stall, with its event
                     raise EventFailed(notification.id, event_type, error) from error
@@ -213,7 +214,7 @@ class Projector:
         while pending:
             start = positions[pending[0].tracking_name]
             try:
-                batch = LogBatch.read(self.app, start, self.batch_size)
+                batch = LogBatch.read(self.app, start, self.batch_size, sealed=True)
             except Exception:  # noqa: BLE001 - the database, not an event: try again after a backoff
                 self._failed(pending, "projector_batch_failed")
                 break

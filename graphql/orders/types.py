@@ -15,6 +15,7 @@ import strawberry
 
 from farmgate.core.domain.claim_exposure import CLAIMANTS, claim_limit, exposure
 from farmgate.core.domain.contact import mask_phone
+from farmgate.core.domain.personal_data import ERASED
 from farmgate.core.domain.money import Money as DomainMoney
 from farmgate.core.domain.provinces import province
 from farmgate.graphql.catalog.loaders import listing_row, storefront_row
@@ -69,7 +70,7 @@ class Buyer:
         if reveal:
             return cls(name=order["buyer_name"], phone_masked=order["buyer_phone"], address=address_of(address))
         return cls(
-            name=order["buyer_name"][:1] + "***",
+            name=order["buyer_name"] if order["buyer_name"] == ERASED else order["buyer_name"][:1] + "***",
             phone_masked=mask_phone(order["buyer_phone"]),
             address=Address(
                 scheme=address["scheme"], province_code=address["province_code"],

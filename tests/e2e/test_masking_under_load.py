@@ -37,7 +37,7 @@ def test_a_failing_request_concurrent_with_a_slow_one_never_shows_the_raw_messag
     assert api.data(REGISTER, {"input": registration(personal_data)}, admin)["registerHousehold"]["household"]
     # Freeze the projector (mutations then wait their full bound) and break the household directory.
     api.freeze_projections()
-    api.sql("DROP TABLE household_directory_v1")
+    api.sql("DROP TABLE household_directory_v2")
 
     bodies: list[tuple[str, dict[str, Any]]] = []
     lock = threading.Lock()

@@ -70,7 +70,7 @@ def production(tmp_path_factory: pytest.TempPathFactory, issuers: Issuers) -> It
     path = tmp_path_factory.mktemp("perimeter-production") / "farmgate.db"
     with running_api(f"sqlite:///{path}", name="test_perimeter-production",
                      extra_env={"FARMGATE_ENV": "production", "FARMGATE_PII_PEPPER": "p" * 40,
-                                "FARMGATE_AUDIT_SIGNING_KEY": "5e" * 32,
+                                "FARMGATE_AUDIT_SIGNING_KEY": "5e" * 32, "FARMGATE_DATA_KEY": "k" * 40,
                                 "FARMGATE_JWT_ISSUERS": issuers.env()}) as server:
         yield server
 

@@ -27,7 +27,7 @@ POISON_NAME = "Hộ Ngộ Độc"
 HOUSEHOLD = "query($id: ID!) { household(id: $id) { id name } }"
 REGISTER_WRITTEN = """mutation($input: RegisterHouseholdInput!) { registerHousehold(input: $input) {
   household { id } householdId userErrors { field code message } } }"""
-TRACKING = "household_directory_v1"
+TRACKING = "household_directory_v2"
 
 
 @pytest.fixture(scope="module")

@@ -276,6 +276,7 @@ MUTATION_INPUTS: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
                                                                    "storefronts": 50, "paymentAccounts": 50}),
     "launchCampaign": ("LaunchCampaignInput", lambda w: _campaign_input()),
     "startHouseholdImport": ("StartHouseholdImportInput", lambda w: {}),  # a file upload: see _start_import
+    "erasePersonalData": ("ErasePersonalDataInput", lambda w: {"subjectId": w.household, "reason": "ticket RP-1"}),
 }
 
 
@@ -382,6 +383,8 @@ QUERIES: dict[str, Callable[[World], tuple[str, dict[str, Any], str]]] = {
                                   "provinceCode"),
     "nationalRollout": lambda w: ("{ nationalRollout { targetHouseholds } }", {}, "targetHouseholds"),
     "campaign": lambda w: ("query($id: ID!) { campaign(id: $id) { id } }", {"id": w.campaign}, w.campaign),
+    "personalDataExport": lambda w: ("query($id: ID!) { personalDataExport(subjectId: $id) }", {"id": w.household},
+                                     f"household:{uuid_of(w.household, 'Household')}"),
 }
 
 NODE_IDS: dict[str, Callable[[World], str]] = {

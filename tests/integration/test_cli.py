@@ -83,9 +83,9 @@ def test_demo_twice_adds_nothing_and_rebuild_restores_the_read_model(backend_url
         before, total = system.households.page(after_position=0, limit=100)
         assert total == 7 and {r["province_code"] for r in before} == {"20", "24"}
         with system.store.transaction() as cur:  # damage the read model
-            cur.execute("DELETE FROM household_directory_v1 WHERE province_code = '24'")
+            cur.execute("DELETE FROM household_directory_v2 WHERE province_code = '24'")
         rebuilt = farmgate("projections", "rebuild", "--all", url=backend_url)
-        assert "rebuilding household_directory_v1" in rebuilt.stderr
+        assert "rebuilding household_directory_v2" in rebuilt.stderr
         after, total = system.households.page(after_position=0, limit=100)
         assert total == 7 and after == before
         unknown = farmgate("projections", "rebuild", "nonsense", url=backend_url, check=False)

@@ -61,7 +61,7 @@ def test_one_household_per_national_id_and_the_id_is_not_stored(system: System, 
     # Check the number is nowhere in the event log or the read model, in plain text.
     with system.store.transaction(commit=False) as cur:
         events = cur.execute(f"SELECT * FROM {system.app.recorder.events_table_name}").fetchall()
-        rows = cur.execute("SELECT * FROM household_directory_v1").fetchall()
+        rows = cur.execute("SELECT * FROM household_directory_v2").fetchall()
     dumped = repr(events) + repr(rows)
     assert national_id not in dumped
 

@@ -66,7 +66,7 @@ def test_an_old_nul_event_stalls_postgres_household_directory_and_a_rebuild_repo
     rebuilt = farmgate(postgres_url, "projections", "rebuild", "household_directory")
     # Check it ends with a report, not an uncaught exception (the stall's log line carries its traceback).
     assert rebuilt.returncode == 1 and not any(line.startswith("Traceback") for line in rebuilt.stderr.splitlines())
-    assert f"household_directory_v1 stopped at event {stall.position} (Household.Registered)" in rebuilt.stderr
+    assert f"household_directory_v2 stopped at event {stall.position} (Household.Registered)" in rebuilt.stderr
     assert system.households.by_ids([before, old, after]).keys() == {before}
     status = farmgate(postgres_url, "projections", "status")
     assert status.returncode == 1 and "stalled at" in status.stdout and "household_directory" in status.stdout

@@ -36,7 +36,8 @@ def test_production_refuses_the_development_secret() -> None:
         Settings.from_env({"FARMGATE_ENV": "production", "FARMGATE_JWT_SECRET": DEVELOPMENT_JWT_SECRET})
     ok = Settings.from_env({"FARMGATE_ENV": "production", "FARMGATE_JWT_SECRET": "x" * 40,
                             "FARMGATE_PII_PEPPER": "p" * 40, "FARMGATE_DATABASE_URL": "memory://",
-                            "FARMGATE_JWT_ISSUERS": ISSUERS, "FARMGATE_AUDIT_SIGNING_KEY": AUDIT_KEY})
+                            "FARMGATE_JWT_ISSUERS": ISSUERS, "FARMGATE_AUDIT_SIGNING_KEY": AUDIT_KEY,
+                            "FARMGATE_DATA_KEY": "k" * 40})
     assert ok.is_production
 
 
@@ -48,7 +49,7 @@ ISSUERS = json.dumps([{"issuer": "https://id.postmart.example", "jwks": "/etc/fa
 @pytest.mark.parametrize("pepper", [None, "", "   ", DEVELOPMENT_PII_PEPPER, "p" * 31, " " * 20 + "p" * 20])
 def test_production_refuses_an_empty_short_or_development_pepper(pepper: str | None) -> None:
     environ = {"FARMGATE_ENV": "production", "FARMGATE_JWT_SECRET": "x" * 40, "FARMGATE_DATABASE_URL": "memory://",
-               "FARMGATE_JWT_ISSUERS": ISSUERS, "FARMGATE_AUDIT_SIGNING_KEY": AUDIT_KEY}
+               "FARMGATE_JWT_ISSUERS": ISSUERS, "FARMGATE_AUDIT_SIGNING_KEY": AUDIT_KEY, "FARMGATE_DATA_KEY": "k" * 40}
     if pepper is not None:
         environ["FARMGATE_PII_PEPPER"] = pepper
     with pytest.raises(SettingsError) as refused:
@@ -66,13 +67,13 @@ def test_production_refuses_a_blank_jwt_secret() -> None:
     with pytest.raises(SettingsError, match="^FARMGATE_JWT_SECRET"):
         Settings.from_env({"FARMGATE_ENV": "production", "FARMGATE_JWT_SECRET": " " * 40,
                            "FARMGATE_PII_PEPPER": "p" * 40, "FARMGATE_JWT_ISSUERS": ISSUERS,
-                           "FARMGATE_AUDIT_SIGNING_KEY": AUDIT_KEY})
+                           "FARMGATE_AUDIT_SIGNING_KEY": AUDIT_KEY, "FARMGATE_DATA_KEY": "k" * 40})
 
 
 def test_production_needs_at_least_one_token_issuer() -> None:
     with pytest.raises(SettingsError, match="FARMGATE_JWT_ISSUERS"):
         Settings.from_env({"FARMGATE_ENV": "production", "FARMGATE_JWT_SECRET": "x" * 40,
-                           "FARMGATE_PII_PEPPER": "p" * 40, "FARMGATE_DATABASE_URL": "memory://"})
+                           "FARMGATE_PII_PEPPER": "p" * 40, "FARMGATE_DATA_KEY": "k" * 40, "FARMGATE_DATABASE_URL": "memory://"})
 
 
 @pytest.mark.parametrize(("variable", "value", "says"), [

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import pytest
 
-from farmgate.core.domain.aggregate import ENVELOPE_FIELDS, event_data
+from farmgate.core.domain.aggregate import ENVELOPE_FIELDS, event_data, hashed_data
 from farmgate.core.domain.audit import GENESIS, chain_hash
 from farmgate.core.domain.errors import InvalidInput
 from farmgate.core.domain.export_partner import ExportPartner
@@ -45,7 +45,7 @@ def test_each_event_is_chained_over_its_stream_id_version_type_times_and_data() 
     for event in events:
         assert event.hash == chain_hash(previous, stream="Household", aggregate_id=household.id,
                                         version=event.originator_version, event_type=type(event).__name__,
-                                        occurred_at=event.occurred_at, recorded_at=event.timestamp, data=event_data(event))
+                                        occurred_at=event.occurred_at, recorded_at=event.timestamp, data=hashed_data(event))
         previous = event.hash
     assert household.head_hash == previous
     registered, verified, linked = events
@@ -60,7 +60,8 @@ def test_event_data_is_the_events_own_fields_and_its_provenance_without_the_enve
     verified = a_household().collect_events()[1]
     assert event_data(verified) == {"method": "commune post office", "actor": "PROVINCE_OFFICER:lan",
                                     "correlation_id": "req-1", "causation_id": None}
-    assert ENVELOPE_FIELDS == {"originator_id", "originator_version", "timestamp", "originator_topic", "occurred_at", "hash"}
+    assert ENVELOPE_FIELDS == {"originator_id", "originator_version", "timestamp", "originator_topic", "occurred_at", "hash",
+                              "commitments"}
 
 
 def test_a_registration_keeps_every_field_given() -> None:

@@ -1,0 +1,127 @@
+"""Erasure and access use cases for personal data (crypto-shredding; see core.personal_keys).
+
+``erase_personal_data`` destroys a data subject's key and records a PersonalDataErasure: every stream
+stays intact and loadable, its sealed fields read ``ERASED`` from then on, in the events, the read
+models (which hold the same tokens) and the case file, and the audit chain still verifies (it covers
+the stored commitments). ``personal_data_export`` gathers everything held about one subject.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from farmgate.core.domain.erasure import PersonalDataErasure, erasure_id_for
+from farmgate.core.domain.errors import InvalidInput, NotFound
+from farmgate.core.domain.household import Household
+from farmgate.core.domain.order import Order
+from farmgate.core.domain.provenance import current_provenance
+from farmgate.core.domain.text import required_text
+from farmgate.core.personal_cipher import subject_of
+
+if TYPE_CHECKING:
+    from farmgate.core.application import Farmgate
+
+SUBJECT_FIELD = ["input", "subjectId"]
+
+
+class ErasureCommands:
+    def household_subject(self: Farmgate, household_id: UUID, field: list[str] | None = None) -> str:
+        """The data subject of a household (NotFound if there is none with that id)."""
+        self.load(Household, household_id, field or SUBJECT_FIELD)
+        return f"household:{household_id}"
+
+    def buyer_subject_of_order(self: Farmgate, order_id: UUID, field: list[str] | None = None) -> str:
+        """The data subject of an order's buyer (shared by every order of that buyer)."""
+        field = field or SUBJECT_FIELD
+        self.load(Order, order_id, field)
+        placed = next(iter(self.events.get(order_id, lte=1)))
+        sealed = (getattr(placed, "commitments", None) or {}).get("buyer_phone")
+        if not sealed or not sealed.get("token"):
+            raise InvalidInput("This order's buyer data was recorded before it was encrypted per buyer", field)
+        return subject_of(sealed["token"])
+
+    def subject_of_global(self: Farmgate, type_name: str | None, value: UUID | None,
+                          field: list[str] | None = None) -> str:
+        """The data subject a Household id (the household) or an Order id (its buyer) names;
+        NotFound for anything else."""
+        field = field or SUBJECT_FIELD
+        if value is not None and type_name == "Household":
+            return self.household_subject(value, field)
+        if value is not None and type_name == "Order":
+            return self.buyer_subject_of_order(value, field)
+        raise NotFound("No household or order with this id", field)
+
+    def erased_at(self: Farmgate, erasure_id: UUID) -> Any:
+        """When the erasure was made (its event's world time)."""
+        return next(iter(self.events.get(erasure_id, lte=1))).occurred_at
+
+    def erasure_of(self: Farmgate, subject: str) -> PersonalDataErasure | None:
+        try:
+            return self.load(PersonalDataErasure, erasure_id_for(subject))
+        except NotFound:
+            return None
+
+    def erase_personal_data(self: Farmgate, *, subject: str, reason: str) -> PersonalDataErasure:
+        """Destroy ``subject``'s key and record who erased it, when and why (``reason``: required text,
+        InvalidInput). Erasing an erased subject changes nothing and returns the first record."""
+        reason = required_text(reason, ["input", "reason"], 500)
+        existing = self.erasure_of(subject)
+        if existing is not None:
+            return existing
+        streams = [s for s in self.personal_keys.streams_of(subject) if self.exists(s)]
+        self.personal_keys.erase(subject, erased_at=self.clock(), erased_by=current_provenance().actor, reason=reason)
+        cache = self.repository.cache
+        for stream in streams:  # cached aggregates hold the opened values: read them again
+            if cache is not None:
+                try:
+                    cache.get(stream, evict=True)
+                except KeyError:
+                    pass
+
+        def command() -> PersonalDataErasure:
+            found = self.erasure_of(subject)
+            if found is not None:
+                return found
+            record = PersonalDataErasure.record(subject=subject, reason=reason, streams=len(streams))
+            self.save(record)
+            return record
+
+        return self.retrying(command, "this erasure")
+
+    def personal_data_export(self: Farmgate, subject: str) -> dict[str, Any]:
+        """Everything held about ``subject``: its key's record (made, erased, by whom, why; never the
+        key) and every event of every stream holding its data, personal fields opened (or ERASED)."""
+        from farmgate.core.history import stream_records
+
+        record = self.personal_keys.record(subject)
+        erasure = self.erasure_of(subject)
+        streams = []
+        for stream_id in self.personal_keys.streams_of(subject):
+            records = stream_records(self, stream_id)
+            if not records:
+                continue
+            streams.append({
+                "stream": records[0].stream,
+                "id": str(stream_id),
+                "events": [{"type": r.type, "version": r.version, "occurredAt": _iso(r.occurred_at),
+                            "recordedAt": _iso(r.recorded_at), "actor": r.actor, "data": r.data} for r in records],
+            })
+        return {
+            "subject": subject,
+            "keyCreatedAt": record.created_at if record else None,
+            "erased": bool(record and record.erased_at),
+            "erasedAt": record.erased_at if record else None,
+            "erasure": None if erasure is None else {"reason": erasure.reason, "streams": erasure.streams,
+                                                     "actor": _actor(self, erasure.id)},
+            "streams": streams,
+        }
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _actor(app: Farmgate, erasure_id: UUID) -> str:
+    first = next(iter(app.events.get(erasure_id, lte=1)))
+    return str(first.actor)

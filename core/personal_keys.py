@@ -1,0 +1,259 @@
+"""The key store: one AES-256 key per data subject, wrapped by the key-encryption key.
+
+A data subject is a household (``household:<id>``), a buyer (``buyer:<random id>``, one per buyer
+phone number, shared by all the buyer's orders), an export order's consignee (``export-order:<id>``)
+or a webhook endpoint's secrets (``webhook:<id>``). Its key encrypts its personal fields in events,
+snapshots and read models (``personal_cipher``). Keys are stored wrapped (AES-GCM under the
+key-encryption key from ``FARMGATE_DATA_KEY``, the subject as associated data), so the database alone
+decrypts nothing. Erasure destroys a key: the row stays as a tombstone (who may not get a new key,
+and when it was erased), ``wrapped_key`` becomes NULL.
+
+The table lives beside the events (SQLite or PostgreSQL; a private in-memory SQLite database for
+the in-memory event store). Unwrapped keys are cached per process for ``cache_seconds``: an erasure
+made by another process is in force here at most that much later (in this process at once).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import threading
+import time
+import uuid
+from uuid import UUID
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from farmgate.core.database import ReadStore
+
+KEYS_TABLE = "personal_data_keys"
+BUYERS_TABLE = "personal_data_buyers"
+STREAMS_TABLE = "personal_data_streams"
+#: the development and test key-encryption key; production refuses it (deploy.settings)
+DEVELOPMENT_DATA_KEY = "farmgate-development-data-key-not-for-production"
+_NONCE_BYTES = 12
+
+
+def key_encryption_key(secret: str) -> bytes:
+    """The 256-bit key-encryption key derived (HKDF-SHA256) from ``FARMGATE_DATA_KEY``'s text."""
+    return HKDF(algorithm=SHA256(), length=32, salt=None, info=b"farmgate personal data kek v1").derive(
+        secret.encode("utf-8"))
+
+
+def kek_id(kek: bytes) -> str:
+    """A short public name of a key-encryption key (which one wrapped a row; for rotation)."""
+    return hashlib.sha256(b"farmgate kek id" + kek).hexdigest()[:16]
+
+
+class SubjectErased(Exception):
+    """The subject's key was destroyed: its personal data can be neither read nor written again."""
+
+
+@dataclass(frozen=True)
+class SubjectKeyRecord:
+    subject: str
+    created_at: str
+    erased_at: str | None
+    erased_by: str | None
+    reason: str | None
+
+
+class SubjectKeys:
+    """Subject keys in the database, wrapped; see the module docstring."""
+
+    def __init__(self, store: ReadStore, kek: bytes, *, previous_keks: tuple[bytes, ...] = (),
+                 pepper: bytes = b"", cache_seconds: float = 5.0):
+        self.store = store
+        self._kek = kek
+        self._keks = {kek_id(k): k for k in (kek, *previous_keks)}
+        self._pepper = pepper
+        self._cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, bytes | None]] = {}
+        self._lock = threading.Lock()
+        self._created = False
+        self._noted: set[tuple[str, str]] = set()
+
+    def create_table(self) -> None:
+        blob = "BYTEA" if self.store.dialect == "postgres" else "BLOB"
+        with self.store.transaction() as cur:
+            cur.execute(f"""CREATE TABLE IF NOT EXISTS {KEYS_TABLE} (
+                subject TEXT PRIMARY KEY,
+                wrapped_key {blob},
+                kek_id TEXT,
+                created_at TEXT NOT NULL,
+                erased_at TEXT,
+                erased_by TEXT,
+                reason TEXT
+            )""")
+            cur.execute(f"""CREATE TABLE IF NOT EXISTS {BUYERS_TABLE} (
+                phone_digest TEXT PRIMARY KEY,
+                subject TEXT NOT NULL
+            )""")
+            cur.execute(f"CREATE INDEX IF NOT EXISTS {BUYERS_TABLE}_subject ON {BUYERS_TABLE} (subject)")
+            cur.execute(f"""CREATE TABLE IF NOT EXISTS {STREAMS_TABLE} (
+                subject TEXT NOT NULL,
+                stream_id TEXT NOT NULL,
+                PRIMARY KEY (subject, stream_id)
+            )""")
+        self._created = True
+
+    def _ensure_table(self) -> None:
+        if not self._created:
+            self.create_table()
+
+    # -- wrapping ----------------------------------------------------------------------------------
+
+    def _wrap(self, subject: str, key: bytes) -> bytes:
+        nonce = os.urandom(_NONCE_BYTES)
+        return nonce + AESGCM(self._kek).encrypt(nonce, key, subject.encode())
+
+    def _unwrap(self, subject: str, wrapped: bytes, wrapped_by: str | None) -> bytes:
+        kek = self._keks.get(wrapped_by or "")
+        if kek is None:
+            raise RuntimeError("A subject key is wrapped by a key-encryption key this process does not hold"
+                               " (set FARMGATE_DATA_KEY_PREVIOUS while rotating)")
+        wrapped = bytes(wrapped)
+        return AESGCM(kek).decrypt(wrapped[:_NONCE_BYTES], wrapped[_NONCE_BYTES:], subject.encode())
+
+    # -- keys ----------------------------------------------------------------------------------------
+
+    def key_for_sealing(self, subject: str, stream_id: Any = None) -> bytes:
+        """The subject's key, made on first use, noting that ``stream_id`` holds its data (one
+        transaction at most; none when both are known to this process). Raises SubjectErased if the
+        key was destroyed."""
+        noted = stream_id is None or (subject, str(stream_id)) in self._noted
+        key = self.key_for_opening(subject)
+        if key is not None and noted:
+            return key
+        self._ensure_table()
+        with self.store.transaction() as cur:
+            if key is None:
+                cur.execute(
+                    f"INSERT INTO {KEYS_TABLE} (subject, wrapped_key, kek_id, created_at) VALUES (%s, %s, %s, %s)"
+                    " ON CONFLICT (subject) DO NOTHING",
+                    (subject, self._wrap(subject, AESGCM.generate_key(bit_length=256)), kek_id(self._kek),
+                     datetime.now(timezone.utc).isoformat()),
+                )
+                row = cur.execute(f"SELECT wrapped_key, kek_id FROM {KEYS_TABLE} WHERE subject = %s",
+                                  (subject,)).fetchone()
+                if row is None or row["wrapped_key"] is None:
+                    raise SubjectErased(subject)
+                key = self._unwrap(subject, row["wrapped_key"], row["kek_id"])
+            if not noted:
+                cur.execute(f"INSERT INTO {STREAMS_TABLE} (subject, stream_id) VALUES (%s, %s)"
+                            " ON CONFLICT (subject, stream_id) DO NOTHING", (subject, str(stream_id)))
+        with self._lock:
+            self._cache[subject] = (time.monotonic() + self._cache_seconds, key)
+            if not noted:
+                if len(self._noted) >= 100_000:  # a bound, not a record: forgetting costs one idempotent insert
+                    self._noted.clear()
+                self._noted.add((subject, str(stream_id)))
+        return key
+
+    def key_for_opening(self, subject: str) -> bytes | None:
+        """The subject's key, or None when it has none (never made, or destroyed)."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(subject)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        self._ensure_table()
+        row = self.store.query_one(f"SELECT wrapped_key, kek_id FROM {KEYS_TABLE} WHERE subject = %s", (subject,))
+        key = None if row is None or row["wrapped_key"] is None else self._unwrap(
+            subject, row["wrapped_key"], row["kek_id"])
+        if row is not None:  # a subject that has no row yet may get one any moment: do not cache that
+            with self._lock:
+                self._cache[subject] = (now + self._cache_seconds, key)
+        return key
+
+    def _forget(self, subject: str) -> None:
+        with self._lock:
+            self._cache.pop(subject, None)
+
+    def erase(self, subject: str, *, erased_at: datetime, erased_by: str, reason: str) -> bool:
+        """Destroy the subject's key (and, for a buyer, the phone digest that found it). False if it
+        was already erased. A subject that never had a key gets a tombstone, so none is made later."""
+        self._ensure_table()
+        with self.store.transaction() as cur:
+            row = cur.execute(f"SELECT erased_at FROM {KEYS_TABLE} WHERE subject = %s{self.store.lock_clause()}",
+                              (subject,)).fetchone()
+            if row is not None and row["erased_at"] is not None:
+                return False
+            if row is None:
+                cur.execute(
+                    f"INSERT INTO {KEYS_TABLE} (subject, wrapped_key, kek_id, created_at, erased_at, erased_by, reason)"
+                    " VALUES (%s, NULL, NULL, %s, %s, %s, %s)",
+                    (subject, erased_at.isoformat(), erased_at.isoformat(), erased_by, reason),
+                )
+            else:
+                cur.execute(
+                    f"UPDATE {KEYS_TABLE} SET wrapped_key = NULL, kek_id = NULL, erased_at = %s, erased_by = %s,"
+                    " reason = %s WHERE subject = %s",
+                    (erased_at.isoformat(), erased_by, reason, subject),
+                )
+            cur.execute(f"DELETE FROM {BUYERS_TABLE} WHERE subject = %s", (subject,))
+        self._forget(subject)
+        return True
+
+    def record(self, subject: str) -> SubjectKeyRecord | None:
+        """What the key store holds about a subject (never the key)."""
+        self._ensure_table()
+        row = self.store.query_one(
+            f"SELECT subject, created_at, erased_at, erased_by, reason FROM {KEYS_TABLE} WHERE subject = %s", (subject,))
+        return None if row is None else SubjectKeyRecord(**row)
+
+    def rewrap(self) -> int:
+        """Wrap every live key under the current key-encryption key (after FARMGATE_DATA_KEY changed,
+        with the old one in FARMGATE_DATA_KEY_PREVIOUS). Returns how many rows were rewrapped."""
+        self._ensure_table()
+        current = kek_id(self._kek)
+        rows = self.store.query(
+            f"SELECT subject, wrapped_key, kek_id FROM {KEYS_TABLE} WHERE wrapped_key IS NOT NULL AND kek_id <> %s",
+            (current,))
+        for row in rows:
+            key = self._unwrap(row["subject"], row["wrapped_key"], row["kek_id"])
+            with self.store.transaction() as cur:
+                cur.execute(f"UPDATE {KEYS_TABLE} SET wrapped_key = %s, kek_id = %s WHERE subject = %s"
+                            " AND wrapped_key IS NOT NULL", (self._wrap(row["subject"], key), current, row["subject"]))
+        return len(rows)
+
+    def live_subjects(self, prefix: str) -> list[str]:
+        """Subjects whose id starts with ``prefix`` ("buyer:") and whose key is not destroyed."""
+        self._ensure_table()
+        rows = self.store.query(f"SELECT subject FROM {KEYS_TABLE} WHERE subject LIKE %s AND erased_at IS NULL"
+                                " ORDER BY subject", (prefix + "%",))
+        return [str(r["subject"]) for r in rows]
+
+    # -- which streams hold a subject's data --------------------------------------------------------
+
+    def streams_of(self, subject: str) -> list[UUID]:
+        """The streams noted as holding the subject's personal data."""
+        self._ensure_table()
+        rows = self.store.query(f"SELECT stream_id FROM {STREAMS_TABLE} WHERE subject = %s ORDER BY stream_id",
+                                (subject,))
+        return [UUID(r["stream_id"]) for r in rows]
+
+    # -- buyers ----------------------------------------------------------------------------------------
+
+    def buyer_subject(self, phone: str) -> str:
+        """The data subject of the buyer with this phone number (E.164): one per buyer, shared by all
+        its orders, a random id (not derived from the number, so it tells nothing once erased). The
+        link phone digest -> subject is deleted on erasure: a later order of that number is a new subject."""
+        self._ensure_table()
+        digest = hmac.new(self._pepper, b"buyer-phone:" + phone.encode(), hashlib.sha256).hexdigest()
+        row = self.store.query_one(f"SELECT subject FROM {BUYERS_TABLE} WHERE phone_digest = %s", (digest,))
+        if row is not None:
+            return str(row["subject"])
+        with self.store.transaction() as cur:
+            cur.execute(f"INSERT INTO {BUYERS_TABLE} (phone_digest, subject) VALUES (%s, %s)"
+                        " ON CONFLICT (phone_digest) DO NOTHING", (digest, f"buyer:{uuid.uuid4()}"))
+        row = self.store.query_one(f"SELECT subject FROM {BUYERS_TABLE} WHERE phone_digest = %s", (digest,))
+        assert row is not None
+        return str(row["subject"])
+

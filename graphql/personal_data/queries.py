@@ -1,0 +1,36 @@
+"""`personalDataExport`: ADMIN gets everything held about one data subject, for an access request."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+from strawberry.scalars import JSON
+
+from farmgate.core.domain.errors import DomainError
+from farmgate.graphql.context import Context
+from farmgate.graphql.permissions import allow
+from farmgate.graphql.personal_data.mutations import subject_id_parts
+
+
+@strawberry.type
+class PersonalDataQuery:
+    @strawberry.field(extensions=allow(), description="ADMIN: everything held about one data subject (a Household id,"
+                                                      " or an Order id for its buyer), for an access request.")
+    async def personal_data_export(
+        self, info: strawberry.Info,
+        subject_id: Annotated[strawberry.ID, strawberry.argument(
+            description="A Household id (the household), or an Order id (its buyer, with every order of that buyer).")],
+    ) -> JSON | None:
+        ctx: Context = info.context
+        app = ctx.system.app
+
+        def export() -> dict[str, Any] | None:
+            try:
+                subject = app.subject_of_global(*subject_id_parts(str(subject_id)), ["subjectId"])
+            except DomainError:  # not a household or an order, or one we cannot name a subject for
+                return None
+            return app.personal_data_export(subject)
+
+        return await run_in_threadpool(export)

@@ -1,0 +1,140 @@
+"""Erasing a data subject's personal data by destroying its key, the same on SQLite and PostgreSQL:
+the fields read as erased everywhere, the streams stay intact and verified, a rebuild of every read
+model gives the same views, and nothing else changed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from farmgate.core.case_file import open_case_file
+from farmgate.core.domain.erasure import PersonalDataErasure, erasure_id_for
+from farmgate.core.domain.errors import InvalidInput
+from farmgate.core.domain.household import Household
+from farmgate.core.domain.order import Order
+from farmgate.core.domain.personal_data import ERASED
+from farmgate.core.domain.provenance import Provenance, recording
+from farmgate.core.history import stream_records, verify
+from farmgate.deploy.container import System
+from tests.integration.test_personal_data_at_rest import a_household_with_an_order, e164, plain_values, raw_dump
+
+SEALED_HOUSEHOLD = ("name", "phone", "street")
+SEALED_ORDER = ("buyer_name", "buyer_phone")
+
+
+def views(system: System, held: dict[str, Any]) -> dict[str, Any]:
+    """What the read models answer about the case."""
+    order = system.orders.orders_by_ids([held["order"]])[held["order"]]
+    return {
+        "household": system.households.by_ids([held["household"]])[held["household"]],
+        "order": order,
+        "lines": system.orders.lines_for_orders([held["order"]]),
+        "storefront": system.catalog.storefront(held["storefront"]),
+        "contact": system.catalog.storefront_contact_phones([held["storefront"]]),
+    }
+
+
+def without(row: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in keys}
+
+
+def rebuilt_views(system: System, held: dict[str, Any]) -> dict[str, Any]:
+    for projection in system.projector.projections:
+        system.projector.reset(projection)
+    system.projector.catch_up()
+    return views(system, held)
+
+
+def test_erasing_a_household_erases_its_fields_everywhere_and_nothing_else(system: System, personal_data) -> None:
+    held = a_household_with_an_order(system, personal_data)
+    before = views(system, held)
+    with recording(Provenance("ADMIN:dpo", "req-erase")):
+        subject = system.app.household_subject(held["household"])
+        record = system.app.erase_personal_data(subject=subject, reason="ticket DSR-1")
+    system.catch_up()
+    after = views(system, held)
+    # Check the household's fields read as erased, in the read models and the write side.
+    assert [after["household"][k] for k in SEALED_HOUSEHOLD] == [ERASED] * 3
+    assert after["storefront"]["street"] == ERASED and after["contact"] == {held["storefront"]: ERASED}
+    assert system.app.load(Household, held["household"]).phone == ERASED
+    records = stream_records(system.app, held["household"])
+    assert records[0].data["name"] == ERASED and records[0].data["address"]["street"] == ERASED
+    # Check nothing else changed: the household's other fields, and the buyer's data, untouched.
+    assert without(after["household"], *SEALED_HOUSEHOLD) == without(before["household"], *SEALED_HOUSEHOLD)
+    assert after["order"] == before["order"] and after["order"]["buyer_phone"] == e164(held["buyer_phone"])
+    assert without(after["storefront"], "street", "is_open_now") == without(before["storefront"], "street", "is_open_now")
+    # Check the streams are intact and still verify (the chain covers what is stored).
+    assert verify(system.app, [held["household"], held["storefront"], held["order"]]).verified
+    assert all(r.intact for r in records)
+    # Check who erased what and when is itself an event, without the personal data.
+    assert (record.subject, record.reason, record.streams) == (subject, "ticket DSR-1", 2)
+    erased = stream_records(system.app, erasure_id_for(subject))
+    assert [r.type for r in erased] == ["Erased"] and erased[0].actor == "ADMIN:dpo"
+    for value in plain_values(held)[:2]:
+        assert value not in repr(erased)
+    # Check a rebuild of every read model gives the same views.
+    assert rebuilt_views(system, held) == after
+    # Check erasing again records nothing new and answers the first record.
+    again = system.app.erase_personal_data(subject=subject, reason="ticket DSR-2")
+    assert again.reason == "ticket DSR-1" and len(stream_records(system.app, erasure_id_for(subject))) == 1
+
+
+def test_erasing_a_buyer_by_one_order_erases_every_order_of_that_buyer(system: System, personal_data) -> None:
+    held = a_household_with_an_order(system, personal_data)
+    app = system.app
+    buyer = {"name": held["buyer_name"], "phone": held["buyer_phone"],
+             "address": {"scheme": 2021, "province_code": "01", "street": held["buyer_street"]}}
+    listing = app.publish_listing(storefront_id=held["storefront"], title="Vải", description=None, category="FRUIT",
+                                  unit="kg", unit_price={"amount": "30000", "currency": "VND"}, stock_quantity=9,
+                                  shelf_life_hours=48)
+    second = app.place_order(lines=[{"listing_id": listing, "quantity": 1}], payment_method="CASH_ON_DELIVERY",
+                             buyer=buyer)
+    other = app.place_order(lines=[{"listing_id": listing, "quantity": 1}], payment_method="CASH_ON_DELIVERY",
+                            buyer=dict(buyer, phone=personal_data.phone()))
+    system.catch_up()
+    before = system.orders.orders_by_ids([held["order"], second, other])
+    with recording(Provenance("ADMIN:dpo", "req-erase")):
+        subject = app.buyer_subject_of_order(second)
+        record = app.erase_personal_data(subject=subject, reason="ticket DSR-7")
+    system.catch_up()
+    after = system.orders.orders_by_ids([held["order"], second, other])
+    assert record.streams == 2
+    for order_id in (held["order"], second):
+        assert [after[order_id][k] for k in SEALED_ORDER] == [ERASED, ERASED]
+        assert after[order_id]["buyer_address"]["street"] == ERASED
+        assert after[order_id]["buyer_address"]["province_code"] == "01"  # not personal: kept
+        assert without(after[order_id], *SEALED_ORDER, "buyer_address") == without(
+            before[order_id], *SEALED_ORDER, "buyer_address")
+        assert app.load(Order, order_id).buyer_name == ERASED
+    # Check another buyer's order and the household are untouched.
+    assert after[other] == before[other]
+    assert system.households.by_ids([held["household"]])[held["household"]]["name"] == held["name"]
+    # Check the case file shows the buyer erased and still verifies.
+    case = open_case_file(app, held["order"], [])
+    assert case.integrity.verified
+    placed = case.timeline[0]
+    assert placed.type == "Placed" and placed.data["buyer_phone"] == ERASED
+    assert verify(app, [held["order"], second, other]).verified
+    # Check a new order from the same phone is a new data subject, readable.
+    third = app.place_order(lines=[{"listing_id": listing, "quantity": 1}], payment_method="CASH_ON_DELIVERY",
+                            buyer=buyer)
+    system.catch_up()
+    assert app.buyer_subject_of_order(third) != subject
+    assert system.orders.orders_by_ids([third])[third]["buyer_phone"] == e164(held["buyer_phone"])
+    assert app.load(PersonalDataErasure, erasure_id_for(subject)).streams == 2
+    # Check the raw tables still hold no plain value.
+    dump = raw_dump(system)
+    for value in plain_values(held):
+        assert value not in dump
+
+
+def test_an_erasure_needs_a_reason_and_changes_nothing_without_one(system: System, personal_data) -> None:
+    held = a_household_with_an_order(system, personal_data)
+    subject = system.app.household_subject(held["household"])
+    with pytest.raises(InvalidInput) as refused:
+        system.app.erase_personal_data(subject=subject, reason="  ")
+    assert refused.value.field == ["input", "reason"]
+    system.catch_up()
+    assert system.households.by_ids([held["household"]])[held["household"]]["name"] == held["name"]
+    assert system.app.personal_keys.record(subject).erased_at is None
