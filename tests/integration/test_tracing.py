@@ -47,6 +47,9 @@ def spans() -> Iterator[InMemorySpanExporter]:
         provider.add_span_processor(SimpleSpanProcessor(_EXPORTER))
         trace.set_tracer_provider(provider)
     yield _EXPORTER
+    # The provider stays installed for the rest of the session; its exporter keeps nothing more.
+    _EXPORTER.clear()
+    _EXPORTER.shutdown()
 
 
 @pytest.fixture
