@@ -134,6 +134,15 @@ class ReadStore:
         connection of one's own outside the pool (a health check, the LISTEN connection)."""
         return {k: v for k, v in self._datastore.pool.kwargs.items() if k != "row_factory"}
 
+    def pool_stats(self) -> dict[str, int] | None:
+        """The connection pool's counters and sizes (psycopg-pool's ``ConnectionPool.get_stats``:
+        pool_min, pool_max, pool_size, pool_available, requests_waiting, and the cumulative
+        requests_*, connections_*, usage_ms, returns_bad; a counter still at 0 may be absent).
+        Read from memory, no query. None on SQLite, which has no pool."""
+        if self.dialect != "postgres":
+            return None
+        return dict(self._datastore.pool.get_stats())
+
     def ping(self, timeout: float = 1.0) -> bool:
         """Whether the database answers ``SELECT 1``. On PostgreSQL over a connection of its own
         (not the pool, which waits and retries), with short connect and statement timeouts: a

@@ -43,6 +43,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 @cli.command()
 def worker(threads: int = 4) -> None:
     """Run dramatiq workers and the periodic scheduler."""
+    import os
+
+    if os.environ.get("FARMGATE_WORKER_METRICS_PORT"):
+        from farmgate.workers import worker_metrics
+
+        worker_metrics.prepare()  # before prometheus_client is imported: see workers/worker_metrics.py
     from farmgate.deploy.processes import run_worker
 
     run_worker(_settings(), threads)

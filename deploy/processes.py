@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import dramatiq
 import structlog
@@ -14,9 +15,11 @@ from farmgate.deploy.clock import clock_from
 from farmgate.deploy.container import System, build_system
 from farmgate.deploy.logging import configure_logging
 from farmgate.deploy.settings import Settings
+from farmgate.deploy.tracing import install_tracing
 from farmgate.workers.broker import make_broker
 from farmgate.workers.jobs import import_actors, periodic_jobs
 from farmgate.workers.runtime import bind_system
+from farmgate.workers import worker_metrics
 from farmgate.workers.scheduler import Scheduler
 
 log = structlog.get_logger("farmgate.deploy")
@@ -27,6 +30,7 @@ class Workers:
     broker: dramatiq.Broker
     worker: dramatiq.Worker
     scheduler: Scheduler
+    metrics_server: Any = None
 
     def stop(self) -> None:
         from farmgate.workers.webhooks import SharedClient
@@ -34,25 +38,37 @@ class Workers:
         self.scheduler.stop()
         self.worker.stop(timeout=5000)
         SharedClient.close()
+        if self.metrics_server is not None:
+            self.metrics_server.shutdown()
+            self.metrics_server.server_close()
+            worker_metrics.remove_directory()
 
 
-def start_workers(system: System, threads: int = 4) -> Workers:
-    """Bind the system, make the broker, import actors, start consuming and scheduling."""
+def start_workers(system: System, threads: int = 4, metrics: bool = False) -> Workers:
+    """Bind the system, make the broker, import actors, start consuming and scheduling. With
+    ``metrics`` (``farmgate worker`` with FARMGATE_WORKER_METRICS_PORT; ``worker_metrics.prepare``
+    already called), dramatiq's Prometheus metrics are served on 127.0.0.1:<port>."""
     bind_system(system)
     broker = make_broker(system.settings.broker_url)
+    metrics_server = None
+    if metrics and system.settings.worker_metrics_port is not None:
+        worker_metrics.add_to(broker)
+        metrics_server = worker_metrics.serve(system.settings.worker_metrics_port)
     import_actors()
     worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=200)
     worker.start()
     scheduler = Scheduler(broker, periodic_jobs(system.settings.promise_watchdog_seconds,
                                                 system.settings.audit_anchor_seconds))
     scheduler.start()
-    log.info("workers_started", broker=system.settings.broker_url.split("://")[0], threads=threads)
-    return Workers(broker, worker, scheduler)
+    log.info("workers_started", broker=system.settings.broker_url.split("://")[0], threads=threads,
+             metrics_port=system.settings.worker_metrics_port if metrics_server else None)
+    return Workers(broker, worker, scheduler, metrics_server)
 
 
 def boot(settings: Settings, clock: Clock | None = None) -> System:
     """Logging configured, the system built on ``clock`` (default: the test clock file's, or the real time)."""
     configure_logging(settings.log_format, settings.is_production, level=settings.logging_level)
+    install_tracing(settings)
     return build_system(settings, clock=clock or clock_from(settings.test_clock_file))
 
 
@@ -98,7 +114,7 @@ def run_worker(settings: Settings, threads: int) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    workers = start_workers(system, threads)
+    workers = start_workers(system, threads, metrics=True)
     stop.wait()
     workers.stop()
     system.close()

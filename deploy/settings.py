@@ -148,6 +148,12 @@ class Settings(BaseSettings):
     audit_previous_public_keys: str | None = None
     #: seconds between two seals of the event log (audit anchors): how long, at most, an event stays unsealed
     audit_anchor_seconds: float = Field(300.0, gt=0, le=86_400)
+    #: OpenTelemetry: the OTLP/HTTP collector's base URL (spans go to <url>/v1/traces); unset: no tracing
+    otlp_endpoint: str | None = None
+    #: OpenTelemetry: the ``service.name`` of this process's spans (e.g. farmgate-api, farmgate-worker)
+    otel_service_name: str = Field("farmgate", min_length=1)
+    #: the worker's Prometheus metrics (dramatiq's middleware) on http://127.0.0.1:<port>/; unset: none
+    worker_metrics_port: int | None = Field(None, ge=1, le=65535)
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
@@ -218,6 +224,15 @@ class Settings(BaseSettings):
                 load_public_keys(value)
             except AuditKeyError as error:
                 raise ValueError(str(error)) from None
+        return value
+
+    @field_validator("otlp_endpoint")
+    @classmethod
+    def _otlp_endpoint_is_http(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+                raise ValueError("must be the collector's OTLP/HTTP base URL, like http://127.0.0.1:4318")
         return value
 
     @field_validator("database_url")

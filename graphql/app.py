@@ -222,7 +222,7 @@ READINESS_TIMEOUT_SECONDS = 1.5
 def create_app(system: System) -> Any:
     settings = system.settings
     watch = FollowerWatch(system.followers)
-    metrics = Metrics(watch)
+    metrics = Metrics(watch, system.store.pool_stats)
     development = not settings.is_production
     graphql_app = FarmgateGraphQL(system, TokenVerifier.from_settings(settings, carriers=CarrierClaims(system.carriers)),
                                   graphql_ide="graphiql" if development else None,

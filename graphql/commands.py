@@ -20,6 +20,7 @@ from typing import Any
 import structlog
 from starlette.concurrency import run_in_threadpool
 
+from farmgate.core import tracing
 from farmgate.core.application import Farmgate
 from farmgate.core.domain.canonical_text import canonical_text
 from farmgate.core.domain.errors import DomainError, InvalidInput
@@ -34,6 +35,10 @@ from farmgate.graphql.types import UserError, UserErrorCode
 log = structlog.get_logger("farmgate.commands")
 
 MAX_KEY_LENGTH = 200
+#: span attributes of a command: the mutation's name, its userErrors, the newest event it recorded (0: none)
+COMMAND = "farmgate.command"
+USER_ERRORS = "farmgate.command.user_errors"
+POSITION = "farmgate.command.position"
 
 
 @dataclass
@@ -101,7 +106,10 @@ async def execute(
             return await _seen(ctx, Outcome.from_dict(claim.response))
     provenance = Provenance(actor=principal.actor, correlation_id=ctx.request_id)
     try:
-        outcome = await run_in_threadpool(_run, ctx.system.app, provenance, command, claim)
+        with tracing.span(f"command {operation}", **{COMMAND: operation}) as command_span:
+            outcome = await run_in_threadpool(_run, ctx.system.app, provenance, command, claim)
+            command_span.set_attribute(USER_ERRORS, len(outcome.user_errors))
+            command_span.set_attribute(POSITION, outcome.position)
     except BaseException:
         if key is not None:
             await run_in_threadpool(store.release, principal.caller_key, key)

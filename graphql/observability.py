@@ -11,9 +11,11 @@ from typing import Any
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from opentelemetry.trace import SpanKind
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from farmgate.core import tracing
 from farmgate.core.projections.status import FollowerState
 
 log = structlog.get_logger("farmgate.http")
@@ -64,18 +66,27 @@ class RequestIdMiddleware:
                 status["code"] = int(message.get("code", 1005))
             return message
 
-        try:
-            await self.app(scope, receive_close_code if websocket else receive, send_with_id)
-        finally:
-            elapsed = time.perf_counter() - started
-            path = scope.get("path", "")
-            if websocket:
-                self.metrics.observe_websocket(path, status["code"], elapsed)
-            else:
-                self.metrics.observe(path, status["code"], elapsed)
-            if path not in ("/healthz", "/metrics"):
-                log.info("request", method=scope.get("method", "WS"), path=path, status=status["code"],
-                         duration_ms=round(elapsed * 1000, 2))
+        path = scope.get("path", "")
+        method = "WS" if websocket else scope.get("method", "GET")
+        with tracing.span(f"{method} {_path_label(path)}", kind=SpanKind.SERVER,
+                          **{"http.request.method": method, "http.route": _path_label(path)}) as request_span:
+            try:
+                await self.app(scope, receive_close_code if websocket else receive, send_with_id)
+            finally:
+                request_span.set_attribute("websocket.close_code" if websocket else "http.response.status_code",
+                                           status["code"])
+                self._finished(scope, websocket, path, status["code"], started)
+
+    def _finished(self, scope: Scope, websocket: bool, path: str, code: int, started: float) -> None:
+        """Count and log one finished request (or WebSocket connection)."""
+        elapsed = time.perf_counter() - started
+        if websocket:
+            self.metrics.observe_websocket(path, code, elapsed)
+        else:
+            self.metrics.observe(path, code, elapsed)
+        if path not in ("/healthz", "/metrics"):
+            log.info("request", method=scope.get("method", "WS"), path=path, status=code,
+                     duration_ms=round(elapsed * 1000, 2))
 
 
 class FollowerWatch:
@@ -154,8 +165,51 @@ class FollowerCollector:
                                     value=age)
 
 
+#: psycopg-pool's ``get_stats`` keys: sizes now (gauges), and totals since the pool opened (counters)
+POOL_GAUGES = {
+    "pool_min": "Connections the pool keeps open at least",
+    "pool_max": "Connections the pool may open at most",
+    "pool_size": "Connections open now (in use, idle or being prepared)",
+    "pool_available": "Idle connections ready to be handed out",
+    "requests_waiting": "Requests queued now for a connection",
+}
+POOL_COUNTERS = {
+    "requests_num": "Connections requested from the pool",
+    "requests_queued": "Requests that had to queue for a connection",
+    "requests_wait_ms": "Milliseconds requests spent waiting for a connection",
+    "requests_errors": "Requests that failed (timeout, pool closed)",
+    "usage_ms": "Milliseconds connections were in use by clients",
+    "returns_bad": "Connections returned to the pool in a bad state",
+    "connections_num": "Connection attempts made to the server",
+    "connections_ms": "Milliseconds spent connecting to the server",
+    "connections_errors": "Failed connection attempts",
+    "connections_lost": "Connections found broken by the pool's checks",
+}
+
+
+class PoolCollector:
+    """The database connection pool's statistics (PostgreSQL; psycopg-pool's ``get_stats``) as
+    ``farmgate_db_pool_*`` metrics: read from the pool's memory at scrape time, never a query.
+    Nothing on SQLite (``stats`` returns None)."""
+
+    def __init__(self, stats: Callable[[], dict[str, int] | None]):
+        self.stats = stats
+
+    def collect(self) -> Any:
+        stats = self.stats()
+        if stats is None:
+            return
+        for key, help_text in POOL_GAUGES.items():
+            yield GaugeMetricFamily(f"farmgate_db_pool_{key}", help_text, value=stats.get(key, 0))
+        for key, help_text in POOL_COUNTERS.items():
+            yield CounterMetricFamily(f"farmgate_db_pool_{key}", help_text, value=stats.get(key, 0))
+
+
 class Metrics:
-    def __init__(self, watch: FollowerWatch):
+    """The API process's Prometheus registry: HTTP and WebSocket counts and latencies, the
+    projections' state (``watch``) and, when given, the database pool's statistics (``pool_stats``)."""
+
+    def __init__(self, watch: FollowerWatch, pool_stats: Callable[[], dict[str, int] | None] | None = None):
         self.registry = CollectorRegistry()
         self.requests = Counter("farmgate_http_requests", "HTTP requests", ["path", "status"], registry=self.registry)
         self.latency = Histogram("farmgate_http_request_seconds", "HTTP request latency", ["path"],
@@ -166,6 +220,8 @@ class Metrics:
                                            "stayed open", ["path"], registry=self.registry,
                                            buckets=(1, 10, 60, 300, 1800, 3600, 6 * 3600, float("inf")))
         self.registry.register(FollowerCollector(watch))
+        if pool_stats is not None:
+            self.registry.register(PoolCollector(pool_stats))
 
     def observe(self, path: str, status: int, seconds: float) -> None:
         label = _path_label(path)

@@ -24,6 +24,7 @@ from typing import Any
 
 import structlog
 
+from farmgate.core import tracing
 from farmgate.core.application import Farmgate, utc_now
 from farmgate.core.database import Cursor, ReadStore
 from farmgate.core.log_batch import LogBatch
@@ -33,6 +34,14 @@ from farmgate.core.projections.base import Projection
 from farmgate.core.projections.stalls import Backoff, EventFailed, Stall, StallRecords
 
 log = structlog.get_logger("farmgate.projector")
+
+#: span attributes of a projection batch: the projection, the position it started after, the last
+#: notification id of the batch, how many events the batch held and how many were applied
+PROJECTION = "farmgate.projection"
+BATCH_AFTER = "farmgate.batch.after"
+BATCH_LAST = "farmgate.batch.last"
+BATCH_EVENTS = "farmgate.batch.events"
+BATCH_APPLIED = "farmgate.batch.applied"
 
 TRACKING_DDL = (
     "CREATE TABLE IF NOT EXISTS projection_tracking ("
@@ -160,14 +169,27 @@ class Projector:
             return applied, True
 
     def _apply(self, projection: Projection, start: int, notifications: Sequence[Any], batch: LogBatch) -> int:
+        with tracing.span(f"projection batch {projection.tracking_name}",
+                          **{PROJECTION: projection.tracking_name, BATCH_AFTER: start,
+                             BATCH_LAST: notifications[-1].id, BATCH_EVENTS: len(notifications)}) as batch_span:
+            applied, request_ids = self._apply_in_transaction(projection, start, notifications, batch)
+            batch_span.set_attribute(BATCH_APPLIED, applied)
+            if request_ids:
+                batch_span.set_attribute(tracing.REQUEST_IDS, sorted(request_ids))
+            return applied
+
+    def _apply_in_transaction(self, projection: Projection, start: int, notifications: Sequence[Any],
+                              batch: LogBatch) -> tuple[int, set[str]]:
+        """(events applied, the request ids — correlation ids — of the events its handlers took)."""
         handlers = projection.handlers()
+        request_ids: set[str] = set()
         with self.store.transaction() as cur:
             row = cur.execute(
                 "SELECT position FROM projection_tracking WHERE name = %s" + self.store.lock_clause(),
                 (projection.tracking_name,),
             ).fetchone()
             if row is None or int(row["position"]) != start:
-                return 0  # another projector moved it on; re-read from its position next time
+                return 0, request_ids  # another projector moved it on; re-read from its position next time
             for notification in notifications:
                 event_type = batch.event_name(notification)
                 handler = handlers.get(event_type)
@@ -175,9 +197,13 @@ class Projector:
                     continue  # not decoded: no handler of this projection needs it
                 try:
                     # the batch is sealed: read models keep the sealed tokens, never opened values
-                    handler(cur, batch.event(notification), notification.id)
+                    event = batch.event(notification)
+                    handler(cur, event, notification.id)
                 except Exception as error:  # noqa: BLE001 - kept as the projection's stall, with its event
                     raise EventFailed(notification.id, event_type, error) from error
+                correlation_id = getattr(event, "correlation_id", None)
+                if correlation_id:
+                    request_ids.add(str(correlation_id))
             self._advance(cur, projection, notifications[-1].id)
             self.stalls.clear_passed(cur, projection.tracking_name, notifications[-1].id)
             if self.store.dialect == "postgres":
@@ -185,7 +211,7 @@ class Projector:
         self.signals.progressed.fire()
         log.debug("projection_batch_applied", projection=projection.tracking_name, position=notifications[-1].id,
                   events=len(notifications))
-        return len(notifications)
+        return len(notifications), request_ids
 
     def _advance(self, cur: Cursor, projection: Projection, position: int) -> None:
         cur.execute(

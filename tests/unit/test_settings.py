@@ -177,3 +177,17 @@ def test_previous_audit_public_keys_are_read_and_must_be_ed25519() -> None:
     assert Settings().audit_previous_keys() == []
     with pytest.raises(SettingsError, match="FARMGATE_AUDIT_PREVIOUS_PUBLIC_KEYS"):
         Settings.from_env({"FARMGATE_AUDIT_PREVIOUS_PUBLIC_KEYS": "not a key"})
+
+
+@pytest.mark.parametrize("endpoint", ["127.0.0.1:4318", "grpc://collector:4317", "http://", "http://collector:4318?x=1"])
+def test_an_otlp_endpoint_must_be_an_http_base_url(endpoint: str) -> None:
+    with pytest.raises(SettingsError, match="FARMGATE_OTLP_ENDPOINT"):
+        Settings.from_env({"FARMGATE_OTLP_ENDPOINT": endpoint})
+
+
+def test_tracing_and_worker_metrics_are_off_by_default() -> None:
+    settings = Settings.from_env({})
+    assert settings.otlp_endpoint is None and settings.worker_metrics_port is None
+    on = Settings.from_env({"FARMGATE_OTLP_ENDPOINT": "https://collector.example:4318",
+                            "FARMGATE_WORKER_METRICS_PORT": "9191"})
+    assert (on.otlp_endpoint, on.worker_metrics_port) == ("https://collector.example:4318", 9191)
