@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -63,6 +64,8 @@ class RecentLog:
         self._lock = threading.Lock()
         self._recent: list[Any] = []
         self._events: dict[int, Any] = {}
+        #: decodings in flight: a follower asking for one waits for it instead of decoding again
+        self._decoding: dict[int, Future[Any]] = {}
         self._start: int | None = None
         self._end = 0
         self._read_at: tuple[int, float] = (-1, 0.0)  # the signal's count before the last read, and when
@@ -100,15 +103,31 @@ class RecentLog:
                 self._events.pop(n.id, None)
 
     def event(self, notification: Any) -> Any:
-        """The notification's domain event, decoded once for every follower."""
+        """The notification's domain event, decoded once for every follower: followers asking while it
+        is being decoded (decryption may read a subject key) wait for that decoding; raises what
+        decoding raised."""
         with self._lock:
             cached = self._events.get(notification.id)
-        if cached is not None:
-            return cached
-        event = self.app.mapper.to_domain_event(notification)
+            if cached is not None:
+                return cached
+            pending = self._decoding.get(notification.id)
+            decoding = pending is None
+            if pending is None:
+                pending = self._decoding[notification.id] = Future()
+        if not decoding:
+            return pending.result()
+        try:
+            event = self.app.mapper.to_domain_event(notification)
+        except BaseException as error:
+            with self._lock:
+                self._decoding.pop(notification.id, None)
+            pending.set_exception(error)
+            raise
         with self._lock:
             if self._start is not None and notification.id > self._start:
                 self._events[notification.id] = event
+            self._decoding.pop(notification.id, None)
+        pending.set_result(event)
         return event
 
 

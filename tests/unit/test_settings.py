@@ -125,7 +125,7 @@ def test_embedded_means_sqlite_or_an_in_memory_broker() -> None:
 
 
 PRODUCTION = {"FARMGATE_ENV": "production", "FARMGATE_JWT_SECRET": "x" * 40, "FARMGATE_PII_PEPPER": "p" * 40,
-              "FARMGATE_DATABASE_URL": "memory://", "FARMGATE_JWT_ISSUERS": ISSUERS}
+              "FARMGATE_DATABASE_URL": "memory://", "FARMGATE_JWT_ISSUERS": ISSUERS, "FARMGATE_DATA_KEY": "k" * 40}
 
 
 def test_production_refuses_a_missing_or_development_audit_signing_key() -> None:
