@@ -87,3 +87,15 @@ def test_a_destination_is_named_in_the_campaigns_scheme() -> None:
     assert destination_province(2025, {"scheme": 2021, "province_code": "77"}) == "79"  # Vũng Tàu → HCMC
     assert destination_province(2021, {"scheme": 2025, "province_code": "01"}) == "01"  # Hà Nội absorbed nothing
     assert destination_province(2021, {"scheme": 2025, "province_code": "79"}) == "2025:79"  # three old provinces
+
+
+@pytest.mark.parametrize("claim", ["²:20", "¹⁹⁹⁹:20", "9" * 5000 + ":20", "2021:2\x000", "2021\u202e:20", "x:20",
+                                   "2021:99", "2099:20", "", ":", "2021:"])
+def test_a_province_claim_that_is_not_a_province_is_refused_as_input_never_a_crash(claim) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        ProvinceArea.parse(claim, ["input", "provinceCode"])
+    assert refused.value.field == ["input", "provinceCode"]
+
+
+def test_a_province_claim_typed_in_other_digits_is_the_same_province() -> None:
+    assert ProvinceArea.parse("٢٠٢١:٢٠") == ProvinceArea.parse("２０２１:２０") == ProvinceArea(2021, "20")
