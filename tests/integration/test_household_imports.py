@@ -78,6 +78,22 @@ def test_good_rows_are_registered_as_the_officer_and_bad_rows_reported_by_row_an
     assert list(system.imports.lines(job.id)) == []  # the file (personal data) is gone once done
 
 
+def test_a_row_with_its_cells_in_the_wrong_columns_is_refused_without_repeating_them(
+        system: System, personal_data: PersonalData) -> None:
+    pd = personal_data
+    national_id, phone = pd.national_id(), pd.phone()
+    lines = [HEADER,
+             f"Hộ lệch,{pd.national_id()},{pd.phone()},2021,{national_id},,,,,",  # row 2: an ID as province
+             f"Hộ lệch,{pd.national_id()},{pd.phone()},{national_id},20,,,,,",  # row 3: an ID as scheme
+             f"Hộ lệch,{pd.national_id()},{pd.phone()},2021,{phone},,,,,"]  # row 4: a phone as province
+    done = run(system, stage(system, lines, province=None))
+    assert {(e.row, e.column, e.code) for e in system.imports.errors(done.id)} == {
+        (2, "province_code", "INVALID"), (3, "scheme", "INVALID"), (4, "province_code", "INVALID")}
+    everything = " ".join(e.message for e in system.imports.errors(done.id)) + "".join(system.imports.errors_csv(done.id))
+    for value in (national_id, national_id.lstrip("0"), phone):
+        assert value not in everything
+
+
 def test_a_dry_run_records_nothing_and_a_re_run_adds_nothing(system: System, personal_data: PersonalData) -> None:
     lines = [HEADER, *lang_son_rows(personal_data, 4), f"Hộ Hà Nội,{personal_data.national_id()},"
              f"{personal_data.phone()},2021,01,,,,,"]
