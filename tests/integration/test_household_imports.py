@@ -3,6 +3,7 @@ runs, re-runs, and resuming after a runner died (its lease lapsed) without count
 
 from __future__ import annotations
 
+import csv
 import io
 import time
 from datetime import timedelta
@@ -92,6 +93,25 @@ def test_a_row_with_its_cells_in_the_wrong_columns_is_refused_without_repeating_
     everything = " ".join(e.message for e in system.imports.errors(done.id)) + "".join(system.imports.errors_csv(done.id))
     for value in (national_id, national_id.lstrip("0"), phone):
         assert value not in everything
+
+
+def test_the_error_csv_carries_no_spreadsheet_formula_whatever_the_cells_held(
+        system: System, personal_data: PersonalData) -> None:
+    """OWASP CSV injection: a cell starting with = + - @ TAB or CR runs as a formula when the error
+    file is opened in a spreadsheet; the error file repeats no cell, so none starts one."""
+    pd = personal_data
+    formulas = ["=cmd|' /C calc'!A0", "+1+2", "-2+3", "@SUM(1)", "\t=1+2", '"=HYPERLINK(""http://x"")"']
+    lines = [HEADER]
+    for formula in formulas:
+        for column in (4, 3, 6, 8):  # province_code, scheme, ward_code, latitude
+            cells = f"Hộ,{pd.national_id()},{pd.phone()},2021,20,187,06466,,21.6,106.6".split(",")
+            cells[column] = formula
+            lines.append(",".join(cells))
+    done = run(system, stage(system, lines))
+    assert done.failed == len(formulas) * 4
+    for record in list(csv.reader("".join(system.imports.errors_csv(done.id)).splitlines()))[1:]:
+        assert record and not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in record), record
+        assert not any(token in cell for cell in record for token in ("cmd|", "SUM(", "HYPERLINK")), record
 
 
 def test_a_dry_run_records_nothing_and_a_re_run_adds_nothing(system: System, personal_data: PersonalData) -> None:
