@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import IO, Any
 
 from farmgate.core.database import ReadStore
+from farmgate.core.domain.canonical_text import canonical_text
 from farmgate.core.domain.errors import InvalidInput, LimitExceeded
 from farmgate.core.household_import_rows import RowError, missing_columns
 
@@ -159,6 +160,22 @@ class _CountingReader(io.RawIOBase):
         return len(data)
 
 
+#: the longest file name a job keeps (longer names are cut, at a character)
+MAX_FILE_NAME = 200
+
+
+def checked_file_name(file_name: str) -> str:
+    """The upload's name as a job keeps it: canonical single-line text (``canonical_text``), at most
+    ``MAX_FILE_NAME`` characters, "households.csv" when it has none. InvalidInput on
+    ``["input", "file"]`` for control, bidirectional or unassigned characters (never naming them)."""
+    try:
+        name = canonical_text(file_name or "", ["input", "file"])
+    except InvalidInput:
+        raise InvalidInput("The file's name must not contain control or bidirectional formatting characters",
+                           ["input", "file"]) from None
+    return name[:MAX_FILE_NAME] or "households.csv"
+
+
 class HouseholdImports:
     """The jobs' tables in the read store's database: stage a file, take and renew a job's lease,
     checkpoint its progress, finish it, and read jobs and their errors."""
@@ -182,7 +199,10 @@ class HouseholdImports:
         """Store an uploaded CSV (read once, in chunks: memory stays flat) as a PENDING job.
 
         InvalidInput on ``["input", "file"]`` when it is not UTF-8 CSV with the required columns or
-        has no row; LimitExceeded past ``max_bytes``. Nothing is kept of a refused file."""
+        has no row, or when its name is no canonical text (control or bidirectional characters: a
+        NUL, which PostgreSQL cannot store, or an override that shows "vsc.exe" as "exe.csv");
+        LimitExceeded past ``max_bytes``. Nothing is kept of a refused file."""
+        file_name = checked_file_name(file_name)
         job_id = uuid.uuid4()
         counting = _CountingReader(stream, max_bytes)
         text = io.TextIOWrapper(io.BufferedReader(counting), encoding="utf-8-sig", newline="")
@@ -190,7 +210,7 @@ class HouseholdImports:
             cur.execute(
                 "INSERT INTO household_imports (id, actor, province, file_name, file_sha256, file_bytes, dry_run,"
                 " status, rows_total, request_id, created_at) VALUES (%s, %s, %s, %s, '', 0, %s, 'STAGING', 0, %s, %s)",
-                (str(job_id), actor, province, file_name[:200], int(dry_run), request_id, self.clock().isoformat()),
+                (str(job_id), actor, province, file_name, int(dry_run), request_id, self.clock().isoformat()),
             )
         try:
             rows = self._store_chunks(job_id, text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -29,6 +30,7 @@ from farmgate.graphql.claims.queries import ClaimQuery
 from farmgate.graphql.claims.scoped import claim_by_global_id
 from farmgate.graphql.claims.types import CompensationClaim
 from farmgate.graphql.consistency import ReadModelStatus
+from farmgate.graphql.datetime_scalar import DATETIME_SCALAR
 from farmgate.graphql.errors import MaskInternalErrors, limit_rules
 from farmgate.graphql.fail_closed import answer, answered_stream, fail_closed, start_operation
 from farmgate.graphql.exports.mutations import ExportMutation
@@ -135,6 +137,7 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         types=NODE_TYPES,
+        scalar_overrides={datetime: DATETIME_SCALAR},
         extensions=[
             MaskInternalErrors,
             ReadModelStatus,

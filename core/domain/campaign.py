@@ -14,7 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from farmgate.core.domain.aggregate import FarmAggregate
 from farmgate.core.domain.errors import InvalidInput
 from farmgate.core.domain.province_area import ProvinceArea
-from farmgate.core.domain.text import required_text
+from farmgate.core.domain.text import has_utc_instant, required_text
 
 #: most kilograms a campaign aims at: ten times Bắc Giang's whole 2021 lychee harvest (210,000 tonnes)
 MAX_TARGET_KG = 2_100_000_000
@@ -61,6 +61,8 @@ class Campaign(FarmAggregate):
         for value, name_ in ((starts_at, "startsAt"), (ends_at, "endsAt")):
             if value.utcoffset() is None:
                 raise InvalidInput(f"{name_} needs a time zone", ["input", name_])
+            if not has_utc_instant(value):
+                raise InvalidInput(f"{name_} is outside the years 1 to 9999 in UTC", ["input", name_])
         if ends_at <= starts_at:
             raise InvalidInput("endsAt must be after startsAt", ["input", "endsAt"])
         name = required_text(name, ["input", "name"], 200)

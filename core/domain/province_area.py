@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from farmgate.core.domain import provinces as units
+from farmgate.core.domain.canonical_text import canonical_code
 from farmgate.core.domain.errors import InvalidInput
 
 #: the scheme a bare province claim (no ``SCHEME:``) is read in
@@ -51,11 +52,12 @@ class ProvinceArea:
     def parse(cls, claim: str, field: list[str] | None = None) -> ProvinceArea:
         """``"2021:24"``, ``"2025:24"`` or a bare ``"24"`` (read as 2025) → the area; InvalidInput if the
         scheme or the province is unknown."""
-        text = claim.strip()
+        text = canonical_code(claim, field or ["provinceCode"])  # control characters refused, digits ASCII
         scheme_text, qualified, code = text.rpartition(":")
         if not qualified:
             scheme = BARE_CLAIM_SCHEME
-        elif scheme_text.isdigit():
+        elif scheme_text.isascii() and scheme_text.isdigit() and len(scheme_text) <= 4:
+            # ASCII digits only ("²".isdigit() is true, int("²") fails); short (int() of 4,301 digits fails)
             scheme = int(scheme_text)
         else:
             raise InvalidInput("A province scope is SCHEME:CODE, e.g. 2021:24 or 2025:24", field)

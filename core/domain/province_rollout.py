@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from farmgate.core.domain.aggregate import FarmAggregate
 from farmgate.core.domain.errors import InvalidInput
 from farmgate.core.domain.province_area import ProvinceArea
+from farmgate.core.domain.text import has_utc_instant
 
 PROVINCE_ROLLOUT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:farmgate:province-rollout")
 #: the programme's national target (Plan 1034: 5 million households on the marketplaces)
@@ -42,6 +43,8 @@ def checked_targets(households: Any, storefronts: Any, payment_accounts: Any,
     whole number in 0..5,000,000 or a deadline without a time zone."""
     if deadline is not None and deadline.utcoffset() is None:
         raise InvalidInput("deadline needs a time zone (e.g. 2021-12-31T23:59:59+07:00)", ["input", "deadline"])
+    if deadline is not None and not has_utc_instant(deadline):
+        raise InvalidInput("deadline is outside the years 1 to 9999 in UTC", ["input", "deadline"])
     return {"households": _target(households, "households"), "storefronts": _target(storefronts, "storefronts"),
             "payment_accounts": _target(payment_accounts, "paymentAccounts"), "deadline": deadline}
 

@@ -131,7 +131,7 @@ PROVINCES: Mapping[int, Mapping[str, Province]] = _ProvincesByScheme()
 def check_scheme(scheme: int, field: list[str] | None = None) -> int:
     """``scheme`` if it is 2021 or 2025; else InvalidInput naming ``field``."""
     if scheme not in SCHEMES:
-        raise InvalidInput(f"Unknown administrative scheme {scheme}; use 2021 or 2025", field)
+        raise InvalidInput("Unknown administrative scheme; use 2021 or 2025", field)  # never the value (below)
     return scheme
 
 
@@ -146,7 +146,9 @@ def province(scheme: int, code: str, field: list[str] | None = None) -> Province
     check_scheme(scheme, field)
     found = _units().provinces[scheme].get(code)
     if found is None:
-        raise InvalidInput(f"Unknown province code {code!r} in the {scheme} scheme", field)
+        # Never the value: a misaligned CSV row puts a national ID or phone in this column, and row
+        # errors outlive the file.
+        raise InvalidInput(f"Unknown province code in the {scheme} scheme", field)
     return found
 
 
@@ -191,7 +193,8 @@ def check_membership(
     and the ward in that district; in 2025 no district, the ward in the province. Returns the province.
 
     Raises InvalidInput with ``field + [provinceCode | districtCode | wardCode]`` for the first code
-    that does not belong."""
+    that does not belong, or ``field + [scheme]`` for an unknown scheme."""
+    check_scheme(scheme, field + ["scheme"])
     found = province(scheme, province_code, field + ["provinceCode"])
     if district_code is not None:
         if scheme == 2025:

@@ -13,7 +13,7 @@ to the second is taken while one from the year 0001 is not.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from farmgate.core.domain.canonical_text import canonical_text, has_visible_character
 from farmgate.core.domain.errors import InvalidInput, field_name
@@ -54,12 +54,25 @@ def world_time(
     """
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInput(f"{field_name(field)} must carry a UTC offset", field)
+    if not has_utc_instant(value):
+        raise InvalidInput(f"{field_name(field)} is outside the years 1 to 9999 in UTC", field)
     if value > now + CLOCK_SKEW:
         raise InvalidInput(f"{field_name(field)} must not be in the future (more than {_minutes(CLOCK_SKEW)} ahead"
                            " of the clock)", field)
     if not_before is not None and value < not_before - CLOCK_SKEW:
         raise InvalidInput(f"{field_name(field)} must not be before {start or 'the fact could have happened'}", field)
     return value
+
+
+def has_utc_instant(value: datetime) -> bool:
+    """Whether an aware ``value`` converts to UTC: ``0001-01-01T00:00:00+05:00`` and
+    ``9999-12-31T23:59:59-05:00`` do not (Python's datetime spans years 1 to 9999), and an event
+    stores every time in UTC."""
+    try:
+        value.astimezone(timezone.utc)
+    except OverflowError:
+        return False
+    return True
 
 
 def _minutes(delta: timedelta) -> str:

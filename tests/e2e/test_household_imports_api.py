@@ -181,6 +181,37 @@ def test_uploads_are_refused_without_a_token_to_other_roles_past_the_limit_and_w
     assert [e["code"] for e in other["userErrors"]] == ["IDEMPOTENCY_KEY_REUSED"]
 
 
+def raw_upload(api: Api, token: str, file_name: bytes, content: bytes) -> httpx.Response:
+    """The multipart request written by hand: the part's filename bytes exactly as given (an upload
+    client escapes a NUL or an ESC; a hostile one does not)."""
+    boundary = b"farmgate-r14-boundary"
+    operations = json.dumps({"query": START, "variables": {"input": {"file": None, "dryRun": True}}}).encode()
+    parts = [(b'name="operations"', operations), (b'name="map"', b'{"0":["variables.input.file"]}'),
+             (b'name="0"; filename="' + file_name + b'"\r\nContent-Type: text/csv', content)]
+    body = b"".join(b"--" + boundary + b"\r\nContent-Disposition: form-data; " + head + b"\r\n\r\n" + value + b"\r\n"
+                    for head, value in parts) + b"--" + boundary + b"--\r\n"
+    return api.client.post(api.url + "/graphql", content=body, headers={
+        "Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary.decode()}"})
+
+
+@pytest.mark.parametrize("file_name", ["a\x00b.csv", "lang-son\x1b[2J.csv", "lang-son\u202evsc.exe", "a\x85b.csv"])
+def test_an_upload_whose_name_carries_control_or_bidi_characters_is_refused_on_both_backends(
+        api: Api, personal_data: PersonalData, file_name: str) -> None:
+    lan = api.token("PROVINCE_OFFICER", "lan", province="2021:20")
+    content = ("\n".join([HEADER, *lang_son(personal_data, 1)]) + "\n").encode()
+    response = raw_upload(api, lan, file_name.encode(), content)
+    assert response.status_code == 200, response.text
+    payload = response.json()["data"]["startHouseholdImport"]
+    assert payload["householdImport"] is None
+    assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [(["input", "file"], "INVALID")]
+    # Check a Vietnamese name is kept as it was typed.
+    kept = raw_upload(api, lan, "Lạng Sơn tháng 8.csv".encode(), content).json()["data"]["startHouseholdImport"]
+    assert kept["userErrors"] == []
+    name = api.data("query($id: ID!) { householdImport(id: $id) { fileName } }", {"id": kept["householdImport"]["id"]},
+                    lan)["householdImport"]["fileName"]
+    assert name == "Lạng Sơn tháng 8.csv"
+
+
 def test_a_job_survives_its_worker_being_killed_and_resumes_where_it_stopped(
         tmp_path_factory: pytest.TempPathFactory, personal_data: PersonalData) -> None:
     """PostgreSQL and a `farmgate worker` on Redis: the worker is killed (SIGKILL) in the middle of a

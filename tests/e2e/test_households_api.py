@@ -88,7 +88,7 @@ def test_missing_or_bad_tokens_are_unauthenticated(api: Api, personal_data) -> N
         ({"phone": "+1 415 555 0100"}, ["input", "phone"], "INVALID"),
         ({"phone": "024 3942 1234"}, ["input", "phone"], "INVALID"),  # a landline: the household needs a mobile
         ({"address": {"scheme": 2021, "provinceCode": "99"}}, ["input", "address", "provinceCode"], "INVALID"),
-        ({"address": {"scheme": 2030, "provinceCode": "20"}}, ["input", "address", "provinceCode"], "INVALID"),
+        ({"address": {"scheme": 2030, "provinceCode": "20"}}, ["input", "address", "scheme"], "INVALID"),
         ({"address": {"provinceCode": "20", "districtCode": "187"}}, ["input", "address", "districtCode"], "INVALID"),
         # Districts and wards must exist in their province and scheme (2021: province/district/ward).
         ({"address": {"scheme": 2021, "provinceCode": "20", "districtCode": "999"}},

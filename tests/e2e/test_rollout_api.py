@@ -128,3 +128,20 @@ def test_a_campaign_counts_what_its_listings_sell_and_the_dashboard_counts_the_o
         "unitPrice": {"amount": "30000", "currency": "VND"}, "stockQuantity": 5, "shelfLifeHours": 48,
         "campaignId": campaign}}, other_token)["publishListing"]
     assert refused["userErrors"] == [{"field": ["input", "campaignId"], "code": "INVALID"}]
+
+
+@pytest.mark.parametrize("edge", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+def test_a_time_with_no_utc_instant_is_refused_as_input_not_an_internal_error(api: Api, tokens, edge) -> None:
+    bac_giang = api.token("PROVINCE_OFFICER", "giang", province="2021:24")
+    name = f"Vải ở rìa thời gian {edge[:4]}"
+    start = {"startsAt": edge} if edge.startswith("0001") else {"endsAt": edge}
+    for query, variables, token in (
+            (LAUNCH, {"input": {**_campaign("2021:24", name), **start}}, bac_giang),
+            (PLAN, {"input": _plan("2021:24", deadline=edge)}, bac_giang),
+            (ROLLOUT.replace("daily {", f'daily(since: "{edge}") {{'), {"p": "2021:24"}, bac_giang)):
+        body = api.post(query, variables, token)
+        codes = [error["extensions"]["code"] for error in body.get("errors") or []]
+        assert codes and set(codes) <= {"GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT"}, body
+    # Check nothing was recorded: the same name launches with ordinary times.
+    launched = api.data(LAUNCH, {"input": _campaign("2021:24", name)}, bac_giang)["launchCampaign"]
+    assert launched["userErrors"] == [] and launched["campaign"]["name"] == name

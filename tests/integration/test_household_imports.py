@@ -3,6 +3,7 @@ runs, re-runs, and resuming after a runner died (its lease lapsed) without count
 
 from __future__ import annotations
 
+import csv
 import io
 import time
 from datetime import timedelta
@@ -76,6 +77,41 @@ def test_good_rows_are_registered_as_the_officer_and_bad_rows_reported_by_row_an
     assert registered_by_job(system, job) == [{"actor": OFFICER, "correlation": job.correlation_id}] * 3
     assert system.households.page(after_position=0, limit=10)[1] == 3
     assert list(system.imports.lines(job.id)) == []  # the file (personal data) is gone once done
+
+
+def test_a_row_with_its_cells_in_the_wrong_columns_is_refused_without_repeating_them(
+        system: System, personal_data: PersonalData) -> None:
+    pd = personal_data
+    national_id, phone = pd.national_id(), pd.phone()
+    lines = [HEADER,
+             f"Hộ lệch,{pd.national_id()},{pd.phone()},2021,{national_id},,,,,",  # row 2: an ID as province
+             f"Hộ lệch,{pd.national_id()},{pd.phone()},{national_id},20,,,,,",  # row 3: an ID as scheme
+             f"Hộ lệch,{pd.national_id()},{pd.phone()},2021,{phone},,,,,"]  # row 4: a phone as province
+    done = run(system, stage(system, lines, province=None))
+    assert {(e.row, e.column, e.code) for e in system.imports.errors(done.id)} == {
+        (2, "province_code", "INVALID"), (3, "scheme", "INVALID"), (4, "province_code", "INVALID")}
+    everything = " ".join(e.message for e in system.imports.errors(done.id)) + "".join(system.imports.errors_csv(done.id))
+    for value in (national_id, national_id.lstrip("0"), phone):
+        assert value not in everything
+
+
+def test_the_error_csv_carries_no_spreadsheet_formula_whatever_the_cells_held(
+        system: System, personal_data: PersonalData) -> None:
+    """OWASP CSV injection: a cell starting with = + - @ TAB or CR runs as a formula when the error
+    file is opened in a spreadsheet; the error file repeats no cell, so none starts one."""
+    pd = personal_data
+    formulas = ["=cmd|' /C calc'!A0", "+1+2", "-2+3", "@SUM(1)", "\t=1+2", '"=HYPERLINK(""http://x"")"']
+    lines = [HEADER]
+    for formula in formulas:
+        for column in (4, 3, 6, 8):  # province_code, scheme, ward_code, latitude
+            cells = f"Hộ,{pd.national_id()},{pd.phone()},2021,20,187,06466,,21.6,106.6".split(",")
+            cells[column] = formula
+            lines.append(",".join(cells))
+    done = run(system, stage(system, lines))
+    assert done.failed == len(formulas) * 4
+    for record in list(csv.reader("".join(system.imports.errors_csv(done.id)).splitlines()))[1:]:
+        assert record and not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in record), record
+        assert not any(token in cell for cell in record for token in ("cmd|", "SUM(", "HYPERLINK")), record
 
 
 def test_a_dry_run_records_nothing_and_a_re_run_adds_nothing(system: System, personal_data: PersonalData) -> None:

@@ -70,7 +70,7 @@ def test_districts_and_wards_are_looked_up_by_code_with_their_names() -> None:
     ({"scheme": 2025, "province_code": "20", "ward_code": "06466"}, "wardCode"),  # a 2021 code, gone in 2025
     ({"scheme": 2025, "province_code": "01", "ward_code": "06463"}, "wardCode"),  # Lạng Sơn's, not Hà Nội's
     ({"scheme": 2025, "province_code": "77"}, "provinceCode"),
-    ({"scheme": 2030, "province_code": "20"}, "provinceCode"),
+    ({"scheme": 2030, "province_code": "20"}, "scheme"),
 ])
 def test_codes_that_do_not_name_one_place_of_their_scheme_are_refused(address: dict, field: str) -> None:
     with pytest.raises(InvalidInput) as refused:

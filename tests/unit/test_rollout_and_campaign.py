@@ -11,6 +11,7 @@ from farmgate.core.domain.campaign import Campaign, campaign_id_for
 from farmgate.core.domain.errors import InvalidInput
 from farmgate.core.domain.listing import checked_weight_per_unit, grams_per_unit
 from farmgate.core.domain.province_area import ProvinceArea
+from farmgate.core.domain.text import world_time
 from farmgate.core.domain.province_rollout import (
     MAX_TARGET, ProvinceRollout, checked_targets, province_rollout_id_for,
 )
@@ -87,3 +88,32 @@ def test_a_destination_is_named_in_the_campaigns_scheme() -> None:
     assert destination_province(2025, {"scheme": 2021, "province_code": "77"}) == "79"  # Vũng Tàu → HCMC
     assert destination_province(2021, {"scheme": 2025, "province_code": "01"}) == "01"  # Hà Nội absorbed nothing
     assert destination_province(2021, {"scheme": 2025, "province_code": "79"}) == "2025:79"  # three old provinces
+
+
+@pytest.mark.parametrize("claim", ["²:20", "¹⁹⁹⁹:20", "9" * 5000 + ":20", "2021:2\x000", "2021\u202e:20", "x:20",
+                                   "2021:99", "2099:20", "", ":", "2021:"])
+def test_a_province_claim_that_is_not_a_province_is_refused_as_input_never_a_crash(claim) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        ProvinceArea.parse(claim, ["input", "provinceCode"])
+    assert refused.value.field == ["input", "provinceCode"]
+
+
+def test_a_province_claim_typed_in_other_digits_is_the_same_province() -> None:
+    assert ProvinceArea.parse("٢٠٢١:٢٠") == ProvinceArea.parse("２０２１:２０") == ProvinceArea(2021, "20")
+
+
+def test_a_time_with_no_utc_instant_is_refused_by_the_domain_too() -> None:
+    area = ProvinceArea(2021, "24")
+    first = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5)))
+    last = datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-5)))
+    for kwargs, field in (({"starts_at": first}, "startsAt"), ({"ends_at": last}, "endsAt")):
+        with pytest.raises(InvalidInput) as refused:
+            Campaign.launch(**{"name": "Na", "product": "Na", "area": area, "target_kg": 10, "starts_at": NOW,
+                               "ends_at": NOW + timedelta(days=1), **kwargs})
+        assert refused.value.field == ["input", field]
+    with pytest.raises(InvalidInput) as refused:
+        checked_targets(0, 0, 0, last)
+    assert refused.value.field == ["input", "deadline"]
+    with pytest.raises(InvalidInput) as refused:
+        world_time(first, NOW, ["input", "occurredAt"])
+    assert refused.value.field == ["input", "occurredAt"]
