@@ -34,10 +34,6 @@ from farmgate.core.projections.stalls import Backoff, EventFailed, Stall, StallR
 
 log = structlog.get_logger("farmgate.projector")
 
-TRACKING_DDL = (
-    "CREATE TABLE IF NOT EXISTS projection_tracking ("
-    " name TEXT PRIMARY KEY, position BIGINT NOT NULL, updated_at TEXT NOT NULL)"
-)
 
 
 @dataclass
@@ -76,8 +72,6 @@ class Projector:
 
     def create_tables(self) -> None:
         with self.store.transaction() as cur:
-            cur.execute(TRACKING_DDL)
-            self.stalls.create_table(cur)
             for projection in self.projections:
                 projection.create(cur)
                 cur.execute(
