@@ -101,6 +101,15 @@ class _SharedSQLiteBackend(SQLiteBackend):
     def connect(self, dburi: Any) -> sqlite3.Connection:
         return self._given
 
+    def copy(self) -> _SharedSQLiteBackend:
+        # yoyo runs each migration on a copy, then closes it: here the copy shares the one connection
+        return _SharedSQLiteBackend(self._given)
+
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        # SQLiteBackend.__exit__ without closing the connection (the read store's own)
+        self.driver.converters = self._saved_converters
+        self.driver.adapters = self._saved_adapters
+
 
 def migrate_connection(connection: sqlite3.Connection) -> list[str]:
     """Apply every pending migration on an open SQLite connection (the in-memory read store);
