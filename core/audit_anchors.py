@@ -36,28 +36,6 @@ LEAVES = "audit_anchor_leaves"
 #: the most events one anchor seals; a longer backlog is sealed by several anchors in a row
 MAX_EVENTS_PER_ANCHOR = 10_000
 
-DDL = (
-    f"""CREATE TABLE IF NOT EXISTS {ANCHORS} (
-        sequence BIGINT PRIMARY KEY,
-        anchor TEXT NOT NULL,
-        anchor_hash TEXT NOT NULL,
-        signature TEXT NOT NULL,
-        after_position BIGINT NOT NULL,
-        last_position BIGINT NOT NULL,
-        sealed_at TEXT NOT NULL
-    )""",
-    f"""CREATE TABLE IF NOT EXISTS {LEAVES} (
-        position BIGINT PRIMARY KEY,
-        anchor_sequence BIGINT NOT NULL,
-        aggregate_id TEXT NOT NULL,
-        version BIGINT NOT NULL,
-        leaf TEXT NOT NULL,
-        leaf_index BIGINT NOT NULL,
-        proof TEXT NOT NULL
-    )""",
-    f"CREATE INDEX IF NOT EXISTS {LEAVES}_stream ON {LEAVES} (aggregate_id, version)",
-    f"CREATE INDEX IF NOT EXISTS {LEAVES}_anchor ON {LEAVES} (anchor_sequence, position)",
-)
 
 
 @dataclass(frozen=True)
@@ -98,11 +76,6 @@ class AuditAnchors:
         self.public_keys: dict[str, Ed25519PublicKey] = {signer.key_id: signer.public_key}
         for key in previous_keys:
             self.public_keys.setdefault(key_id(key), key)
-
-    def create_tables(self) -> None:
-        with self.store.transaction() as cur:
-            for statement in DDL:
-                cur.execute(statement)
 
     # -- reading -----------------------------------------------------------------------------------
 

@@ -77,6 +77,15 @@ class ReadStore:
             self._datastore = ImmediateWriteDatastore(":memory:")
 
     @contextmanager
+    def sqlite_connection(self) -> Iterator[Any]:
+        """The writer's own ``sqlite3.Connection``, held exclusively, no transaction open (SQLite only:
+        the in-memory read store's migrations, which no other connection can reach)."""
+        if self.dialect != "sqlite":
+            raise ValueError("sqlite_connection: the read store is not on SQLite")
+        with self._datastore.get_connection(commit=True) as connection:
+            yield connection._sqlite_conn
+
+    @contextmanager
     def transaction(self, commit: bool = True) -> Iterator[Cursor]:
         with self._datastore.transaction(commit=commit) as raw:
             yield Cursor(raw, self.dialect)

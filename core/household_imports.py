@@ -31,52 +31,6 @@ CHUNK_CHARS = 256 * 1024
 #: attempts (runs that took the lease) before a job that keeps failing internally is FAILED
 MAX_ATTEMPTS = 5
 
-DDL = [
-    """CREATE TABLE IF NOT EXISTS household_imports (
-        id TEXT PRIMARY KEY,
-        actor TEXT NOT NULL,
-        province TEXT,
-        file_name TEXT NOT NULL,
-        file_sha256 TEXT NOT NULL,
-        file_bytes BIGINT NOT NULL,
-        dry_run INTEGER NOT NULL,
-        status TEXT NOT NULL,
-        rows_total INTEGER NOT NULL,
-        records_read INTEGER NOT NULL DEFAULT 0,
-        imported INTEGER NOT NULL DEFAULT 0,
-        already_registered INTEGER NOT NULL DEFAULT 0,
-        failed INTEGER NOT NULL DEFAULT 0,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        lease_token TEXT,
-        lease_until DOUBLE PRECISION,
-        request_id TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        started_at TEXT,
-        finished_at TEXT
-    )""",
-    "CREATE INDEX IF NOT EXISTS household_imports_open ON household_imports (status, lease_until)",
-    """CREATE TABLE IF NOT EXISTS household_import_chunks (
-        import_id TEXT NOT NULL,
-        seq INTEGER NOT NULL,
-        content TEXT NOT NULL,
-        PRIMARY KEY (import_id, seq)
-    )""",
-    """CREATE TABLE IF NOT EXISTS household_import_errors (
-        import_id TEXT NOT NULL,
-        row_number INTEGER NOT NULL,
-        column_name TEXT NOT NULL,
-        code TEXT NOT NULL,
-        message TEXT NOT NULL,
-        PRIMARY KEY (import_id, row_number)
-    )""",
-    # the households each row of a running job names, to tell a repeated row from a resumed one
-    """CREATE TABLE IF NOT EXISTS household_import_seen (
-        import_id TEXT NOT NULL,
-        household_id TEXT NOT NULL,
-        row_number INTEGER NOT NULL,
-        PRIMARY KEY (import_id, household_id)
-    )""",
-]
 
 OPEN = ("PENDING", "RUNNING")
 
@@ -186,11 +140,6 @@ class HouseholdImports:
         self.store = store
         self.lease_seconds = lease_seconds
         self.clock = clock or utc_now
-
-    def create_tables(self) -> None:
-        with self.store.transaction() as cur:
-            for statement in DDL:
-                cur.execute(statement)
 
     # -- staging ----------------------------------------------------------------------------------
 

@@ -34,18 +34,6 @@ RETENTION = timedelta(hours=48)
 #: how long a first attempt holds its key before a retry may take over (FARMGATE_IDEMPOTENCY_LEASE_SECONDS)
 DEFAULT_LEASE_SECONDS = 10.0
 
-DDL = """CREATE TABLE IF NOT EXISTS idempotency_keys (
-    caller TEXT NOT NULL,
-    idempotency_key TEXT NOT NULL,
-    operation TEXT NOT NULL,
-    request_hash TEXT NOT NULL,
-    response TEXT,
-    created_at TEXT NOT NULL,
-    lease_until DOUBLE PRECISION,
-    PRIMARY KEY (caller, idempotency_key)
-)"""
-
-
 def request_fingerprint(operation: str, request: Any) -> str:
     body = json.dumps({"operation": operation, "request": request}, sort_keys=True, default=str)
     return hashlib.sha256(body.encode()).hexdigest()
@@ -117,15 +105,6 @@ class IdempotencyStore:
         self.store = store
         self.clock = clock
         self.lease_seconds = lease_seconds
-
-    def create_table(self) -> None:
-        with self.store.transaction() as cur:
-            cur.execute(DDL)
-            # Tables made before leases existed: their rows without a lease count as expired ones.
-            if self.store.dialect == "postgres":
-                cur.execute("ALTER TABLE idempotency_keys ADD COLUMN IF NOT EXISTS lease_until DOUBLE PRECISION")
-            elif not any(c["name"] == "lease_until" for c in cur.execute("PRAGMA table_info(idempotency_keys)").fetchall()):
-                cur.execute("ALTER TABLE idempotency_keys ADD COLUMN lease_until DOUBLE PRECISION")
 
     def claim(self, caller: str, key: str, operation: str, request_hash: str, wait_seconds: float = 5.0) -> Claim:
         deadline = time.monotonic() + wait_seconds

@@ -103,6 +103,11 @@ class SubjectKeys:
             )""")
         self._created = True
 
+    def tables_migrated(self) -> None:
+        """The key store's tables exist (``farmgate migrate``, core/migrations/0003): skip the
+        ``create_table`` that otherwise runs at first use (kept for a bare ``Farmgate`` in unit tests)."""
+        self._created = True
+
     def _ensure_table(self) -> None:
         if not self._created:
             self.create_table()

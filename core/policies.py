@@ -25,7 +25,6 @@ from farmgate.core.database import ReadStore
 from farmgate.core.domain.provenance import Provenance, recording
 from farmgate.core.log_batch import LogBatch
 from farmgate.core.log_signals import LogSignals
-from farmgate.core.projections.runner import TRACKING_DDL
 from farmgate.core.projections.stalls import Backoff, EventFailed, StallRecords
 
 log = structlog.get_logger("farmgate.policies")
@@ -68,8 +67,6 @@ class PolicyRunner:
 
     def create_tables(self) -> None:
         with self.store.transaction() as cur:
-            cur.execute(TRACKING_DDL)
-            self.stalls.create_table(cur)
             for policy in self.policies:
                 cur.execute(
                     "INSERT INTO projection_tracking (name, position, updated_at) VALUES (%s, 0, %s)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from collections.abc import Callable
 from typing import Optional
 
 import typer
@@ -32,12 +33,47 @@ def _settings() -> Settings:
         raise typer.Exit(2) from None
 
 
+def _refuse_behind(run: Callable[[], None]) -> None:
+    """Run a process; a database whose schema is behind is refused with the way out (exit code 2)."""
+    from farmgate.core.schema_migrations import SchemaBehind
+
+    try:
+        run()
+    except SchemaBehind as behind:
+        err.print(f"[red]farmgate: {behind}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply the pending migrations of the tables that hold state and of PostgreSQL's extensions
+    (yoyo-migrations, core/migrations); nothing when the database is current. Run it before starting
+    a new version: in production, serve, worker and projector refuse a database that is behind."""
+    from farmgate.core.schema_migrations import migrate as apply, pending
+    from farmgate.deploy.container import schema_lock
+
+    settings = _settings()
+    if settings.database_url.startswith("memory"):
+        err.print("farmgate migrate: memory:// keeps nothing; its tables are made at every start")
+        return
+    with schema_lock(settings):
+        applied = apply(settings.database_url)
+    left = pending(settings.database_url)
+    for migration_id in applied:
+        err.print(f"applied {migration_id}")
+    err.print(f"{len(applied)} migration(s) applied; the database is current" if not left
+              else f"[red]still pending: {', '.join(left)}[/red]")
+    if left:
+        raise typer.Exit(1)
+
+
 @cli.command()
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Run the API (with projectors and workers in-process on the embedded defaults)."""
     from farmgate.deploy.processes import serve as run
 
-    run(_settings(), host, port)
+    settings = _settings()
+    _refuse_behind(lambda: run(settings, host, port))
 
 
 @cli.command()
@@ -51,7 +87,8 @@ def worker(threads: int = 4) -> None:
         worker_metrics.prepare()  # before prometheus_client is imported: see workers/worker_metrics.py
     from farmgate.deploy.processes import run_worker
 
-    run_worker(_settings(), threads)
+    settings = _settings()
+    _refuse_behind(lambda: run_worker(settings, threads))
 
 
 @cli.command()
@@ -59,7 +96,8 @@ def projector() -> None:
     """Run the projection runners."""
     from farmgate.deploy.processes import run_projector
 
-    run_projector(_settings())
+    settings = _settings()
+    _refuse_behind(lambda: run_projector(settings))
 
 
 @cli.command()

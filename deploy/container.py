@@ -29,6 +29,7 @@ from farmgate.core.projections.rollout import RolloutQueries
 from farmgate.core.projections.runner import Projector
 from farmgate.core.projections.status import FollowerState, followers_state
 from farmgate.core.projections.webhook_outbox import WebhookDeliveries, queue_audit_anchor
+from farmgate.core.schema_migrations import SchemaBehind, migrate, migrate_connection, pending
 from farmgate.core.webhook_destinations import DestinationPolicy, FileResolver, system_resolver
 from farmgate.deploy.settings import Settings
 
@@ -99,6 +100,21 @@ def schema_lock(settings: Settings) -> Iterator[None]:
             conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
 
 
+def ensure_schema(settings: Settings, store: ReadStore) -> None:
+    """The migrations of the tables that hold state (``core/migrations``): in production the database
+    must already be current (``farmgate migrate``; raises SchemaBehind); elsewhere (the embedded SQLite
+    default, tests) the pending ones are applied here. Read models are created by their projections."""
+    if settings.database_url.startswith("memory"):
+        with store.sqlite_connection() as connection:
+            migrate_connection(connection)
+    elif settings.is_production:
+        behind = pending(settings.database_url)
+        if behind:
+            raise SchemaBehind(behind)
+    else:
+        migrate(settings.database_url)
+
+
 def webhook_destinations(settings: Settings) -> DestinationPolicy:
     """Where webhooks may go: public addresses; also this machine outside production. Tests resolve
     names from FARMGATE_TEST_RESOLVER_FILE only, so no DNS query leaves the machine."""
@@ -119,6 +135,12 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
     app.webhook_destinations = webhook_destinations(settings)
     app.export_sla_at_risk_share = settings.export_at_risk_share
     store = ReadStore(app)
+    if create_tables:
+        try:
+            ensure_schema(settings, store)
+        except BaseException:
+            app.close()
+            raise
     signals = LogSignals(notified=store.dialect == "postgres",
                          safety_poll_seconds=settings.log_safety_poll_seconds)
     app.on_recorded = signals.recorded.fire
@@ -138,10 +160,7 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
     if create_tables:
         projector.create_tables()
         policies.create_tables()
-        idempotency.create_table()
-        anchors.create_tables()
-        imports.create_tables()
-        app.personal_keys.create_table()
+        app.personal_keys.tables_migrated()  # core/migrations/0003: no CREATE at first use
     return System(
         settings=settings,
         app=app,

@@ -215,8 +215,7 @@ class ListingCatalog(Projection):
         statements = []
         if dialect == "postgres":
             statements += [
-                "CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public",
-                "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public",
+                # unaccent and pg_trgm: created by `farmgate migrate` (core/migrations/0002)
                 FOLD_FUNCTION,
             ]
         statements += [

@@ -43,11 +43,6 @@ BATCH_LAST = "farmgate.batch.last"
 BATCH_EVENTS = "farmgate.batch.events"
 BATCH_APPLIED = "farmgate.batch.applied"
 
-TRACKING_DDL = (
-    "CREATE TABLE IF NOT EXISTS projection_tracking ("
-    " name TEXT PRIMARY KEY, position BIGINT NOT NULL, updated_at TEXT NOT NULL)"
-)
-
 
 @dataclass
 class Lag:
@@ -85,8 +80,6 @@ class Projector:
 
     def create_tables(self) -> None:
         with self.store.transaction() as cur:
-            cur.execute(TRACKING_DDL)
-            self.stalls.create_table(cur)
             for projection in self.projections:
                 projection.create(cur)
                 cur.execute(

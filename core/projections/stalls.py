@@ -22,11 +22,6 @@ from datetime import datetime
 
 from farmgate.core.database import Cursor, ReadStore
 
-STALLS_DDL = (
-    "CREATE TABLE IF NOT EXISTS projection_stalls ("
-    " name TEXT PRIMARY KEY, position BIGINT NOT NULL, event_type TEXT NOT NULL, error TEXT NOT NULL,"
-    " since TEXT NOT NULL, last_attempt TEXT NOT NULL, attempts INTEGER NOT NULL)"
-)
 #: first retry after this many seconds, doubling per failed attempt up to MAX_BACKOFF_SECONDS
 FIRST_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 60.0
@@ -81,9 +76,6 @@ class StallRecords:
 
     def __init__(self, store: ReadStore):
         self.store = store
-
-    def create_table(self, cur: Cursor) -> None:
-        cur.execute(STALLS_DDL)
 
     def record(self, name: str, failure: EventFailed, now: datetime) -> Stall:
         """Keep (or update) ``name``'s stall at the failing event; its own transaction."""

@@ -33,6 +33,7 @@ ENDPOINTS = "webhook_endpoints_v2"
 ORDERS = "webhook_export_orders_v1"
 #: every stream of an order's case (the order, its shipments, its claims) -> the order and its marketplace
 CASES = "webhook_case_streams_v1"
+#: state, not a read model: created by the migrations (core/migrations/0001), kept across rebuilds
 DELIVERIES = "webhook_deliveries_v2"
 BACKFILLS = "webhook_backfills_v1"
 
@@ -92,46 +93,6 @@ class WebhookOutbox(Projection):
                 order_id TEXT NOT NULL,
                 marketplace TEXT NOT NULL
             )""",
-            f"""CREATE TABLE IF NOT EXISTS {DELIVERIES} (
-                id TEXT PRIMARY KEY,
-                endpoint_id TEXT NOT NULL,
-                event_id TEXT NOT NULL,
-                partner_id TEXT,
-                marketplace TEXT,
-                created_by TEXT,
-                subject_kind TEXT NOT NULL,
-                subject_id TEXT NOT NULL,
-                export_order_id TEXT,
-                order_id TEXT,
-                aggregate_id TEXT NOT NULL,
-                aggregate_version INTEGER NOT NULL,
-                event_type TEXT NOT NULL,
-                topic TEXT NOT NULL,
-                position BIGINT NOT NULL,
-                status TEXT NOT NULL,
-                attempts INTEGER NOT NULL,
-                last_error TEXT,
-                next_attempt_at TEXT NOT NULL,
-                queued_until TEXT,
-                lease_until TEXT,
-                lease_token TEXT,
-                delivered_at TEXT,
-                created_at TEXT NOT NULL,
-                UNIQUE (endpoint_id, event_id)
-            )""",
-            f"""CREATE TABLE IF NOT EXISTS {BACKFILLS} (
-                endpoint_id TEXT NOT NULL,
-                until_position BIGINT NOT NULL,
-                after_position BIGINT NOT NULL,
-                next_after BIGINT NOT NULL,
-                done INTEGER NOT NULL,
-                PRIMARY KEY (endpoint_id, until_position)
-            )""",
-            f"CREATE INDEX IF NOT EXISTS {DELIVERIES}_due ON {DELIVERIES} (status, next_attempt_at)",
-            f"CREATE INDEX IF NOT EXISTS {DELIVERIES}_subject ON {DELIVERIES} (endpoint_id, subject_id, position)",
-            f"CREATE INDEX IF NOT EXISTS {DELIVERIES}_partner ON {DELIVERIES} (partner_id, position)",
-            f"CREATE INDEX IF NOT EXISTS {DELIVERIES}_created_by ON {DELIVERIES} (created_by, position)",
-            f"CREATE INDEX IF NOT EXISTS {DELIVERIES}_position ON {DELIVERIES} (position)",
             f"CREATE INDEX IF NOT EXISTS {CASES}_order ON {CASES} (order_id)",
         ]
 

@@ -39,8 +39,8 @@ def filled_in_example() -> dict[str, str]:
 
 def test_the_stack_has_its_services_and_two_api_replicas() -> None:
     spec = compose()
-    assert set(spec["services"]) == {"postgres", "redis", "api", "worker", "projector"}
-    assert set(farmgate_services(spec)) == {"api", "worker", "projector"}
+    assert set(spec["services"]) == {"postgres", "redis", "migrate", "api", "worker", "projector"}
+    assert set(farmgate_services(spec)) == {"migrate", "api", "worker", "projector"}
     assert spec["services"]["api"]["deploy"]["replicas"] == 2
     # Two replicas cannot share one host port: a range, one port each, on the host's loopback only.
     assert spec["services"]["api"]["ports"] == ["127.0.0.1:8000-8001:8000"]
@@ -48,7 +48,7 @@ def test_the_stack_has_its_services_and_two_api_replicas() -> None:
 
 def test_each_service_command_is_a_farmgate_command_with_options_it_takes() -> None:
     commands = {name: service["command"] for name, service in farmgate_services(compose()).items()}
-    assert [command[0] for command in commands.values()] == ["serve", "worker", "projector"]
+    assert [command[0] for command in commands.values()] == ["migrate", "serve", "worker", "projector"]
     for name, command in commands.items():
         # Options are parsed before the eager --help: an option the command lacks fails here.
         result = subprocess.run([str(FARMGATE), *command, "--help"], capture_output=True, text=True, timeout=60,
@@ -81,10 +81,11 @@ def test_every_service_has_a_health_check_and_dependencies_wait_for_it() -> None
     for name in farmgate_services(spec):
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy", name
     assert services["worker"]["depends_on"]["redis"]["condition"] == "service_healthy", "the worker consumes the broker"
-    # Until `farmgate migrate` exists, the tables are created by the first process to boot: the
-    # worker and the projector wait for the API, so only the API's replicas create them at once.
-    for name in ("worker", "projector"):
-        assert services[name]["depends_on"]["api"]["condition"] == "service_healthy", name
+    # Production refuses a database that is behind: the one-shot `migrate` runs once, to completion,
+    # before any process that serves or works starts.
+    assert services["migrate"]["command"] == ["migrate"] and services["migrate"]["restart"] == "no"
+    for name in ("api", "worker", "projector"):
+        assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name
 
 
 @pytest.mark.postgres
