@@ -39,7 +39,6 @@ ALLOWED: dict[str, frozenset[str]] = {
 # (importing module, imported module) pairs that break the direction today. Only ever delete lines.
 KNOWN_VIOLATIONS: frozenset[tuple[str, str]] = frozenset({
     # the process-step runner reuses the projector's tracking table and stall records (issue 12)
-    ("farmgate.core.policies", "farmgate.core.projections.runner"),
     ("farmgate.core.policies", "farmgate.core.projections.stalls"),
     # webhook payloads carry the API's public global ids (issue 12: one home for public ids)
     ("farmgate.workers.webhooks", "farmgate.graphql.ids"),
