@@ -21,6 +21,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from uuid import UUID
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -160,6 +161,28 @@ class SubjectKeys:
                     self._noted.clear()
                 self._noted.add((subject, str(stream_id)))
         return key
+
+    def clear_cache(self) -> None:
+        """Forget every key this process cached: the next opening reads the key store again."""
+        with self._lock:
+            self._cache.clear()
+
+    def prefetch(self, subjects: Iterable[str]) -> None:
+        """Load the keys of ``subjects`` that this process has not cached, in one query (a page of
+        rows opens its tokens with no query per subject); subjects without a row stay uncached."""
+        now = time.monotonic()
+        with self._lock:
+            missing = sorted({s for s in subjects if (c := self._cache.get(s)) is None or c[0] <= now})
+        if not missing:
+            return
+        self._ensure_table()
+        rows = self.store.query(f"SELECT subject, wrapped_key, kek_id FROM {KEYS_TABLE} WHERE subject IN"
+                                f" ({', '.join(['%s'] * len(missing))})", missing)
+        loaded = {row["subject"]: None if row["wrapped_key"] is None else self._unwrap(
+            row["subject"], row["wrapped_key"], row["kek_id"]) for row in rows}
+        with self._lock:
+            for subject, key in loaded.items():
+                self._cache[subject] = (now + self._cache_seconds, key)
 
     def key_for_opening(self, subject: str) -> bytes | None:
         """The subject's key, or None when it has none (never made, or destroyed)."""

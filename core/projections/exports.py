@@ -17,7 +17,7 @@ from farmgate.core.domain.money import Money
 from farmgate.core.domain.export_order import REQUIRED_DOCUMENTS, missing_documents
 from farmgate.core.domain.export_sla import FINAL_STATES, ON_TRACK, due_by
 from farmgate.core.projections.base import Projection
-from farmgate.core.personal_cipher import reveal, stored_form
+from farmgate.core.personal_cipher import prefetch_keys, reveal, stored_form
 from farmgate.core.personal_keys import SubjectKeys
 from farmgate.core.projections.households import TABLE as HOUSEHOLDS
 from farmgate.core.projections.households import iso
@@ -236,6 +236,7 @@ class ExportQueries:
             return {}
         marks, params = _in(ids)
         rows = self.store.query(f"SELECT * FROM {ORDERS} WHERE id IN ({marks})", params)
+        prefetch_keys(self.keys, rows, ("consignee",))
         return {UUID(r["id"]): self._decode(r) for r in rows}
 
     def page(
@@ -250,6 +251,7 @@ class ExportQueries:
         """Orders after a position, oldest first, and the total matching the filters."""
         rows, total = self.store.page_by_position(ORDERS, after_position=after_position, limit=limit, equals=(
             ("status", status), ("partner_id", partner_id), ("created_by", created_by)))
+        prefetch_keys(self.keys, rows, ("consignee",))
         return [self._decode(r) for r in rows], total
 
     def lots_for(self, ids: list[UUID]) -> dict[UUID, list[dict[str, Any]]]:

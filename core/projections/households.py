@@ -17,7 +17,7 @@ from farmgate.core.database import Cursor, ReadStore
 from farmgate.core.domain.folding import fold
 from farmgate.core.domain.personal_data import ERASED
 from farmgate.core.domain.province_area import ProvinceArea
-from farmgate.core.personal_cipher import reveal, stored_form
+from farmgate.core.personal_cipher import prefetch_keys, reveal, stored_form
 from farmgate.core.personal_keys import SubjectKeys
 from farmgate.core.projections.area_sql import area_clause
 from farmgate.core.projections.base import Projection
@@ -137,6 +137,7 @@ class HouseholdQueries:
             return {}
         marks = ", ".join(["%s"] * len(ids))
         rows = self.store.query(f"SELECT * FROM {TABLE} WHERE id IN ({marks})", [str(i) for i in ids])
+        prefetch_keys(self.keys, rows, SEALED_COLUMNS)
         return {UUID(r["id"]): self._decode(r) for r in rows}  # type: ignore[misc]
 
     def by_code(self, code: str) -> dict[str, Any] | None:
@@ -164,6 +165,7 @@ class HouseholdQueries:
             return self._search(fold(search), after_position, limit, equals, clauses)
         rows, total = self.store.page_by_position(TABLE, after_position=after_position, limit=limit, equals=equals,
                                                   clauses=clauses)
+        prefetch_keys(self.keys, rows, SEALED_COLUMNS)
         return [self._decode(r) for r in rows], total  # type: ignore[misc]
 
     def _search(self, folded: str, after_position: int, limit: int, equals: Any, clauses: Any

@@ -25,7 +25,7 @@ from farmgate.core.database import Cursor, ReadStore
 from farmgate.core.domain.carrier import BUILT_IN_CARRIERS, resolve_among, spelling_key
 from farmgate.core.domain.order import ORDER_STATUS_FOR_SHIPMENT
 from farmgate.core.domain.shipment import FINAL
-from farmgate.core.personal_cipher import reveal, stored_form
+from farmgate.core.personal_cipher import prefetch_keys, reveal, stored_form
 from farmgate.core.personal_keys import SubjectKeys
 from farmgate.core.projections.base import Projection
 from farmgate.core.projections.catalog import _in, sortable_utc
@@ -397,6 +397,11 @@ class OrderQueries:
         self.store = store
         self.keys = keys
 
+    def _orders(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``_order`` for a page of rows, their buyers' keys loaded in one query first."""
+        prefetch_keys(self.keys, rows, ("buyer_name", "buyer_phone"))
+        return [self._order(row) for row in rows]
+
     def _order(self, row: dict[str, Any]) -> dict[str, Any]:
         row = dict(row)
         # The buyer's name, phone and street are sealed tokens (opened here; ERASED once erased), or, in
@@ -421,7 +426,7 @@ class OrderQueries:
         if not ids:
             return {}
         rows = self.store.query(f"SELECT * FROM {ORDERS} WHERE id IN ({_in(ids)})", _ids(ids))
-        return {UUID(r["id"]): self._order(r) for r in rows}
+        return {UUID(r["id"]): order for r, order in zip(rows, self._orders(rows), strict=True)}
 
     def order_by_number(self, number: str) -> dict[str, Any] | None:
         row = self.store.query_one(f"SELECT * FROM {ORDERS} WHERE number = %s", (number.strip().upper(),))
@@ -448,7 +453,7 @@ class OrderQueries:
             ("status", status), ("storefront_id", storefront_id), ("household_id", household_id),
             ("marketplace", marketplace), ("household_id", household_scope), ("carrier_id", carrier_id),
         ))
-        return [self._order(r) for r in rows], total
+        return self._orders(rows), total
 
     def lines_for_orders(self, ids: Sequence[UUID]) -> dict[UUID, list[dict[str, Any]]]:
         if not ids:

@@ -56,6 +56,9 @@ def hundred_orders(system: System, personal_data) -> System:
 
 def run_page(system: System, counter: StatementCount, first: int, principal: Principal) -> tuple[dict[str, Any], int]:
     counter.statements.clear()
+    # Keys are cached for seconds after they were made or read: start both pages from a cold cache, so
+    # the counts compare pages, not the clock.
+    system.app.personal_keys.clear_cache()
     context = Context(system=system, request_id="loader-test", principal=principal)
     result = asyncio.run(schema.execute(PAGE, variable_values={"first": first}, context_value=context))
     assert result.errors is None, result.errors
@@ -91,7 +94,8 @@ def test_a_page_of_100_orders_costs_as_many_statements_as_a_page_of_10(
         whole = principal.role != "DISPUTE_STAFF"
         assert (node["buyer"]["name"] == "Trần Thị Mai") is whole
         assert (node["buyer"]["address"]["street"] is not None) is whole
-    # Check the cost: a handful of statements (the count and the page, then one per kind of row),
-    # the same for 10 orders as for 100.
+    # Check the cost: a handful of statements (the count and the page, then one per kind of row — the
+    # subject keys that open the buyers' and households' sealed fields among them: one query per page
+    # each, issue 13), the same for 10 orders as for 100.
     assert full_cost == small_cost, counter.statements
-    assert full_cost <= 10, counter.statements
+    assert full_cost <= 12, counter.statements
