@@ -13,9 +13,10 @@ from farmgate.core.history import stream_records, verify
 from farmgate.core.personal_cipher import subject_of
 from farmgate.deploy.container import System
 from tests.integration.test_personal_data_at_rest import a_household_with_an_order, raw_dump, sqlite_file_bytes
+from tests.personal_data import PersonalData
 
 
-def a_delivered_order(system: System, pd: Any) -> dict[str, Any]:
+def a_delivered_order(system: System, pd: PersonalData) -> dict[str, Any]:
     held = a_household_with_an_order(system, pd)
     app = system.app
     app.confirm_order(held["order"])
@@ -31,7 +32,7 @@ def delivered_event(system: System, shipment: Any) -> Any:
 
 
 def test_who_signed_for_a_parcel_is_sealed_under_the_buyers_key(system: System, backend_url: str,
-                                                                 personal_data) -> None:
+                                                                 personal_data: PersonalData) -> None:
     held = a_delivered_order(system, personal_data)
     app = system.app
     # Check the API's read model, the event and the case file read the name back.
@@ -55,7 +56,7 @@ def test_who_signed_for_a_parcel_is_sealed_under_the_buyers_key(system: System, 
     assert verify(app, [held["order"], held["shipment"]]).verified
 
 
-def test_erasing_the_buyer_erases_who_signed_for_its_parcels(system: System, personal_data) -> None:
+def test_erasing_the_buyer_erases_who_signed_for_its_parcels(system: System, personal_data: PersonalData) -> None:
     held = a_delivered_order(system, personal_data)
     app = system.app
     before = system.orders.shipments_by_ids([held["shipment"]])[held["shipment"]]
@@ -89,7 +90,8 @@ def test_erasing_the_buyer_erases_who_signed_for_its_parcels(system: System, per
     assert held["signer"] not in raw_dump(system)
 
 
-def test_a_signer_recorded_as_a_contradiction_is_sealed_and_erased_the_same(system: System, personal_data) -> None:
+def test_a_signer_recorded_as_a_contradiction_is_sealed_and_erased_the_same(system: System,
+                                                                            personal_data: PersonalData) -> None:
     held = a_household_with_an_order(system, personal_data)
     app = system.app
     app.confirm_order(held["order"])
