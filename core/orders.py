@@ -19,7 +19,7 @@ from uuid import UUID, uuid4
 import structlog
 
 from farmgate.core.domain.carrier import MAX_SPELLING_LENGTH
-from farmgate.core.domain.errors import NotFound
+from farmgate.core.domain.errors import InvalidInput, NotFound
 from farmgate.core.domain.listing import Listing
 from farmgate.core.domain.money import Money
 from farmgate.core.domain.order import Buyer, Order, check_payment_method, checked_lines, line_path
@@ -230,9 +230,21 @@ class OrderCommands:
     def confirm_delivery(
         self: Farmgate, shipment_id: UUID, *, occurred_at: datetime, received_by: str | None = None
     ) -> UUID:
+        """Record the delivery; ``received_by`` (who signed) is sealed under the key of the shipment's
+        order's buyer, so erasing that buyer erases it too (see ``personal_mapper.data_subject``)."""
+        if received_by is not None:
+            self._note_buyer_of_shipment(shipment_id)
         return self._change_shipment(
             shipment_id, lambda s, now: s.confirm_delivery(occurred_at, now, received_by=received_by)
         )
+
+    def _note_buyer_of_shipment(self: Farmgate, shipment_id: UUID) -> None:
+        shipment = self.load(Shipment, shipment_id, SHIPMENT_FIELD)
+        try:
+            subject = self.buyer_subject_of_order(shipment.order_id)
+        except (InvalidInput, NotFound):
+            return  # the order's buyer was recorded before sealing: the shipment is its own subject
+        self.personal_keys.note_stream(subject, shipment_id)
 
     def declare_spoilage(self: Farmgate, shipment_id: UUID, *, occurred_at: datetime, note: str) -> UUID:
         return self._change_shipment(shipment_id, lambda s, now: s.declare_spoilage(occurred_at, now, note))

@@ -267,6 +267,21 @@ class SubjectKeys:
                                 (subject,))
         return [UUID(r["stream_id"]) for r in rows]
 
+    def note_stream(self, subject: str, stream_id: Any) -> None:
+        """Note that ``stream_id`` holds (or is about to hold) the subject's personal data: erasure and
+        the subject's export then cover it, and its sealing finds the subject (``subject_of_stream``)."""
+        self._ensure_table()
+        with self.store.transaction() as cur:
+            cur.execute(f"INSERT INTO {STREAMS_TABLE} (subject, stream_id) VALUES (%s, %s)"
+                        " ON CONFLICT (subject, stream_id) DO NOTHING", (subject, str(stream_id)))
+
+    def subject_of_stream(self, stream_id: Any, prefix: str) -> str | None:
+        """The subject whose id starts with ``prefix`` ("buyer:") noted for ``stream_id``, or None."""
+        self._ensure_table()
+        row = self.store.query_one(f"SELECT subject FROM {STREAMS_TABLE} WHERE stream_id = %s AND subject LIKE %s"
+                                   " ORDER BY subject LIMIT 1", (str(stream_id), prefix + "%"))
+        return None if row is None else str(row["subject"])
+
     # -- buyers ----------------------------------------------------------------------------------------
 
     def buyer_subject(self, phone: str) -> str:

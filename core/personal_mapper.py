@@ -61,13 +61,18 @@ def stream_of_topic(topic: str) -> str:
 
 def data_subject(keys: SubjectKeys, stream: str, aggregate_id: Any, state: dict[str, Any]) -> str:
     """Whose personal data the stream's sealed fields are: the household (for its storefronts too),
-    the buyer (by phone number), the export order's consignee, the webhook endpoint."""
+    the buyer (by phone number), the export order's consignee, the webhook endpoint. A shipment's
+    (who signed for it) is its order's buyer, as the application noted before delivery
+    (``SubjectKeys.note_stream``); a shipment whose order's buyer was recorded before sealing has
+    a subject of its own (``shipment:<id>``)."""
     if stream == "Household":
         return f"household:{aggregate_id}"
     if stream == "Storefront":
         return f"household:{state['household_id']}"
     if stream == "Order":
         return keys.buyer_subject(str(state["buyer_phone"]))
+    if stream == "Shipment":
+        return keys.subject_of_stream(aggregate_id, "buyer:") or f"shipment:{aggregate_id}"
     if stream == "ExportOrder":
         return f"export-order:{aggregate_id}"
     return f"{stream.lower()}:{aggregate_id}"

@@ -60,6 +60,9 @@ SEALED_FIELDS: dict[str, tuple[str, ...]] = {
     "Order": ("buyer_name", "buyer_phone", "buyer_address.street"),
     "Storefront": ("contact_phone",),
     "ExportOrder": ("consignee",),
+    # who signed for a parcel (also when the delivery contradicts a final fact), under the key of the
+    # shipment's order's buyer: erased with the buyer
+    "Shipment": ("received_by", "details.received_by"),
     "WebhookEndpoint": ("secret", "previous_secret"),
 }
 

@@ -359,7 +359,7 @@ class OrdersAndShipments(Projection):
         )
 
     def delivered(self, cur: Cursor, e: Any, position: int) -> None:
-        self._shipment(cur, e, "delivered_at = %s, received_by = %s", (utc(e.occurred_at), e.received_by))
+        self._shipment(cur, e, "delivered_at = %s, received_by = %s", (utc(e.occurred_at), stored_form(e, "received_by")))
         self._checkpoint(cur, e, position, "DELIVERED")
 
     def spoilage_declared(self, cur: Cursor, e: Any, position: int) -> None:
@@ -414,9 +414,9 @@ class OrderQueries:
         row["claims"] = json.loads(row["claims"])
         return row
 
-    @staticmethod
-    def _shipment(row: dict[str, Any]) -> dict[str, Any]:
+    def _shipment(self, row: dict[str, Any]) -> dict[str, Any]:
         row = dict(row)
+        row["received_by"] = reveal(self.keys, row["received_by"])  # a sealed token, as the buyer's name
         row["perishable"] = bool(row["perishable"])
         return row
 
