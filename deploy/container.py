@@ -160,7 +160,10 @@ def _build_system(settings: Settings, clock: Clock, create_tables: bool) -> Syst
     if create_tables:
         projector.create_tables()
         policies.create_tables()
-        app.personal_keys.tables_migrated()  # core/migrations/0003: no CREATE at first use
+        if not settings.database_url.startswith("memory"):
+            # core/migrations/0003 made the key store: no CREATE at first use (an in-memory database
+            # is migrated on the read store's own connection, which the key store does not share)
+            app.personal_keys.tables_migrated()
     return System(
         settings=settings,
         app=app,

@@ -17,6 +17,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from farmgate.core.domain.carrier import VIETTEL_POST, VNPOST
+from farmgate.core.schema_migrations import migrate
 from farmgate.graphql.ids import to_global_id
 from tests.e2e.server import SECRET, Api, running_api
 from tests.e2e.tokens import Issuer, make_issuer, new_private_key
@@ -68,6 +69,7 @@ def issuers(tmp_path_factory: pytest.TempPathFactory) -> Issuers:
 def production(tmp_path_factory: pytest.TempPathFactory, issuers: Issuers) -> Iterator[Api]:
     """The API as in production: only the configured issuers' keys, no GraphiQL."""
     path = tmp_path_factory.mktemp("perimeter-production") / "farmgate.db"
+    migrate(f"sqlite:///{path}")  # production refuses a database that is behind: `farmgate migrate` first
     with running_api(f"sqlite:///{path}", name="test_perimeter-production",
                      extra_env={"FARMGATE_ENV": "production", "FARMGATE_PII_PEPPER": "p" * 40,
                                 "FARMGATE_AUDIT_SIGNING_KEY": "5e" * 32, "FARMGATE_DATA_KEY": "k" * 40,

@@ -36,18 +36,22 @@ def tokens(api: Api) -> dict[str, str]:
 
 
 def poison(api: Api) -> None:
+    """Make the household directory refuse the next household it is given. Names are sealed tokens in
+    the read model (issue 13), so the trigger refuses every insert: only the poisoned registration is
+    made while it stands."""
     if api.database_url.startswith("sqlite"):
-        api.sql(f"CREATE TRIGGER poison BEFORE INSERT ON {TRACKING} WHEN NEW.name = '{POISON_NAME}'"
-                " BEGIN SELECT RAISE(ABORT, 'poisoned'); END")
+        api.sql(f"CREATE TRIGGER poison BEFORE INSERT ON {TRACKING} BEGIN SELECT RAISE(ABORT, 'poisoned'); END")
     else:
-        api.sql(f"ALTER TABLE {TRACKING} ADD CONSTRAINT poison CHECK (name <> '{POISON_NAME}')")
+        api.sql("CREATE OR REPLACE FUNCTION poison() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'poisoned'; END $$"
+                " LANGUAGE plpgsql")
+        api.sql(f"CREATE TRIGGER poison BEFORE INSERT ON {TRACKING} FOR EACH ROW EXECUTE FUNCTION poison()")
 
 
 def cure(api: Api) -> None:
     if api.database_url.startswith("sqlite"):
         api.sql("DROP TRIGGER poison")
     else:
-        api.sql(f"ALTER TABLE {TRACKING} DROP CONSTRAINT poison")
+        api.sql(f"DROP TRIGGER poison ON {TRACKING}")
 
 
 def gauge(api: Api, name: str, projection: str) -> float | None:

@@ -26,6 +26,7 @@ PRODUCTION = {
     "FARMGATE_JWT_SECRET": "s" * 40,
     "FARMGATE_PII_PEPPER": "p" * 40,
     "FARMGATE_AUDIT_SIGNING_KEY": "a7" * 32,
+    "FARMGATE_DATA_KEY": "k" * 40,
     "FARMGATE_JWT_ISSUERS": '[{"issuer": "https://id.postmart.example", "jwks": "/nowhere.json", "roles": ["MARKETPLACE"]}]',
 }
 
@@ -140,7 +141,7 @@ def test_a_database_at_the_previous_version_is_upgraded_without_losing_a_row(bac
 
     applied = migrate(backend_url)
 
-    assert applied == ["0001_state_tables", "0002_postgres_extensions"]
+    assert applied == ["0001_state_tables", "0002_postgres_extensions", "0003_personal_data_keys"]
     assert pending(backend_url) == []
     assert rows_of(backend_url) == before
     # and the application boots on it (development: nothing left to apply) and still sees the rows
@@ -189,7 +190,7 @@ def test_production_refuses_to_start_on_a_database_that_is_behind(backend_url: s
     assert "farmgate migrate" in refused.stderr and "0001_state_tables" in refused.stderr
     assert "Traceback" not in refused.stderr
     # refused means changed nothing: still behind, rows as they were
-    assert pending(backend_url) == ["0001_state_tables", "0002_postgres_extensions"]
+    assert pending(backend_url) == ["0001_state_tables", "0002_postgres_extensions", "0003_personal_data_keys"]
     assert rows_of(backend_url) == before
 
 
@@ -206,7 +207,7 @@ def test_production_refuses_a_database_one_migration_behind_until_migrate_runs(b
     production = Settings.from_env({**PRODUCTION, "FARMGATE_DATABASE_URL": backend_url})
     with pytest.raises(SchemaBehind) as behind:
         build_system(production)
-    assert behind.value.pending == ["0002_postgres_extensions"]
+    assert behind.value.pending == ["0002_postgres_extensions", "0003_personal_data_keys"]
 
     done = farmgate("migrate", url=backend_url, env=PRODUCTION)
 
