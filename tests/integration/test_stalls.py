@@ -36,6 +36,10 @@ def recorded_by_an_older_release(system: System, pd: PersonalData) -> Any:
             national_id_digest=digest, phone="+84912000111", address={"scheme": 2021, "province_code": "20"},
             location=None, channel=None,
         )
+        # Releases before issue 13 sealed nothing: the event carries no commitments, so its name is
+        # stored as it came (the mapper seals only committed fields).
+        for event in household.pending_events:
+            object.__setattr__(event, "commitments", {})
         system.app.save(household)
     return household.id
 
