@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
 from tests.e2e.order_steps import a_seller, order_input
@@ -147,10 +148,13 @@ def two_apis() -> Iterator[tuple[Api, Api]]:
         yield first, second
 
 
-#: the database slows down keeping the answers of keys named slow-…: a process killed then has committed
-#: its orders and answered no one (the window the kill must hit, held open for the test)
-SLOW_ANSWERS = """CREATE FUNCTION slow_answer() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$
-LANGUAGE plpgsql;
+#: an advisory lock the test holds while the victim works: keeping the answer of a key named slow-… waits on it
+ANSWER_GATE = 7305
+#: the database holds back keeping the answers of keys named slow-… until the test lets go of ANSWER_GATE: a
+#: process killed meanwhile has committed its orders and answered no one (the window the kill must hit, held
+#: open by a condition, not by a sleep that a loaded machine can outlast)
+SLOW_ANSWERS = f"""CREATE FUNCTION slow_answer() RETURNS trigger AS $$
+BEGIN PERFORM pg_advisory_xact_lock_shared({ANSWER_GATE}); RETURN NEW; END $$ LANGUAGE plpgsql;
 CREATE TRIGGER slow_answer BEFORE UPDATE ON idempotency_keys FOR EACH ROW
 WHEN (NEW.response IS NOT NULL AND NEW.idempotency_key LIKE 'slow-%') EXECUTE FUNCTION slow_answer();"""
 
@@ -168,6 +172,8 @@ def test_a_keyed_burst_survives_one_api_process_being_killed(two_apis: tuple[Api
     told: dict[str, list[tuple[str, str]]] = {key: [] for key in requests}
     lock = threading.Lock()
     survivor.sql(SLOW_ANSWERS)
+    gate = psycopg.connect(survivor.database_url, autocommit=True)
+    gate.execute("SELECT pg_advisory_lock(%s)", (ANSWER_GATE,))
 
     def send(api: Api, key: str) -> dict[str, Any] | None:
         try:
@@ -183,15 +189,19 @@ def test_a_keyed_burst_survives_one_api_process_being_killed(two_apis: tuple[Api
                 told[key].append((payload["orderId"], payload["orderNumber"]))
         return payload
 
-    with ThreadPoolExecutor(12) as to_victim, ThreadPoolExecutor(6) as to_survivor:
-        on_victim = to_victim.map(lambda key: send(victim, key), slow)
-        wait_until(lambda: events_of(survivor, "IdempotentRequest.Committed") >= 8,
-                   "the victim to commit orders it has not answered yet")
-        on_survivor = to_survivor.map(lambda key: send(survivor, key), fast)
-        victim.serve.send_signal(signal.SIGKILL)
-        list(on_victim)
-        list(on_survivor)
-    victim.serve.wait(timeout=30)
+    try:
+        with ThreadPoolExecutor(12) as to_victim, ThreadPoolExecutor(6) as to_survivor:
+            on_victim = to_victim.map(lambda key: send(victim, key), slow)
+            wait_until(lambda: events_of(survivor, "IdempotentRequest.Committed") >= 8,
+                       "the victim to commit orders it has not answered yet")
+            on_survivor = to_survivor.map(lambda key: send(survivor, key), fast)
+            victim.serve.send_signal(signal.SIGKILL)
+            victim.serve.wait(timeout=30)
+            gate.close()  # the victim is dead: its sessions go on, find no client and roll back
+            list(on_victim)
+            list(on_survivor)
+    finally:
+        gate.close()
     survivor.sql("DROP TRIGGER slow_answer ON idempotency_keys")
     assert not any(told[key] for key in slow), "the victim answered a slow key before it died"
 
