@@ -25,8 +25,12 @@ run: $(STAMP)
 check: $(STAMP)
 	$(BIN)/python -m tests.lint_debts
 
+# The suite on TEST_WORKERS pytest-xdist workers, one test file per worker at a time (a file's module
+# fixtures start servers once); then, in a run of their own, the checks over every worker's logs.
+TEST_WORKERS ?= 3
 test: $(STAMP) check
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --ignore=tests/zz_last $(PYTEST_ARGS)
+	FARMGATE_TEST_KEEP_LOGS=1 $(BIN)/python -m pytest tests/zz_last
 
 bench: $(STAMP)
 	SCALE=$(or $(SCALE),smoke) PROFILE=$(PROFILE) $(BIN)/python -m tests.bench $(BENCH)

@@ -16,8 +16,8 @@ from hypothesis import settings as hypothesis_settings
 from farmgate.deploy.container import System, build_system
 from farmgate.deploy.settings import Settings
 from farmgate.deploy.logging import configure_logging
-from tests.outside_reads import start_recording
-from tests.personal_data import LOG_DIR, PersonalData
+from tests.outside_reads import save_outside_reads, start_recording
+from tests.personal_data import LOG_DIR, LOG_ROOT, PersonalData
 from tests.services import UNREACHABLE, fresh_postgres_database, postgres_admin_url
 
 # Under `make mutation` every mutant must meet the same examples: a kill is then reproducible, and a
@@ -29,16 +29,28 @@ if os.environ.get("FARMGATE_MUTATION"):
 start_recording()  # from the first test on: what the run reads beside the repository
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """A run starts with no logs of an earlier one: the controller (or the only process) empties the log
+    folder before any worker starts. FARMGATE_TEST_KEEP_LOGS=1 keeps them, for the run of the last checks
+    that `make test` starts after the parallel one (tests/zz_last reads what every worker kept)."""
+    if not hasattr(config, "workerinput") and not os.environ.get("FARMGATE_TEST_KEEP_LOGS"):
+        shutil.rmtree(LOG_ROOT, ignore_errors=True)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def log_lines_kept_for_inspection() -> Iterator[None]:
-    """Every log line of this run (ours and the servers' we start) lands in var/test-logs, so the
-    last test can read them all for personal data."""
-    shutil.rmtree(LOG_DIR, ignore_errors=True)
-    LOG_DIR.mkdir(parents=True)
+    """Every log line of this process (ours and the servers' we start) lands in its folder under
+    var/test-logs, and what it used and read is kept beside them, so the last checks can read them all
+    for personal data and for files read beside the repository."""
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
     with (LOG_DIR / "pytest.log").open("a", encoding="utf-8") as stream:
         configure_logging("json", stream=stream, level=logging.DEBUG)
-        yield
-        logging.getLogger().handlers = []
+        try:
+            yield
+        finally:
+            logging.getLogger().handlers = []
+            PersonalData.shared().save(LOG_DIR)
+            save_outside_reads(LOG_DIR)
 
 
 @pytest.fixture(scope="session")

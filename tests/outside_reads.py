@@ -4,6 +4,7 @@ the suite must not need any of it. Recorded by an audit hook (PEP 578) from the 
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -30,6 +31,24 @@ def start_recording() -> None:
     sys.addaudithook(_record)
 
 
+#: what a process of the run read beside the repository, kept beside its logs for the check that runs last
+READS_FILE = "outside-reads.json"
+
+
 def outside_reads() -> set[Path]:
-    """Files read beside the repository so far, less the optional one."""
+    """Files this process read beside the repository so far, less the optional one."""
     return {Path(path) for path in _reads} - OPTIONAL
+
+
+def save_outside_reads(folder: Path) -> None:
+    """Keep this process's outside reads in ``folder``/READS_FILE (a JSON list of paths)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / READS_FILE).write_text(json.dumps(sorted(str(p) for p in outside_reads())), encoding="utf-8")
+
+
+def outside_reads_of_the_whole_run(root: Path) -> set[Path]:
+    """This process's outside reads and those every other process of the run saved under ``root``."""
+    reads = outside_reads()
+    for saved in sorted(root.rglob(READS_FILE)):
+        reads |= {Path(path) for path in json.loads(saved.read_text(encoding="utf-8"))}
+    return reads - OPTIONAL

@@ -9,13 +9,20 @@ Vietnamese parts, unique within a run, so finding one in a log line cannot be a 
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import threading
 from pathlib import Path
 
 #: where every log line of the run is kept; a pytest run started by a test points it elsewhere
-LOG_DIR = Path(os.environ.get("FARMGATE_TEST_LOG_DIR") or Path(__file__).resolve().parent.parent / "var" / "test-logs")
+LOG_ROOT = Path(os.environ.get("FARMGATE_TEST_LOG_DIR") or Path(__file__).resolve().parent.parent / "var" / "test-logs")
+#: this process's part of it: each pytest-xdist worker keeps a folder of its own (two workers may start
+#: servers of the same name at once); a run without workers writes to the root itself
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+LOG_DIR = LOG_ROOT / WORKER if WORKER else LOG_ROOT
+#: what a process of the run used, kept beside its logs for the checks that run last (in another process)
+USED_FILE = "personal-data-used.json"
 
 _BIRTH_PROVINCES = ["001", "020", "024", "066", "077", "079"]
 # Mobile ranges in use (Viettel 03x/086/09x, MobiFone 07x/089/090, VinaPhone 08x/091/094…)
@@ -67,6 +74,32 @@ class PersonalData:
         if cls._shared is None:
             cls._shared = cls()
         return cls._shared
+
+    def save(self, folder: Path) -> None:
+        """Keep what this process used in ``folder``/USED_FILE (JSON: kind -> sorted values)."""
+        with self._lock:
+            kept = {"national_ids": sorted(self.national_ids), "phones": sorted(self.phones),
+                    "names": sorted(self.names), "streets": sorted(self.streets)}
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / USED_FILE).write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def of_the_whole_run(cls, root: Path = LOG_ROOT) -> PersonalData:
+        """This process's values and every value another process of the run saved under ``root``."""
+        whole = cls()
+        mine = cls.shared()
+        with mine._lock:
+            whole.national_ids |= mine.national_ids
+            whole.phones |= mine.phones
+            whole.names |= mine.names
+            whole.streets |= mine.streets
+        for saved in sorted(root.rglob(USED_FILE)):
+            kept = json.loads(saved.read_text(encoding="utf-8"))
+            whole.national_ids |= set(kept["national_ids"])
+            whole.phones |= set(kept["phones"])
+            whole.names |= set(kept["names"])
+            whole.streets |= set(kept["streets"])
+        return whole
 
     def national_id(self) -> str:
         with self._lock:

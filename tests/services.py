@@ -12,7 +12,25 @@ import pytest
 
 ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 POSTGRES_URL = os.environ.get("FARMGATE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("FARMGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+#: dramatiq's queue names are global per Redis database: each pytest-xdist worker gets its own database,
+#: the run's own (FARMGATE_TEST_REDIS_URL's, 0 when it names none) plus WORKER_REDIS_STRIDE per worker number,
+#: so runs given databases 0..3 keep apart with up to four workers each on Redis's sixteen
+WORKER_REDIS_STRIDE = 4
+
+
+def worker_redis_url(url: str, worker: str) -> str:
+    """``url`` moved to the Redis database of xdist worker ``worker`` ("gw1": the run's database + 4);
+    unchanged outside xdist (``worker`` empty). ValueError when the path names no database by number."""
+    parts = urlsplit(url)
+    database = parts.path.strip("/") or "0"
+    if not database.isdigit():
+        raise ValueError(f"FARMGATE_TEST_REDIS_URL must name a Redis database by number, not {parts.path!r}")
+    number = int(database) + WORKER_REDIS_STRIDE * int(worker.removeprefix("gw") or 0)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{number}", parts.query, parts.fragment))
+
+
+REDIS_URL = worker_redis_url(os.environ.get("FARMGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+                             os.environ.get("PYTEST_XDIST_WORKER", ""))
 
 
 #: every skip for a missing service starts so; the run's summary counts them (see conftest)

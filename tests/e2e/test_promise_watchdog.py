@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
 import pytest
@@ -44,17 +43,6 @@ class Watched:
     broker_url: str | None
 
 
-def private_redis_db(url: str) -> str:
-    """The run's own Redis database, as FARMGATE_TEST_REDIS_URL names it (its path; database 0 when it
-    names none): dramatiq's queue names are global per database, so parallel runs are kept apart by
-    being given different databases, never by picking one at random (which lands on another run's)."""
-    parts = urlsplit(url)
-    database = parts.path.strip("/") or "0"
-    if not database.isdigit():
-        raise ValueError(f"FARMGATE_TEST_REDIS_URL must name a Redis database by number, not {parts.path!r}")
-    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def watched(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Watched]:
     clock = FileClock(tmp_path / "clock.txt")
@@ -66,7 +54,7 @@ def watched(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Watched]
                          extra_env={**extra_env, "FARMGATE_PROMISE_WATCHDOG_SECONDS": "1"}) as api:
             yield Watched(api, clock, None)
     else:
-        broker_url = private_redis_db(redis_url())
+        broker_url = redis_url()  # the run's (and worker's) own database: see tests/services.py
         with fresh_postgres_database(postgres_admin_url()) as url, \
                 running_api(url, broker_url=broker_url, name="test_promise_watchdog-postgres", workers=True,
                             extra_env=extra_env) as api:

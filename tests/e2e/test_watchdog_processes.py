@@ -29,7 +29,7 @@ from farmgate.deploy.settings import Settings
 from farmgate.graphql.ids import from_global_id
 from tests.e2e.order_steps import SHIPMENT, a_seller, confirm, dispatch, place
 from tests.e2e.server import Api, running_api
-from tests.e2e.test_promise_watchdog import T0, private_redis_db
+from tests.e2e.test_promise_watchdog import T0
 from tests.e2e.test_webhooks import wait_until
 from tests.personal_data import LOG_DIR
 from tests.process_logs import logged
@@ -69,7 +69,7 @@ def two_workers(tmp_path: Path) -> Iterator[tuple[Api, FileClock, str]]:
     clock.set(T0)
     for name in WORKER_LOGS:
         (LOG_DIR / name).unlink(missing_ok=True)
-    broker_url = private_redis_db(redis_url())
+    broker_url = redis_url()  # the run's (and worker's) own database: see tests/services.py
     with fresh_postgres_database(postgres_admin_url()) as url, \
             running_api(url, broker_url=broker_url, name=NAME, workers=2,
                         # The workers' own scheduler queues the watchdog when it starts, then not for an hour:

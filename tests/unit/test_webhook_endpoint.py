@@ -40,7 +40,7 @@ def test_a_marketplace_endpoint_is_registered_with_its_chosen_topics_sorted_once
     (URL, "whsec_tooshort", ["order.placed"], ["input", "secret"]),
     (URL, new_secret(), [], ["input", "topics"]),
     (URL, new_secret(), ["order.placed", "order.eaten"], ["input", "topics"]),
-])
+], ids=["scheme", "short-secret", "no-topics", "unknown-topic"])  # the secrets are random: ids every worker agrees on
 def test_a_marketplace_endpoint_with_a_bad_url_secret_or_topic_is_refused_naming_the_field(
         url: str, secret: str, topics: list[str], field: list[str]) -> None:
     with pytest.raises(InvalidInput) as refused:

@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 
 from tests.checkout import copy_tracked_files
-from tests.outside_reads import outside_reads
+from tests.outside_reads import outside_reads_of_the_whole_run
+from tests.personal_data import LOG_ROOT
 
 
 def test_nothing_beside_the_repository_was_read_during_this_run() -> None:
-    assert outside_reads() == set()
+    assert outside_reads_of_the_whole_run(LOG_ROOT) == set()  # every worker's, when the run was parallel
 
 
 def test_the_contract_tests_pass_on_a_copy_with_nothing_beside_it(tmp_path: Path) -> None:
