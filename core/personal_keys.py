@@ -168,11 +168,13 @@ class SubjectKeys:
             self._cache.clear()
 
     def prefetch(self, subjects: Iterable[str]) -> None:
-        """Load the keys of ``subjects`` that this process has not cached, in one query (a page of
-        rows opens its tokens with no query per subject); subjects without a row stay uncached."""
+        """Load the keys of ``subjects`` in one query, cached afresh for the cache's lifetime, so a page
+        of rows opens its tokens with no query per subject. Every subject is read again, cached or not:
+        a key cached a moment earlier could lapse while the page is revealed (then each row would cost a
+        query of its own), and a page costs the same one query however warm the cache. Subjects
+        without a row stay uncached."""
         now = time.monotonic()
-        with self._lock:
-            missing = sorted({s for s in subjects if (c := self._cache.get(s)) is None or c[0] <= now})
+        missing = sorted(set(subjects))
         if not missing:
             return
         self._ensure_table()
