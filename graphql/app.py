@@ -65,8 +65,8 @@ class FarmgateGraphQL(GraphQL):
 
     def decode_json(self, data: str | bytes) -> object:
         """A request's JSON (the body, or GET's ``variables``), or HTTP 400 saying what is wrong with
-        it: not UTF-8 (RFC 8259 §8.1), not JSON, nested too deeply, not an object (or a batch's
-        list), or text with unpaired surrogates (RFC 8259 §8.2), which no database can store."""
+        it: not UTF-8 (RFC 8259 §8.1), not JSON, nested too deeply, a number too long to read, not an
+        object (or a batch's list), or text with unpaired surrogates (RFC 8259 §8.2), which no database can store."""
         try:
             text = data.decode("utf-8") if isinstance(data, bytes) else data
         except UnicodeDecodeError:
@@ -75,6 +75,12 @@ class FarmgateGraphQL(GraphQL):
             value = json.loads(text)
         except RecursionError:
             raise HTTPException(400, "The request's JSON is nested too deeply") from None
+        except json.JSONDecodeError:
+            raise
+        except ValueError:
+            # Python reads no integer of more than sys.get_int_max_str_digits() digits (4300 by
+            # default, CVE-2020-10735); no variable of this schema needs one
+            raise HTTPException(400, "The request's JSON holds a number too long to read") from None
         if not isinstance(value, (dict, list)):
             raise HTTPException(400, "The request's JSON must be an object")
         if not _json_depth_within(value, MAX_JSON_DEPTH):

@@ -179,8 +179,18 @@ def test_listing_and_other_connections_decode_cursors_the_same_way(api: Api, tok
     (b'{"query": ', "Unable to parse"),
     (b'{"query": 5}', "query"),
     (b'{"query": "{ viewer { role } }", "variables": 5}', "variables"),
+    # Python refuses to read an integer of more than 4300 digits (CVE-2020-10735's limit)
+    (b'{"query": "{ viewer { role } }", "variables": {"n": 1' + b"0" * 5000 + b"}}", "number"),
 ])
 def test_malformed_bodies_get_400_with_a_message_and_no_traceback(api: Api, body: bytes, says: str) -> None:
     response = raw(api, body)
     assert response.status_code == 400, response.text
     assert says in response.text and "Traceback" not in response.text and len(response.text) < 300
+
+
+def test_a_number_too_long_to_read_in_get_variables_is_400_with_a_message(api: Api) -> None:
+    params = {"query": "query($n: Int) { listings(first: $n) { totalCount } }",
+              "variables": '{"n": 1' + "0" * 5000 + "}"}
+    response = api.client.get(api.url + "/graphql", params=params, headers={"accept": "application/json"})
+    assert response.status_code == 400, response.text
+    assert "number" in response.text and "Traceback" not in response.text and len(response.text) < 300
