@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.exceptions import HTTPException
-from strawberry.asgi import GraphQL
+from strawberry.asgi import GraphQL, ASGIWebSocketAdapter
+from strawberry.http.exceptions import NonJsonMessageReceived
 from strawberry.http.parse_content_type import parse_content_type
 
 from farmgate.core.audit_signing import public_jwk, public_pem
@@ -57,7 +58,25 @@ def _json_depth_within(value: Any, limit: int) -> bool:
     return True
 
 
+class FarmgateWebSocketAdapter(ASGIWebSocketAdapter):
+    """The WebSocket side of ``FarmgateGraphQL.decode_json``: a message it refuses (not an object,
+    a number too long to read…) cannot get its HTTP 400 on a socket, and a list (a batch, which HTTP
+    takes) is no message, so the connection closes with 4400, as graphql-transport-ws says of a
+    message the server cannot parse or understand."""
+
+    async def iter_json(self, *, ignore_parsing_errors: bool = False) -> AsyncGenerator[object, None]:
+        try:
+            async for message in super().iter_json(ignore_parsing_errors=ignore_parsing_errors):
+                if not isinstance(message, dict):  # a batch's list is for HTTP only
+                    raise NonJsonMessageReceived("A WebSocket message must be a JSON object")
+                yield message
+        except HTTPException as refused:
+            raise NonJsonMessageReceived(refused.detail) from None
+
+
 class FarmgateGraphQL(GraphQL):
+    websocket_adapter_class = FarmgateWebSocketAdapter
+
     def __init__(self, system: System, verifier: TokenVerifier, **kwargs: Any):
         super().__init__(schema, **kwargs)
         self.system = system

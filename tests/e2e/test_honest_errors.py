@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 from tests.e2e.server import Api
 from tests.e2e.ws import subscribed
@@ -194,3 +196,30 @@ def test_a_number_too_long_to_read_in_get_variables_is_400_with_a_message(api: A
     response = api.client.get(api.url + "/graphql", params=params, headers={"accept": "application/json"})
     assert response.status_code == 400, response.text
     assert "number" in response.text and "Traceback" not in response.text and len(response.text) < 300
+
+
+@pytest.mark.parametrize("message", [
+    "5",
+    "null",
+    "[]",
+    "{}",
+    '{"type": "subscribe"}',
+    '{"id": "1", "type": "subscribe", "payload": {"query": "subscription { orderEvents(orderId: \\"x\\")'
+    ' { position } }", "variables": {"n": 1' + "0" * 5000 + "}}}",
+], ids=["scalar", "null", "list", "empty", "no payload", "number too long"])
+def test_a_malformed_websocket_message_closes_with_4400_and_no_traceback(api: Api, tokens: dict[str, str],
+                                                                         message: str) -> None:
+    """graphql-transport-ws: "If the server receives a message it cannot parse or understand, it
+    closes the socket with 4400"; the HTTP body rules (a JSON object, numbers Python can read)
+    hold for WebSocket messages too, without an HTTP answer on a socket (a traceback in the log)."""
+    log = Path(LOG_DIR) / f"{api.name}-serve.log"
+    before = log.read_text(encoding="utf-8").count("Traceback")
+    url = api.url.replace("http://", "ws://") + "/graphql"
+    with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:
+        ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {tokens['staff']}"}}))
+        assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
+        ws.send(message)
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400, closed.value
+    assert log.read_text(encoding="utf-8").count("Traceback") == before
