@@ -54,7 +54,7 @@ from farmgate.core.domain.shipment import (
     OUT_FOR_DELIVERY, RETURNED_TO_SENDER, SPOILED as SHIPMENT_SPOILED,
 )
 from farmgate.core.domain.storefront import Storefront
-from farmgate.core.domain.text import required_text, world_time
+from farmgate.core.domain.text import required_code, required_text, world_time
 
 PAYMENT_METHODS = ("CASH_ON_DELIVERY", "E_WALLET", "BANK_TRANSFER", "POST_OFFICE_COUNTER")
 
@@ -446,7 +446,7 @@ class Order(FarmAggregate):
 
     def record_payment(self, amount: Money, reference: str, occurred_at: datetime, now: datetime) -> None:
         """A payment that arrived. On a cancelled order it is recorded all the same, and owed back."""
-        reference = required_text(reference, ["input", "reference"], 100)
+        reference = required_code(reference, ["input", "reference"], 100)
         occurred_at = world_time(occurred_at, now, ["input", "occurredAt"], self.placed_at, "the order was placed")
         self._check_money(amount, ["input", "amount"])
         if reference in self.payment_references:
@@ -472,7 +472,7 @@ class Order(FarmAggregate):
 
     def record_refund(self, amount: Money, reference: str, occurred_at: datetime, now: datetime) -> None:
         """Money returned to the buyer: never more than was paid and not yet returned."""
-        reference = required_text(reference, ["input", "reference"], 100)
+        reference = required_code(reference, ["input", "reference"], 100)
         occurred_at = world_time(occurred_at, now, ["input", "occurredAt"], self.placed_at, "the order was placed")
         self._check_money(amount, ["input", "amount"])
         if reference in self.refund_references:
