@@ -83,6 +83,8 @@ ORDER_STATUS_FOR_SHIPMENT = {
 #: the marketplaces' delivery promise (Postmart and Voso promised lychee within 48 hours)
 MAX_PROMISE_HOURS = 48
 MAX_LINES = 50
+#: claim statuses whose decision commits money: entering one checks the claimant's limit again
+DECIDING = ("ASSESSED", "APPROVED")
 #: most units of one listing on one order line: 10 tonnes of a per-kg listing, a truckload, far past
 #: what a household sells one buyer; a larger number is a typo
 MAX_LINE_QUANTITY = 10_000
@@ -608,14 +610,17 @@ class Order(FarmAggregate):
         approved: Money, paid: Money, field: list[str],
     ) -> None:
         """Record what a claim now commits, refusing (LIMIT_EXCEEDED, naming the room left) a rise that
-        would take its claimant's commitments past the limit. ``field`` is the input amount at fault."""
+        would take its claimant's commitments past the limit, and an assessment or approval while they
+        are past it (a refund recorded since the claim was filed shrinks a BUYER's limit: a decision
+        made after it must fit). ``field`` is the input amount at fault."""
         if claimant not in CLAIMANTS:
             raise InvalidInput(f"Unknown claimant {claimant}", ["input", "claimant"])
         if claimed.currency != self.total.currency:
             raise InvalidInput(f"This order is priced in {self.total.currency}", field + ["currency"])
         previous = self.claims.get(str(claim_id))
         before = Money.from_primitive(previous["committed"]) if previous else Money.zero(self.total.currency)
-        if committed > before:
+        deciding = claim_status in DECIDING and (previous is None or previous["status"] != claim_status)
+        if committed > before or (deciding and committed.is_positive):
             limit = self.claim_limit(claimant)
             others = claimant_sum(self.claims, claimant, "committed", self.total.currency, without=str(claim_id))
             if others + committed > limit:
