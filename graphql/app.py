@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.exceptions import HTTPException
-from strawberry.asgi import GraphQL
+from strawberry.asgi import GraphQL, ASGIWebSocketAdapter
+from strawberry.http.exceptions import NonJsonMessageReceived
 from strawberry.http.parse_content_type import parse_content_type
 
 from farmgate.core.audit_signing import public_jwk, public_pem
@@ -57,7 +58,25 @@ def _json_depth_within(value: Any, limit: int) -> bool:
     return True
 
 
+class FarmgateWebSocketAdapter(ASGIWebSocketAdapter):
+    """The WebSocket side of ``FarmgateGraphQL.decode_json``: a message it refuses (not an object,
+    a number too long to read…) cannot get its HTTP 400 on a socket, and a list (a batch, which HTTP
+    takes) is no message, so the connection closes with 4400, as graphql-transport-ws says of a
+    message the server cannot parse or understand."""
+
+    async def iter_json(self, *, ignore_parsing_errors: bool = False) -> AsyncGenerator[object, None]:
+        try:
+            async for message in super().iter_json(ignore_parsing_errors=ignore_parsing_errors):
+                if not isinstance(message, dict):  # a batch's list is for HTTP only
+                    raise NonJsonMessageReceived("A WebSocket message must be a JSON object")
+                yield message
+        except HTTPException as refused:
+            raise NonJsonMessageReceived(refused.detail) from None
+
+
 class FarmgateGraphQL(GraphQL):
+    websocket_adapter_class = FarmgateWebSocketAdapter
+
     def __init__(self, system: System, verifier: TokenVerifier, **kwargs: Any):
         super().__init__(schema, **kwargs)
         self.system = system
@@ -65,8 +84,8 @@ class FarmgateGraphQL(GraphQL):
 
     def decode_json(self, data: str | bytes) -> object:
         """A request's JSON (the body, or GET's ``variables``), or HTTP 400 saying what is wrong with
-        it: not UTF-8 (RFC 8259 §8.1), not JSON, nested too deeply, not an object (or a batch's
-        list), or text with unpaired surrogates (RFC 8259 §8.2), which no database can store."""
+        it: not UTF-8 (RFC 8259 §8.1), not JSON, nested too deeply, a number too long to read, not an
+        object (or a batch's list), or text with unpaired surrogates (RFC 8259 §8.2), which no database can store."""
         try:
             text = data.decode("utf-8") if isinstance(data, bytes) else data
         except UnicodeDecodeError:
@@ -75,6 +94,12 @@ class FarmgateGraphQL(GraphQL):
             value = json.loads(text)
         except RecursionError:
             raise HTTPException(400, "The request's JSON is nested too deeply") from None
+        except json.JSONDecodeError:
+            raise
+        except ValueError:
+            # Python reads no integer of more than sys.get_int_max_str_digits() digits (4300 by
+            # default, CVE-2020-10735); no variable of this schema needs one
+            raise HTTPException(400, "The request's JSON holds a number too long to read") from None
         if not isinstance(value, (dict, list)):
             raise HTTPException(400, "The request's JSON must be an object")
         if not _json_depth_within(value, MAX_JSON_DEPTH):

@@ -22,7 +22,7 @@ from farmgate.core.domain.aggregate import FarmAggregate
 from farmgate.core.domain.errors import InvalidInput, InvalidTransition
 from farmgate.core.domain.money import Money
 from farmgate.core.domain.canonical_text import canonical_text
-from farmgate.core.domain.text import optional_text, required_text
+from farmgate.core.domain.text import optional_text, required_code, required_text
 
 KINDS = ("SPOILED", "LATE_DELIVERY", "DAMAGED", "LOST", "NOT_AS_DESCRIBED")
 CLAIMANTS = ("BUYER", "HOUSEHOLD")
@@ -308,7 +308,7 @@ class CompensationClaim(FarmAggregate):
             raise InvalidInput(f"{payer} owes {outstanding} of its share; {amount} is more", field + ["amount"])
         settled = self.paid_total + amount == self.payout
         self._record(self.CompensationPaid, occurred_at=occurred_at, payer=payer, amount=amount.to_primitive(),
-                     reference=required_text(reference, ["input", "reference"], 200), settled=settled)
+                     reference=required_code(reference, ["input", "reference"], 200), settled=settled)
 
     def flag_for_review(self, reason: str, cause: str) -> bool:
         """Flag an undecided or unpaid claim for dispute staff, once per cause. True if recorded."""

@@ -35,7 +35,7 @@ from farmgate.core.domain.errors import AlreadyExists, InvalidInput, InvalidTran
 from farmgate.core.domain.money import Money
 from farmgate.core.domain.export_sla import ON_TRACK, SLA_STATES
 from farmgate.core.domain.canonical_text import ascii_digits, canonical_code
-from farmgate.core.domain.text import optional_text, required_text, world_time
+from farmgate.core.domain.text import optional_text, required_code, required_text, world_time
 
 EXPORT_ORDER_NAMESPACE = uuid5(NAMESPACE_URL, "urn:farmgate:export-order")
 
@@ -354,7 +354,7 @@ class ExportOrder(FarmAggregate):
     ) -> None:
         self._require_status((OPEN, IN_TRANSIT, DELIVERED), "take documents")
         _known(kind, DOCUMENT_KINDS, "The document kind", ["input", "kind"])
-        number = required_text(number, ["input", "number"], 100)
+        number = required_code(number, ["input", "number"], 100)
         issuer = required_text(issuer, ["input", "issuer"])
         issued_at = self._world_time(issued_at, now, "issuedAt")
         digest = None

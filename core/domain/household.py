@@ -12,7 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from farmgate.core.domain.aggregate import FarmAggregate
 from farmgate.core.domain.errors import InvalidInput, InvalidTransition
-from farmgate.core.domain.text import required_text
+from farmgate.core.domain.text import required_code, required_text
 
 HOUSEHOLD_NAMESPACE = uuid5(NAMESPACE_URL, "urn:farmgate:household")
 CODE_SEQUENCE_NAMESPACE = uuid5(NAMESPACE_URL, "urn:farmgate:household-code-sequence")
@@ -169,7 +169,7 @@ class Household(FarmAggregate):
     ) -> UUID:
         if scheme not in CERTIFICATION_SCHEMES:
             raise InvalidInput(f"Unknown certification scheme {scheme}", ["input", "scheme"])
-        number = required_text(number, ["input", "number"], 100)
+        number = required_code(number, ["input", "number"], 100)
         issuer = required_text(issuer, ["input", "issuer"], 200)
         if valid_until <= now:
             raise InvalidInput("validUntil must be in the future", ["input", "validUntil"])

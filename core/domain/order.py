@@ -54,7 +54,7 @@ from farmgate.core.domain.shipment import (
     OUT_FOR_DELIVERY, RETURNED_TO_SENDER, SPOILED as SHIPMENT_SPOILED,
 )
 from farmgate.core.domain.storefront import Storefront
-from farmgate.core.domain.text import required_text, world_time
+from farmgate.core.domain.text import required_code, required_text, world_time
 
 PAYMENT_METHODS = ("CASH_ON_DELIVERY", "E_WALLET", "BANK_TRANSFER", "POST_OFFICE_COUNTER")
 
@@ -83,6 +83,8 @@ ORDER_STATUS_FOR_SHIPMENT = {
 #: the marketplaces' delivery promise (Postmart and Voso promised lychee within 48 hours)
 MAX_PROMISE_HOURS = 48
 MAX_LINES = 50
+#: claim statuses whose decision commits money: entering one checks the claimant's limit again
+DECIDING = ("ASSESSED", "APPROVED")
 #: most units of one listing on one order line: 10 tonnes of a per-kg listing, a truckload, far past
 #: what a household sells one buyer; a larger number is a typo
 MAX_LINE_QUANTITY = 10_000
@@ -446,7 +448,7 @@ class Order(FarmAggregate):
 
     def record_payment(self, amount: Money, reference: str, occurred_at: datetime, now: datetime) -> None:
         """A payment that arrived. On a cancelled order it is recorded all the same, and owed back."""
-        reference = required_text(reference, ["input", "reference"], 100)
+        reference = required_code(reference, ["input", "reference"], 100)
         occurred_at = world_time(occurred_at, now, ["input", "occurredAt"], self.placed_at, "the order was placed")
         self._check_money(amount, ["input", "amount"])
         if reference in self.payment_references:
@@ -472,7 +474,7 @@ class Order(FarmAggregate):
 
     def record_refund(self, amount: Money, reference: str, occurred_at: datetime, now: datetime) -> None:
         """Money returned to the buyer: never more than was paid and not yet returned."""
-        reference = required_text(reference, ["input", "reference"], 100)
+        reference = required_code(reference, ["input", "reference"], 100)
         occurred_at = world_time(occurred_at, now, ["input", "occurredAt"], self.placed_at, "the order was placed")
         self._check_money(amount, ["input", "amount"])
         if reference in self.refund_references:
@@ -608,14 +610,17 @@ class Order(FarmAggregate):
         approved: Money, paid: Money, field: list[str],
     ) -> None:
         """Record what a claim now commits, refusing (LIMIT_EXCEEDED, naming the room left) a rise that
-        would take its claimant's commitments past the limit. ``field`` is the input amount at fault."""
+        would take its claimant's commitments past the limit, and an assessment or approval while they
+        are past it (a refund recorded since the claim was filed shrinks a BUYER's limit: a decision
+        made after it must fit). ``field`` is the input amount at fault."""
         if claimant not in CLAIMANTS:
             raise InvalidInput(f"Unknown claimant {claimant}", ["input", "claimant"])
         if claimed.currency != self.total.currency:
             raise InvalidInput(f"This order is priced in {self.total.currency}", field + ["currency"])
         previous = self.claims.get(str(claim_id))
         before = Money.from_primitive(previous["committed"]) if previous else Money.zero(self.total.currency)
-        if committed > before:
+        deciding = claim_status in DECIDING and (previous is None or previous["status"] != claim_status)
+        if committed > before or (deciding and committed.is_positive):
             limit = self.claim_limit(claimant)
             others = claimant_sum(self.claims, claimant, "committed", self.total.currency, without=str(claim_id))
             if others + committed > limit:

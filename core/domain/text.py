@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from farmgate.core.domain.canonical_text import canonical_text, has_visible_character
+from farmgate.core.domain.canonical_text import ascii_digits, canonical_text, has_visible_character
 from farmgate.core.domain.errors import InvalidInput, field_name
 
 
@@ -30,6 +30,13 @@ def required_text(value: str, field: list[str], limit: int = 200, *, multiline: 
     if len(value) > limit:
         raise InvalidInput(f"{field_name(field)} is longer than {limit} characters", field)
     return value
+
+
+def required_code(value: str, field: list[str], limit: int = 100) -> str:
+    """A reference or number someone typed (a payment's or refund's reference, a certificate's or a
+    document's number): ``required_text``'s rule, single-line, with its digits folded to ASCII, so
+    "MOMO-١٢٣", "MOMO-１２３" and "MOMO-123" are one reference (and one payment, checked and stored alike)."""
+    return ascii_digits(required_text(value, field, limit))
 
 
 def optional_text(value: str | None, field: list[str], limit: int, *, multiline: bool = False) -> str | None:

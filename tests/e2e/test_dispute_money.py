@@ -317,3 +317,34 @@ def test_cancelling_a_paid_order_owes_the_money_back_and_a_payment_after_the_can
                       s["postmart"])["recordPayment"]
     assert future["userErrors"][0]["field"] == ["input", "occurredAt"]
     assert isinstance(datetime.fromisoformat(now.isoformat()), datetime)
+
+
+def test_a_claim_filed_before_a_direct_refund_is_not_approved_past_the_limit_the_refund_left(
+    world: tuple[Api, FileClock], personal_data: PersonalData
+) -> None:
+    """The buyer paid 450,000, claimed all of it, then the marketplace refunded all of it outside the
+    claim: assessing or approving the claim for any payout would pay the buyer twice."""
+    api, clock = world
+    s = sell_and_dispatch(api, clock, personal_data, "E_WALLET")
+    filed = claim(api, s["postmart"], s["order"], "BUYER", "450000")
+    assert filed["userErrors"] == []
+    refund = """mutation($i: RecordRefundInput!) { recordRefund(input: $i) { order { paymentStatus } %s } }""" % ERRORS
+    ok(api, refund, {"i": {"orderId": s["order"], "amount": {"amount": "450000", "currency": "VND"},
+                           "reference": "MOMO-RF-1", "occurredAt": clock().isoformat()}}, s["postmart"], "recordRefund")
+    liability = [{"party": "CARRIER", "basisPoints": 10000}]
+    claim_id = filed["claim"]["id"]
+
+    def assess(payout: str) -> dict[str, Any]:
+        return api.data(ASSESS, {"i": {"claimId": claim_id, "findings": "Refunded by the marketplace",
+                                       "recommendedPayout": {"amount": payout, "currency": "VND"},
+                                       "liability": liability}}, s["staff"])["assessClaim"]
+
+    [error] = assess("450000")["userErrors"]
+    assert (error["code"], error["field"]) == ("LIMIT_EXCEEDED", ["input", "recommendedPayout", "amount"])
+    assert "0 VND is left" in error["message"]
+    assert assess("0")["userErrors"] == []
+    approved = api.data(DECIDE, {"i": {"claimId": claim_id, "outcome": "APPROVED", "reason": "Directive 16",
+                                       "payout": {"amount": "1", "currency": "VND"}}}, s["staff"])["decideClaim"]
+    assert [e["code"] for e in approved["userErrors"]] == ["LIMIT_EXCEEDED"] and approved["claim"] is None
+    assert exposure(order_of(api, s), "BUYER") == {"limit": "0", "claimed": "0", "approved": "0", "paid": "0",
+                                                    "room": "0"}

@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 from tests.e2e.server import Api
 from tests.e2e.ws import subscribed
@@ -179,8 +181,45 @@ def test_listing_and_other_connections_decode_cursors_the_same_way(api: Api, tok
     (b'{"query": ', "Unable to parse"),
     (b'{"query": 5}', "query"),
     (b'{"query": "{ viewer { role } }", "variables": 5}', "variables"),
+    # Python refuses to read an integer of more than 4300 digits (CVE-2020-10735's limit)
+    (b'{"query": "{ viewer { role } }", "variables": {"n": 1' + b"0" * 5000 + b"}}", "number"),
 ])
 def test_malformed_bodies_get_400_with_a_message_and_no_traceback(api: Api, body: bytes, says: str) -> None:
     response = raw(api, body)
     assert response.status_code == 400, response.text
     assert says in response.text and "Traceback" not in response.text and len(response.text) < 300
+
+
+def test_a_number_too_long_to_read_in_get_variables_is_400_with_a_message(api: Api) -> None:
+    params = {"query": "query($n: Int) { listings(first: $n) { totalCount } }",
+              "variables": '{"n": 1' + "0" * 5000 + "}"}
+    response = api.client.get(api.url + "/graphql", params=params, headers={"accept": "application/json"})
+    assert response.status_code == 400, response.text
+    assert "number" in response.text and "Traceback" not in response.text and len(response.text) < 300
+
+
+@pytest.mark.parametrize("message", [
+    "5",
+    "null",
+    "[]",
+    "{}",
+    '{"type": "subscribe"}',
+    '{"id": "1", "type": "subscribe", "payload": {"query": "subscription { orderEvents(orderId: \\"x\\")'
+    ' { position } }", "variables": {"n": 1' + "0" * 5000 + "}}}",
+], ids=["scalar", "null", "list", "empty", "no payload", "number too long"])
+def test_a_malformed_websocket_message_closes_with_4400_and_no_traceback(api: Api, tokens: dict[str, str],
+                                                                         message: str) -> None:
+    """graphql-transport-ws: "If the server receives a message it cannot parse or understand, it
+    closes the socket with 4400"; the HTTP body rules (a JSON object, numbers Python can read)
+    hold for WebSocket messages too, without an HTTP answer on a socket (a traceback in the log)."""
+    log = Path(LOG_DIR) / f"{api.name}-serve.log"
+    before = log.read_text(encoding="utf-8").count("Traceback")
+    url = api.url.replace("http://", "ws://") + "/graphql"
+    with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:
+        ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {tokens['staff']}"}}))
+        assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
+        ws.send(message)
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400, closed.value
+    assert log.read_text(encoding="utf-8").count("Traceback") == before

@@ -200,3 +200,46 @@ def test_query_arguments_are_held_to_the_same_rule(api: Api, tokens: dict[str, s
 def test_an_idempotency_key_with_control_characters_is_refused(api: Api, tokens: dict[str, str], personal_data) -> None:
     body = api.post(REGISTER, {"input": registration(personal_data), "key": "key\u0000"}, tokens["admin"])
     assert refused(body, "registerHousehold") == ("INVALID", ["idempotencyKey"])
+
+
+def test_references_and_numbers_typed_in_other_digits_are_one_reference(
+    api: Api, tokens: dict[str, str], personal_data: PersonalData
+) -> None:
+    """A payment, a refund, a certificate or an export document is one fact however its reference's
+    digits were typed: the second recording of it is ALREADY_EXISTS, not more money or another paper."""
+    postmart = tokens["postmart"]
+    seller = a_seller(api, tokens, personal_data, "Vải thiều tham chiếu", price="10000")
+    order = place(api, postmart, personal_data, [(seller["listing"]["id"], 3)], paymentMethod="E_WALLET")
+
+    def pay(mutation: str, name: str, reference: str) -> dict[str, Any]:
+        return api.post(mutation, {"input": {"orderId": order["id"], "amount": {"amount": "10000", "currency": "VND"},
+                                             "reference": reference, "occurredAt": just_now()}}, postmart)
+
+    refund = """mutation($input: RecordRefundInput!) { recordRefund(input: $input) {
+      order { amountRefunded { amount } } userErrors { field code message } } }"""
+    assert pay(PAY, "recordPayment", "MOMO-2021-0042")["data"]["recordPayment"]["userErrors"] == []
+    for script in (ARABIC_INDIC, FULL_WIDTH):
+        body = pay(PAY, "recordPayment", "MOMO-2021-0042".translate(script))
+        assert refused(body, "recordPayment") == ("ALREADY_EXISTS", ["input", "reference"])
+    assert api.data("query($id: ID!) { order(id: $id) { amountPaid { amount } } }", {"id": order["id"]},
+                    postmart)["order"]["amountPaid"]["amount"] == "10000"
+    assert pay(refund, "recordRefund", "MOMO-RF-7")["data"]["recordRefund"]["userErrors"] == []
+    assert refused(pay(refund, "recordRefund", "MOMO-RF-7".translate(FULL_WIDTH)), "recordRefund") == (
+        "ALREADY_EXISTS", ["input", "reference"])
+
+    certificate = {"householdId": seller["household"]["id"], "scheme": "VIETGAP", "number": "VG-24-0731",
+                   "issuer": "Sở NN&PTNT Bắc Giang", "validUntil": "2099-12-31T00:00:00+07:00"}
+    certify = """mutation($input: AddCertificationInput!) { addCertification(input: $input) {
+      certification { number } userErrors { field code message } } }"""
+    first = api.data(certify, {"input": {**certificate, "number": "VG-24-0731".translate(ARABIC_INDIC)}},
+                     tokens["officer"])["addCertification"]
+    assert first["userErrors"] == [] and first["certification"]["number"] == "VG-24-0731"
+    assert refused(api.post(certify, {"input": certificate}, tokens["officer"]), "addCertification") == (
+        "ALREADY_EXISTS", ["input", "number"])
+
+    partner = export_steps.register_partner(api, tokens["admin"], "Praha Digits", "CZ")
+    export = export_steps.create_order(api, postmart, partner["id"])
+    filed = export_steps.record_document(api, postmart, export["id"], "PACKING_LIST", "PL-٢٠٢١-٠٠٧")
+    assert filed["userErrors"] == []
+    again = export_steps.record_document(api, postmart, export["id"], "PACKING_LIST", "PL-2021-007")
+    assert [(e["code"], e["field"]) for e in again["userErrors"]] == [("ALREADY_EXISTS", ["input", "number"])]

@@ -16,7 +16,7 @@ from farmgate.core.domain.contact import check_national_id, normalise_phone
 from farmgate.core.domain.errors import InvalidInput
 from farmgate.core.domain.money import Money
 from farmgate.core.domain.place import Address
-from farmgate.core.domain.text import optional_text, required_text
+from farmgate.core.domain.text import optional_text, required_code, required_text
 
 FIELD = ["input", "name"]
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -110,6 +110,15 @@ def test_mixed_digits_fold_too() -> None:
     assert ascii_digits("0２4٠8") == "02408"
     assert ascii_digits("HH-20-000001") == "HH-20-000001"
     assert canonical_code(" FG-２０２１-000123 ", ["number"]) == "FG-2021-000123"
+
+
+def test_a_reference_is_one_reference_whatever_digits_it_was_typed_in() -> None:
+    for script in (ARABIC_INDIC, FULL_WIDTH, DEVANAGARI):
+        assert required_code(" MOMO-2021-0042 ".translate(script), ["input", "reference"]) == "MOMO-2021-0042"
+    assert required_code(unicodedata.normalize("NFD", "Bưu điện-7"), FIELD) == "Bưu điện-7"
+    assert refused(required_code, "\u200b", FIELD).field == FIELD
+    assert refused(required_code, "MOMO\x00-1", FIELD).field == FIELD
+    assert "longer than 5" in refused(required_code, "١٢٣٤٥٦", FIELD, 5).message
 
 
 def test_an_identifier_with_a_control_character_is_refused_not_folded() -> None:

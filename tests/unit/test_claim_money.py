@@ -1,6 +1,7 @@
 """Claim money as a state machine (hypothesis) over the real use cases in memory: across any sequence
 of claims, assessments, decisions, compensation payments, order payments, refunds and cancels on one
-order, no claimant's claims commit more than its limit when they rise, and no đồng is created or lost:
+order, no claimant's claims commit more than its limit when they rise or are assessed or approved
+(a refund recorded before the decision counts), and no đồng is created or lost:
 the order's running totals equal the sums of the facts recorded, refunds never exceed what was paid,
 and what liable parties paid on a claim never exceeds its payout."""
 
@@ -11,12 +12,13 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
 from farmgate.core.domain.claim import CompensationClaim
-from farmgate.core.domain.errors import DomainError
+from farmgate.core.domain.errors import DomainError, LimitExceeded
 from farmgate.core.domain.money import Money
 from farmgate.core.domain.order import Order
 from tests.unit.test_order_lifecycle import Farm
@@ -49,12 +51,19 @@ class ClaimMoney(RuleBasedStateMachine):
             assert self.farm.head() == head
             return None
 
-    def _committed_rises_within_limit(self, claimant: str, command: Any) -> Any:
+    def _committed_rises_within_limit(self, claimant: str, command: Any, claim_id: Any = None) -> Any:
+        """Run a claim command: a rise of the claimant's commitments, and an assessment or approval
+        (even of a claim filed before a refund shrank the limit), leaves them within the limit."""
         before = self.order()
+        status_before = self._claim(claim_id).status if claim_id is not None else None
         result = self.attempt(command)
         after = self.order()
         if after.committed_total(claimant) > before.committed_total(claimant):
             assert after.committed_total(claimant) <= after.claim_limit(claimant)
+        if claim_id is not None:
+            status = self._claim(claim_id).status
+            if status != status_before and status in ("ASSESSED", "APPROVED"):
+                assert after.committed_total(claimant) <= after.claim_limit(claimant), status
         return result
 
     @rule(target=claims, claimant=st.sampled_from(["BUYER", "HOUSEHOLD"]), amount=AMOUNTS)
@@ -76,7 +85,7 @@ class ClaimMoney(RuleBasedStateMachine):
         self._committed_rises_within_limit(claim.claimant, lambda: self.farm.app.assess_claim(
             claim_id, "findings", [{"party": "CARRIER", "basis_points": 6000}, {"party": "MARKETPLACE",
                                                                                "basis_points": 4000}],
-            str(payout), "VND"))
+            str(payout), "VND"), claim_id)
 
     @rule(claim_id=claims, share=st.integers(0, 11), approve=st.booleans())
     def decide(self, claim_id: Any, share: int, approve: bool) -> None:
@@ -85,7 +94,7 @@ class ClaimMoney(RuleBasedStateMachine):
             return
         payout = (str(claim.claimed.amount * share // 10), "VND") if approve else None
         self._committed_rises_within_limit(claim.claimant, lambda: self.farm.app.decide_claim(
-            claim_id, "APPROVED" if approve else "REJECTED", payout, "decision"))
+            claim_id, "APPROVED" if approve else "REJECTED", payout, "decision"), claim_id)
         self.farm.system.catch_up()  # the refund process step
 
     @rule(claim_id=claims, payer=st.sampled_from(["CARRIER", "MARKETPLACE"]), amount=AMOUNTS)
@@ -159,3 +168,31 @@ class ClaimMoney(RuleBasedStateMachine):
 TestClaimMoney = ClaimMoney.TestCase
 TestClaimMoney.settings = settings(max_examples=80, stateful_step_count=30, deadline=None,
                                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+def test_a_claim_filed_before_a_direct_refund_cannot_then_be_approved_past_the_shrunk_limit() -> None:
+    """The buyer paid the whole order, claimed it all back, and was refunded it all outside the claim:
+    assessing or approving the claim for any payout would pay the buyer twice."""
+    farm = Farm()
+    try:
+        order_id = farm.place({"na": 4})
+        farm.app.record_payment(order_id, amount={"amount": str(TOTAL), "currency": "VND"}, reference="P-1",
+                                occurred_at=farm.clock.now)
+        claim_id = farm.app.file_claim(order_id=order_id, kind="SPOILED", claimant="BUYER", amount=str(TOTAL),
+                                       currency="VND", description="Na hỏng")
+        farm.app.record_refund(order_id, amount={"amount": str(TOTAL), "currency": "VND"}, reference="R-1",
+                               occurred_at=farm.clock.now)
+        liability = [{"party": "CARRIER", "basis_points": 10000}]
+        head = farm.head()
+        with pytest.raises(LimitExceeded) as refused:
+            farm.app.assess_claim(claim_id, "findings", liability, str(TOTAL), "VND")
+        assert refused.value.field == ["input", "recommendedPayout", "amount"] and "0 VND is left" in refused.value.message
+        assert farm.head() == head
+        # A payout of nothing fits: the claim can still be assessed so, then only rejected.
+        farm.app.assess_claim(claim_id, "findings", liability, "0", "VND")
+        with pytest.raises(LimitExceeded):
+            farm.app.decide_claim(claim_id, "APPROVED", ("1", "VND"), "decision")
+        farm.app.decide_claim(claim_id, "REJECTED", None, "refunded outside the claim")
+        assert farm.app.load(CompensationClaim, claim_id).status == "REJECTED"
+    finally:
+        farm.system.close()
