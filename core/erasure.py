@@ -13,6 +13,7 @@ from uuid import UUID
 
 from farmgate.core.domain.erasure import PersonalDataErasure, erasure_id_for
 from farmgate.core.domain.errors import InvalidInput, NotFound
+from farmgate.core.domain.export_order import ExportOrder
 from farmgate.core.domain.household import Household
 from farmgate.core.domain.order import Order
 from farmgate.core.domain.provenance import current_provenance
@@ -41,16 +42,23 @@ class ErasureCommands:
             raise InvalidInput("This order's buyer data was recorded before it was encrypted per buyer", field)
         return subject_of(sealed["token"])
 
+    def export_consignee_subject(self: Farmgate, export_order_id: UUID, field: list[str] | None = None) -> str:
+        """The data subject of an export order's consignee (NotFound if there is no such export order)."""
+        self.load(ExportOrder, export_order_id, field or SUBJECT_FIELD)
+        return f"export-order:{export_order_id}"
+
     def subject_of_global(self: Farmgate, type_name: str | None, value: UUID | None,
                           field: list[str] | None = None) -> str:
-        """The data subject a Household id (the household) or an Order id (its buyer) names;
-        NotFound for anything else."""
+        """The data subject a Household id (the household), an Order id (its buyer) or an ExportOrder
+        id (its consignee) names; NotFound for anything else."""
         field = field or SUBJECT_FIELD
         if value is not None and type_name == "Household":
             return self.household_subject(value, field)
         if value is not None and type_name == "Order":
             return self.buyer_subject_of_order(value, field)
-        raise NotFound("No household or order with this id", field)
+        if value is not None and type_name == "ExportOrder":
+            return self.export_consignee_subject(value, field)
+        raise NotFound("No household, order or export order with this id", field)
 
     def erased_at(self: Farmgate, erasure_id: UUID) -> Any:
         """When the erasure was made (its event's world time)."""

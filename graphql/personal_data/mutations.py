@@ -31,7 +31,8 @@ def subject_id_parts(global_id: str) -> tuple[str | None, UUID | None]:
 @strawberry.input(description="Which data subject to erase, and why.")
 class ErasePersonalDataInput:
     subject_id: strawberry.ID = strawberry.field(
-        description="A Household id erases that household; an Order id erases its buyer (in every order of the same buyer).")
+        description="A Household id erases that household; an Order id erases its buyer (in every order of the same"
+                    " buyer); an ExportOrder id erases its consignee.")
     reason: str = strawberry.field(description="The request this answers, e.g. a ticket reference (at most 500"
                                                " characters; no personal data: it is kept in the event log).")
 
@@ -42,7 +43,8 @@ class ErasePersonalDataPayload:
         description="When the subject was erased (the first time, for a subject erased before).")
     streams: int | None = strawberry.field(description="How many streams held personal data of the subject.")
     user_errors: list[UserError] = strawberry.field(
-        description="Why nothing was erased: NOT_FOUND (no such household or order), INVALID (no reason).")
+        description="Why nothing was erased: NOT_FOUND (no such household, order or export order), INVALID (no"
+                    " reason).")
 
 
 @strawberry.type
