@@ -44,7 +44,7 @@ class ErasePersonalDataPayload:
     streams: int | None = strawberry.field(description="How many streams held personal data of the subject.")
     user_errors: list[UserError] = strawberry.field(
         description="Why nothing was erased: NOT_FOUND (no such household, order or export order), INVALID (no"
-                    " reason).")
+                    " reason, or the data was recorded in plain text before it was encrypted per subject).")
 
 
 @strawberry.type
