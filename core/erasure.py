@@ -18,9 +18,10 @@ from farmgate.core.domain.household import Household
 from farmgate.core.domain.order import Order
 from farmgate.core.domain.personal_data import SEALED_FIELDS, field_value
 from farmgate.core.domain.provenance import current_provenance
+from farmgate.core.domain.shipment import Shipment
 from farmgate.core.domain.text import required_text
 from farmgate.core.personal_cipher import subject_of
-from farmgate.core.personal_mapper import stream_of_event
+from farmgate.core.personal_mapper import data_subject, stream_of_event
 
 if TYPE_CHECKING:
     from farmgate.core.application import Farmgate
@@ -49,10 +50,17 @@ class ErasureCommands:
         self.load(ExportOrder, export_order_id, field or SUBJECT_FIELD)
         return f"export-order:{export_order_id}"
 
+    def signer_subject_of_shipment(self: Farmgate, shipment_id: UUID, field: list[str] | None = None) -> str:
+        """The data subject of who signed for a shipment, as its sealing chose it: its order's buyer
+        (the same subject as the order's id), or, for an order whose buyer was recorded before sealing,
+        the shipment's own (``shipment:<id>``). NotFound if there is no such shipment."""
+        self.load(Shipment, shipment_id, field or SUBJECT_FIELD)
+        return data_subject(self.personal_keys, "Shipment", shipment_id, {})
+
     def subject_of_global(self: Farmgate, type_name: str | None, value: UUID | None,
                           field: list[str] | None = None) -> str:
-        """The data subject a Household id (the household), an Order id (its buyer) or an ExportOrder
-        id (its consignee) names; NotFound for anything else."""
+        """The data subject a Household id (the household), an Order id (its buyer), an ExportOrder
+        id (its consignee) or a Shipment id (who signed for it) names; NotFound for anything else."""
         field = field or SUBJECT_FIELD
         if value is not None and type_name == "Household":
             return self.household_subject(value, field)
@@ -60,7 +68,9 @@ class ErasureCommands:
             return self.buyer_subject_of_order(value, field)
         if value is not None and type_name == "ExportOrder":
             return self.export_consignee_subject(value, field)
-        raise NotFound("No household, order or export order with this id", field)
+        if value is not None and type_name == "Shipment":
+            return self.signer_subject_of_shipment(value, field)
+        raise NotFound("No household, order, export order or shipment with this id", field)
 
     def erased_at(self: Farmgate, erasure_id: UUID) -> Any:
         """When the erasure was made (its event's world time)."""
