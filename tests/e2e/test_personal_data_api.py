@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from farmgate.core.domain.personal_data import ERASED
-from tests.e2e.export_steps import ORDER as EXPORT_ORDER, create_order, register_partner
+from tests.e2e.export_steps import ORDER as EXPORT_ORDER
+from tests.e2e.export_steps import create_order, register_partner
 from tests.e2e.server import Api, running_api
 from tests.e2e.test_catalog_api import open_storefront, publish
 from tests.services import fresh_postgres_database, postgres_admin_url
