@@ -15,9 +15,12 @@ from farmgate.core.domain.household import Household, household_id_for
 from farmgate.core.domain.order import Order
 from farmgate.core.domain.personal_data import ERASED
 from farmgate.core.domain.provenance import Provenance, recording
+from farmgate.core.event_tail import EventTail
 from farmgate.core.history import stream_records, verify
 from farmgate.deploy.container import System
+from tests.integration.test_log_wakeups import wait_until
 from tests.integration.test_personal_data_at_rest import a_household_with_an_order, e164, plain_values, raw_dump
+from tests.integration.test_received_by_personal_data import a_delivered_order
 from tests.personal_data import PersonalData
 
 SEALED_HOUSEHOLD = ("name", "phone", "street")
@@ -176,3 +179,25 @@ def test_a_household_recorded_in_plain_text_before_sealing_is_not_claimed_erased
     assert export["erased"] is False
     registered = next(s for s in export["streams"] if s["stream"] == "Household")["events"][0]["data"]
     assert (registered["name"], registered["phone"]) == (held["name"], held["phone"])
+
+
+def test_a_live_feed_resumed_after_an_erasure_shows_the_fields_erased(system: System, personal_data) -> None:
+    """A process's followers share decoded events (on PostgreSQL, ``RecentLog``): what it holds must
+    not keep a buyer's data past the buyer's erasure (a subscription resumed near the head read who
+    signed for the parcel in plain text, seconds after the erasure)."""
+    tail = EventTail(system.app, recent=system.recent_log)
+    start = tail.head()
+    tail.after(start)  # the shared log, if any, now follows from here
+    held = a_delivered_order(system, personal_data)
+
+    def signers() -> list[Any]:
+        return [getattr(e.event, "received_by", None) for e in tail.after(start).events
+                if type(e.event).__qualname__ == "Shipment.Delivered"]
+
+    wait_until(lambda: signers() == [held["signer"]], 10.0, "the delivery in the live feed")
+    with recording(Provenance("ADMIN:dpo", "req-erase-live")):
+        system.app.erase_personal_data(subject=system.app.subject_of_global("Order", held["order"]),
+                                       reason="ticket DSR-LIVE")
+    assert signers() == [ERASED]
+    placed = [e.event for e in tail.after(start).events if type(e.event).__qualname__ == "Order.Placed"]
+    assert [(e.buyer_name, e.buyer_phone) for e in placed] == [(ERASED, ERASED)]
