@@ -51,10 +51,16 @@ class ErasureCommands:
         return f"export-order:{export_order_id}"
 
     def signer_subject_of_shipment(self: Farmgate, shipment_id: UUID, field: list[str] | None = None) -> str:
-        """The data subject of who signed for a shipment, as its sealing chose it: its order's buyer
-        (the same subject as the order's id), or, for an order whose buyer was recorded before sealing,
-        the shipment's own (``shipment:<id>``). NotFound if there is no such shipment."""
-        self.load(Shipment, shipment_id, field or SUBJECT_FIELD)
+        """The data subject of who signed for a shipment, as its sealing chooses it: its order's buyer
+        (the same subject as the order's id, signed for or not yet), or, for an order whose buyer was
+        recorded before sealing, the shipment's own (``shipment:<id>``). NotFound if there is no such
+        shipment."""
+        shipment = self.load(Shipment, shipment_id, field or SUBJECT_FIELD)
+        if self.personal_keys.subject_of_stream(shipment_id, "buyer:") is None:
+            try:
+                return self.buyer_subject_of_order(shipment.order_id, field)
+            except InvalidInput:
+                pass  # the order's buyer was recorded before sealing: the signer is its own subject
         return data_subject(self.personal_keys, "Shipment", shipment_id, {})
 
     def subject_of_global(self: Farmgate, type_name: str | None, value: UUID | None,

@@ -157,6 +157,10 @@ def test_who_signed_for_a_parcel_of_an_order_recorded_before_sealing_is_erased_b
     assert after == {**before, "received_by": ERASED}  # nothing else changed
     assert delivered_event(system, held["shipment"]).received_by == ERASED
     assert verify(app, [held["order"], held["shipment"]]).verified
-    # A shipment of a sealed buyer names that buyer, as its order's id does.
+    # A shipment of a sealed buyer names that buyer, as its order's id does, delivered or not yet.
     sealed = a_delivered_order(system, personal_data)
     assert app.subject_of_global("Shipment", sealed["shipment"]) == app.subject_of_global("Order", sealed["order"])
+    undelivered = a_household_with_an_order(system, personal_data)
+    app.confirm_order(undelivered["order"])
+    in_transit = app.dispatch_order(undelivered["order"], carrier="VNPost", tracking_number="EB300000003VN")
+    assert app.subject_of_global("Shipment", in_transit) == app.subject_of_global("Order", undelivered["order"])
