@@ -15,6 +15,7 @@ from farmgate.core.domain.household import Household, household_id_for
 from farmgate.core.domain.order import Order
 from farmgate.core.domain.personal_data import ERASED
 from farmgate.core.domain.provenance import Provenance, recording
+from farmgate.core.domain.storefront import storefront_id_for
 from farmgate.core.event_tail import EventTail
 from farmgate.core.history import stream_records, verify
 from farmgate.deploy.container import System
@@ -201,3 +202,25 @@ def test_a_live_feed_resumed_after_an_erasure_shows_the_fields_erased(system: Sy
     assert signers() == [ERASED]
     placed = [e.event for e in tail.after(start).events if type(e.event).__qualname__ == "Order.Placed"]
     assert [(e.buyer_name, e.buyer_phone) for e in placed] == [(ERASED, ERASED)]
+
+
+def test_a_contact_number_for_an_erased_household_is_refused_not_silently_dropped(system: System,
+                                                                                   personal_data) -> None:
+    held = a_household_with_an_order(system, personal_data)
+    app = system.app
+    with recording(Provenance("ADMIN:dpo", "req-erase-shop")):
+        app.erase_personal_data(subject=app.household_subject(held["household"]), reason="ticket DSR-SHOP")
+    phone = personal_data.phone()
+    where = {"latitude": 21.66, "longitude": 106.61}
+    with pytest.raises(InvalidInput) as refused:
+        app.open_storefront(household_id=held["household"], marketplace="VOSO", name="Vườn na Voso", location=where,
+                            opening_hours=[], contact_phone=phone)
+    # Check it says why on the contact number, repeats nothing of it, and opened nothing.
+    assert refused.value.field == ["input", "contactPhone"] and "erased" in str(refused.value)
+    assert not [form for form in (phone, e164(phone)) if form in str(refused.value)]
+    assert not app.exists(storefront_id_for(held["household"], "VOSO"))
+    # Without a number of its own, the storefront opens.
+    opened = app.open_storefront(household_id=held["household"], marketplace="VOSO", name="Vườn na Voso",
+                                 location=where, opening_hours=[])
+    system.catch_up()
+    assert system.catalog.storefront(opened)["name"] == "Vườn na Voso"
