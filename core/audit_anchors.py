@@ -172,6 +172,9 @@ class AuditAnchors:
         marks = ", ".join(["%s"] * len(ids))
         rows = self.store.query(f"SELECT anchor_sequence, aggregate_id, version, leaf, leaf_index, proof FROM {LEAVES}"
                                 f" WHERE aggregate_id IN ({marks}) ORDER BY aggregate_id, version", ids)
+        unsealed = self._covered_without_leaf(app, ids, {(r["aggregate_id"], int(r["version"])) for r in rows})
+        if unsealed is not None:
+            return unsealed
         if not rows:
             return AnchorCheck()
         anchors: dict[int, SignedAnchor] = {}
@@ -215,6 +218,50 @@ class AuditAnchors:
                 return AnchorCheck(newest, f"events {span} of stream {stream_id} were sealed by anchor #{sequence}"
                                            f" at {anchors[sequence].anchor.sealed_at} and are missing from the log")
         return AnchorCheck(newest)
+
+
+    def _covered_without_leaf(self, app: Any, ids: list[str], leaves: set[tuple[str, int]]) -> AnchorCheck | None:
+        """Why the streams fail when one of their events lies at a log position the newest anchor
+        covers but has no stored leaf (its leaves were deleted to hide an edit, or the event was
+        inserted after sealing); None when every covered event has its leaf. The anchor is trusted
+        only when its signature verifies."""
+        latest = self.latest()
+        if latest is None:
+            return None
+        anchor = latest.anchor
+        positions = _log_positions(self.store, app, ids, anchor.last_position)
+        orphans = sorted((position, stream, version) for (stream, version), position in positions.items()
+                         if (stream, version) not in leaves)
+        if not orphans:
+            return None
+        key = self.public_keys.get(anchor.key_id)
+        if key is None or not signature_valid(key, anchor.message, latest.signature):
+            return AnchorCheck(anchor, f"anchor #{anchor.sequence} does not verify with the audit public key:"
+                                       " the stored anchors were altered or signed with another key")
+        position, stream, version = orphans[0]
+        return AnchorCheck(anchor, f"event {version} of stream {stream} (log position {position}) lies in what"
+                                   f" anchor #{anchor.sequence} sealed at {anchor.sealed_at} but has no sealed leaf:"
+                                   " the anchors' leaves were deleted or the event was inserted after sealing",
+                           (UUID(stream), version))
+
+
+def _log_positions(store: ReadStore, app: Any, ids: list[str], up_to: int) -> dict[tuple[str, int], int]:
+    """The log position of each event of the streams ``ids`` at or before position ``up_to``, by
+    (stream id, version); empty where the events are not in a SQL database (in memory)."""
+    table = getattr(app.recorder, "events_table_name", None)
+    if table is None:
+        return {}
+    marks = ", ".join(["%s"] * len(ids))
+    if store.dialect == "sqlite":
+        sql = (f"SELECT rowid AS position, originator_id, originator_version FROM {table}"
+               f" WHERE originator_id IN ({marks}) AND rowid <= %s")
+        params: list[Any] = [UUID(i).hex for i in ids]
+    else:
+        sql = (f"SELECT notification_id AS position, originator_id, originator_version FROM {table}"
+               f" WHERE originator_id IN ({marks}) AND notification_id <= %s")
+        params = [UUID(i) for i in ids]
+    rows = store.query(sql, [*params, up_to])
+    return {(str(UUID(str(r["originator_id"]))), int(r["originator_version"])): int(r["position"]) for r in rows}
 
 
 def _proved(row: dict[str, Any], anchor: Anchor) -> bool:

@@ -43,6 +43,10 @@ class CatalogCommands:
             household = self.load(Household, household_id, ["input", "householdId"])
             if self.exists(storefront_id_for(household.id, marketplace)):
                 raise AlreadyExists(f"This household already has a storefront on {marketplace}", ["input", "marketplace"])
+            if contact_phone is not None and self.erasure_of(self.household_subject(household.id)) is not None:
+                # its key is destroyed: the number could not be kept, and would read as erased
+                raise InvalidInput("This household's personal data was erased: a contact number cannot be kept for"
+                                   " it; open the storefront without one", ["input", "contactPhone"])
             storefront = Storefront.open(
                 household=household, marketplace=marketplace, name=name, location=point, opening_hours=hours,
                 contact_phone=contact_phone,

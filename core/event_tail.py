@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from farmgate.core.log_signals import LogSignals
+from farmgate.core.personal_mapper import tokens_only
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,16 @@ class RecentLog:
 
     def event(self, notification: Any) -> Any:
         """The notification's domain event, decoded once for every follower: followers asking while it
-        is being decoded (decryption may read a subject key) wait for that decoding; raises what
-        decoding raised."""
+        is being decoded wait for that decoding; raises what decoding raised. What is held keeps
+        personal fields sealed (``tokens_only``); each follower gets them opened at the time it asks,
+        so after an erasure they read erased, not what was opened before."""
+        return self._opened(self._decoded(notification))
+
+    def _opened(self, event: Any) -> Any:
+        opened = getattr(self.app.mapper, "opened", None)
+        return event if opened is None else opened(event)
+
+    def _decoded(self, notification: Any) -> Any:
         with self._lock:
             cached = self._events.get(notification.id)
             if cached is not None:
@@ -117,7 +126,8 @@ class RecentLog:
         if not decoding:
             return pending.result()
         try:
-            event = self.app.mapper.to_domain_event(notification)
+            with tokens_only():
+                event = self.app.mapper.to_domain_event(notification)
         except BaseException as error:
             with self._lock:
                 self._decoding.pop(notification.id, None)

@@ -171,6 +171,28 @@ class PersonalDataMapper(Mapper[UUID]):
         object.__setattr__(domain_event, "__dict__", state)
         return domain_event
 
+    def opened(self, event: Any) -> Any:
+        """A copy of an event decoded under ``tokens_only`` with its sealed fields opened now: the
+        value, or ``ERASED`` once its subject's key is destroyed. What a cache of decoded events hands
+        out, so the cache itself never holds personal data past an erasure. An event with no sealed
+        field is returned as it is."""
+        commitments: dict[str, dict[str, str]] = getattr(event, "commitments", None) or {}
+        if not commitments:
+            return event
+        state = dict(vars(event))
+        reopened: dict[str, dict[str, str]] = {}
+        for path, sealed in commitments.items():
+            token = sealed.get("token") or ""
+            opened = open_token(self._keys(), token) if is_token(token) else None
+            value = ERASED if opened is None else opened[1]
+            committed = sealed.get("c", "") if opened is None else commitment(bytes.fromhex(opened[0]), opened[1])
+            reopened[path] = {"c": committed, "token": token}
+            state = with_field(state, path, value)
+        state["commitments"] = reopened
+        copy = object.__new__(type(event))
+        object.__setattr__(copy, "__dict__", state)
+        return copy
+
     @staticmethod
     def _id(cls: type, originator_id: Any) -> Any:
         return find_id_convertor(cls, type(originator_id))(originator_id)

@@ -262,9 +262,9 @@ class Settings(BaseSettings):
                     "and keep it: households are found by their national ID's digest under this pepper)"
                 )
             data_key = self.data_key.get_secret_value()
-            if data_key == DEVELOPMENT_DATA_KEY or len(data_key) < 32:
-                raise ValueError("FARMGATE_DATA_KEY is the development key or shorter than 32 characters; "
-                                 "production refuses to start with it")
+            if data_key == DEVELOPMENT_DATA_KEY or len(data_key.strip()) < MINIMUM_SECRET_LENGTH:
+                raise ValueError(f"FARMGATE_DATA_KEY is the development key or shorter than {MINIMUM_SECRET_LENGTH} "
+                                 "characters (blanks not counted); production refuses to start with it")
             if not self.jwt_issuers:
                 raise ValueError("FARMGATE_JWT_ISSUERS must name at least one token issuer in production "
                                  "(production accepts only issuers' asymmetric keys, not HS256)")

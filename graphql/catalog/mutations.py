@@ -47,7 +47,8 @@ class OpenStorefrontInput:
     contact_phone: str | None = strawberry.field(
         default=strawberry.UNSET,
         description="The storefront's own contact number: a Vietnamese mobile or landline (024 3942 1234), stored as"
-        " E.164; without it the household's number is the contact (beyond the contract). Personal data.",
+        " E.164; without it the household's number is the contact (beyond the contract). Personal data: refused"
+        " (INVALID) for a household whose personal data was erased.",
     )
 
 

@@ -31,7 +31,9 @@ def subject_id_parts(global_id: str) -> tuple[str | None, UUID | None]:
 @strawberry.input(description="Which data subject to erase, and why.")
 class ErasePersonalDataInput:
     subject_id: strawberry.ID = strawberry.field(
-        description="A Household id erases that household; an Order id erases its buyer (in every order of the same buyer).")
+        description="A Household id erases that household; an Order id erases its buyer (in every order of the same"
+                    " buyer); an ExportOrder id erases its consignee; a Shipment id erases who signed for it (its order's"
+                    " buyer, or the signer alone for an order recorded before sealing).")
     reason: str = strawberry.field(description="The request this answers, e.g. a ticket reference (at most 500"
                                                " characters; no personal data: it is kept in the event log).")
 
@@ -42,7 +44,9 @@ class ErasePersonalDataPayload:
         description="When the subject was erased (the first time, for a subject erased before).")
     streams: int | None = strawberry.field(description="How many streams held personal data of the subject.")
     user_errors: list[UserError] = strawberry.field(
-        description="Why nothing was erased: NOT_FOUND (no such household or order), INVALID (no reason).")
+        description="Why nothing was erased: NOT_FOUND (no such household, order, export order or shipment),"
+                    " INVALID (no reason, or the data was recorded in plain text before it was encrypted per"
+                    " subject).")
 
 
 @strawberry.type

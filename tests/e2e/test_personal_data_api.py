@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from farmgate.core.domain.personal_data import ERASED
+from tests.e2e.export_steps import ORDER as EXPORT_ORDER
+from tests.e2e.export_steps import create_order, register_partner
 from tests.e2e.server import Api, running_api
 from tests.e2e.test_catalog_api import open_storefront, publish
 from tests.services import fresh_postgres_database, postgres_admin_url
@@ -118,3 +120,24 @@ def test_an_erasure_names_a_household_or_an_order_and_gives_a_reason(api: Api, p
     assert [(e["code"], e["field"]) for e in blank["userErrors"]] == [("INVALID", ["input", "reason"])]
     assert api.data(ORDER, {"id": held["order"]}, admin)["order"]["buyer"]["name"] == held["buyer_name"]
     assert api.data(EXPORT, {"id": "bm9wZQ"}, admin)["personalDataExport"] is None
+
+
+def test_an_export_orders_consignee_is_exported_and_erased_by_the_export_order_id(api: Api, personal_data) -> None:
+    admin = api.token("ADMIN", "dpo")
+    partner = register_partner(api, admin, "Vietfood Praha s.r.o.", "CZ")
+    consignee = f"{personal_data.name()}, {personal_data.street()}, Praha"
+    order = create_order(api, api.token("MARKETPLACE", "postmart-ops", marketplace="POSTMART"), partner["id"],
+                         consignee=consignee)
+    export = api.data(EXPORT, {"id": order["id"]}, admin)["personalDataExport"]
+    assert export["subject"].startswith("export-order:") and export["erased"] is False
+    assert exported_values(export, "ExportOrder", "Opened")["consignee"] == consignee
+
+    erased = api.data(ERASE, {"i": {"subjectId": order["id"], "reason": "ticket DSR-13"}}, admin)["erasePersonalData"]
+    assert erased["userErrors"] == [] and erased["streams"] == 1 and erased["erasedAt"]
+    after = api.data(EXPORT_ORDER, {"id": order["id"]}, admin)["exportOrder"]
+    assert after == {**order, "consignee": ERASED}  # nothing else changed
+    export_after = api.data(EXPORT, {"id": order["id"]}, admin)["personalDataExport"]
+    assert export_after["erased"] is True and export_after["erasure"]["reason"] == "ticket DSR-13"
+    assert exported_values(export_after, "ExportOrder", "Opened")["consignee"] == ERASED
+    # Check its consignee never reached the server's logs.
+    assert consignee not in api.serve_log.read_text(encoding="utf-8", errors="replace")

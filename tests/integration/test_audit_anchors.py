@@ -167,6 +167,26 @@ def test_altered_leaves_of_a_stored_anchor_are_not_trusted(clocked: System, cloc
     assert not integrity.verified and "no longer give its signed Merkle root" in integrity.reason
 
 
+@pytest.mark.parametrize("whole_case", [False, True])
+def test_an_edited_event_whose_stored_leaves_were_deleted_is_caught(clocked: System, clock: MovableClock,
+                                                                    personal_data, whole_case: bool) -> None:
+    """Deleting the edited stream's leaves (or every leaf of the case) from the anchors table leaves
+    nothing to compare the event with: the events the anchors covered must each have their leaf."""
+    ids = incident(clocked, clock, personal_data)
+    clocked.anchors.seal(clocked.app, clock.now)
+    claim = ids["claim"]
+    paid = next(e for e in clocked.app.stored_events(claim) if type(e).__name__ == "CompensationPaid")
+    rewrite_and_rechain(clocked, claim, paid.originator_version,
+                        lambda e: object.__setattr__(e, "amount", {**e.amount, "amount": "900000"}))
+    streams = [str(ids["order"]), str(ids["shipment"]), str(claim)] if whole_case else [str(claim)]
+    with clocked.store.transaction() as cur:
+        cur.execute(f"DELETE FROM {LEAVES} WHERE aggregate_id IN ({', '.join(['%s'] * len(streams))})", streams)
+    integrity = case_of(clocked, ids).integrity
+    assert not integrity.verified
+    assert integrity.reason is not None and "anchor #1" in integrity.reason and "no sealed leaf" in integrity.reason
+    assert whole_case or f"event 1 of stream {claim}" in integrity.reason
+
+
 def test_two_sealers_racing_store_each_anchor_once(clocked: System, clock: MovableClock, personal_data) -> None:
     import threading
 

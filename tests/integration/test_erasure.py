@@ -11,13 +11,18 @@ import pytest
 from farmgate.core.case_file import open_case_file
 from farmgate.core.domain.erasure import PersonalDataErasure, erasure_id_for
 from farmgate.core.domain.errors import InvalidInput
-from farmgate.core.domain.household import Household
+from farmgate.core.domain.household import Household, household_id_for
 from farmgate.core.domain.order import Order
 from farmgate.core.domain.personal_data import ERASED
 from farmgate.core.domain.provenance import Provenance, recording
+from farmgate.core.domain.storefront import storefront_id_for
+from farmgate.core.event_tail import EventTail
 from farmgate.core.history import stream_records, verify
 from farmgate.deploy.container import System
+from tests.integration.test_log_wakeups import wait_until
 from tests.integration.test_personal_data_at_rest import a_household_with_an_order, e164, plain_values, raw_dump
+from tests.integration.test_received_by_personal_data import a_delivered_order
+from tests.personal_data import PersonalData
 
 SEALED_HOUSEHOLD = ("name", "phone", "street")
 SEALED_ORDER = ("buyer_name", "buyer_phone")
@@ -138,3 +143,84 @@ def test_an_erasure_needs_a_reason_and_changes_nothing_without_one(system: Syste
     system.catch_up()
     assert system.households.by_ids([held["household"]])[held["household"]]["name"] == held["name"]
     assert system.app.personal_keys.record(subject).erased_at is None
+
+
+def a_household_recorded_before_sealing(system: System, pd: PersonalData) -> dict[str, Any]:
+    """A household as releases before issue 13 recorded it: no commitments, so its name, phone and
+    street are stored in plain text (the mapper seals only committed fields)."""
+    held = {"name": pd.name(), "phone": e164(pd.phone()), "street": pd.street()}
+    digest = system.app.national_id_digest(pd.national_id())
+    with recording(Provenance(actor="PROVINCE_OFFICER:lan", correlation_id="old-release")):
+        household = Household._start(
+            Household.Registered, household_id_for(digest), code="HH-20-999998", name=held["name"],
+            national_id_digest=digest, phone=held["phone"],
+            address={"scheme": 2021, "province_code": "20", "street": held["street"]}, location=None, channel=None)
+        for event in household.pending_events:
+            object.__setattr__(event, "commitments", {})
+        system.app.save(household)
+    system.catch_up()
+    return dict(held, household=household.id)
+
+
+def test_a_household_recorded_in_plain_text_before_sealing_is_not_claimed_erased(system: System,
+                                                                                  personal_data) -> None:
+    held = a_household_recorded_before_sealing(system, personal_data)
+    assert held["name"] in raw_dump(system)  # what an older release left: plain text, no key to destroy
+    subject = system.app.household_subject(held["household"])
+    with recording(Provenance("ADMIN:dpo", "req-erase-old")), pytest.raises(InvalidInput) as refused:
+        system.app.erase_personal_data(subject=subject, reason="ticket DSR-OLD")
+    # Check it says why, names the subject id field, repeats no value, and changed nothing.
+    assert refused.value.field == ["input", "subjectId"] and "before" in str(refused.value)
+    assert not [v for v in held.values() if isinstance(v, str) and v in str(refused.value)]
+    assert system.app.personal_keys.record(subject) is None and system.app.erasure_of(subject) is None
+    system.catch_up()
+    assert system.households.by_ids([held["household"]])[held["household"]]["name"] == held["name"]
+    # The access request still gives what is held.
+    export = system.app.personal_data_export(subject)
+    assert export["erased"] is False
+    registered = next(s for s in export["streams"] if s["stream"] == "Household")["events"][0]["data"]
+    assert (registered["name"], registered["phone"]) == (held["name"], held["phone"])
+
+
+def test_a_live_feed_resumed_after_an_erasure_shows_the_fields_erased(system: System, personal_data) -> None:
+    """A process's followers share decoded events (on PostgreSQL, ``RecentLog``): what it holds must
+    not keep a buyer's data past the buyer's erasure (a subscription resumed near the head read who
+    signed for the parcel in plain text, seconds after the erasure)."""
+    tail = EventTail(system.app, recent=system.recent_log)
+    start = tail.head()
+    tail.after(start)  # the shared log, if any, now follows from here
+    held = a_delivered_order(system, personal_data)
+
+    def signers() -> list[Any]:
+        return [getattr(e.event, "received_by", None) for e in tail.after(start).events
+                if type(e.event).__qualname__ == "Shipment.Delivered"]
+
+    wait_until(lambda: signers() == [held["signer"]], 10.0, "the delivery in the live feed")
+    with recording(Provenance("ADMIN:dpo", "req-erase-live")):
+        system.app.erase_personal_data(subject=system.app.subject_of_global("Order", held["order"]),
+                                       reason="ticket DSR-LIVE")
+    assert signers() == [ERASED]
+    placed = [e.event for e in tail.after(start).events if type(e.event).__qualname__ == "Order.Placed"]
+    assert [(e.buyer_name, e.buyer_phone) for e in placed] == [(ERASED, ERASED)]
+
+
+def test_a_contact_number_for_an_erased_household_is_refused_not_silently_dropped(system: System,
+                                                                                   personal_data) -> None:
+    held = a_household_with_an_order(system, personal_data)
+    app = system.app
+    with recording(Provenance("ADMIN:dpo", "req-erase-shop")):
+        app.erase_personal_data(subject=app.household_subject(held["household"]), reason="ticket DSR-SHOP")
+    phone = personal_data.phone()
+    where = {"latitude": 21.66, "longitude": 106.61}
+    with pytest.raises(InvalidInput) as refused:
+        app.open_storefront(household_id=held["household"], marketplace="VOSO", name="Vườn na Voso", location=where,
+                            opening_hours=[], contact_phone=phone)
+    # Check it says why on the contact number, repeats nothing of it, and opened nothing.
+    assert refused.value.field == ["input", "contactPhone"] and "erased" in str(refused.value)
+    assert not [form for form in (phone, e164(phone)) if form in str(refused.value)]
+    assert not app.exists(storefront_id_for(held["household"], "VOSO"))
+    # Without a number of its own, the storefront opens.
+    opened = app.open_storefront(household_id=held["household"], marketplace="VOSO", name="Vườn na Voso",
+                                 location=where, opening_hours=[])
+    system.catch_up()
+    assert system.catalog.storefront(opened)["name"] == "Vườn na Voso"

@@ -15,6 +15,7 @@ from farmgate.core.domain.personal_data import ERASED
 from farmgate.core.history import stream_records, verify
 from farmgate.core.personal_cipher import subject_of
 from farmgate.deploy.container import System
+from tests.e2e.standard_webhooks import new_secret
 from tests.personal_data import PersonalData
 
 
@@ -186,3 +187,23 @@ def test_an_export_orders_consignee_is_sealed_in_its_events_and_snapshots(system
     assert app.repository.get(order_id).consignee == ERASED
     assert app.load(ExportOrder, order_id).consignee == ERASED
     assert system.exports.by_ids([order_id])[order_id]["consignee"] == ERASED
+
+
+def test_webhook_secrets_and_the_previous_one_are_sealed_at_rest(system: System, backend_url: str) -> None:
+    """A marketplace's webhook secret, and the previous one after it is replaced, are in no table and
+    not in the database file in plain text (base64 body included); the endpoint still reads them to sign."""
+    app = system.app
+    first, second = new_secret(), new_secret()
+    endpoint = app.register_marketplace_webhook_endpoint(marketplace="POSTMART", url="https://hooks.example/pm",
+                                                         secret=first, topics=["order.placed"])
+    app.register_marketplace_webhook_endpoint(marketplace="POSTMART", url="https://hooks.example/pm", secret=second,
+                                              topics=["order.placed"])
+    system.catch_up()
+    held = app.webhook_endpoint_by_id(endpoint)
+    assert held is not None and (held.secret, held.previous_secret) == (second, first)
+    dump = raw_dump(system)
+    for secret in (first, second):
+        body = secret.removeprefix("whsec_")
+        assert body not in dump
+        if backend_url.startswith("sqlite"):
+            assert body.encode() not in sqlite_file_bytes(backend_url)

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from farmgate.core.case_file import open_case_file
+from farmgate.core.domain import aggregate
+from farmgate.core.domain.errors import InvalidInput
 from farmgate.core.domain.personal_data import ERASED
 from farmgate.core.domain.provenance import Provenance, recording
 from farmgate.core.history import stream_records, verify
@@ -109,3 +113,54 @@ def test_a_signer_recorded_as_a_contradiction_is_sealed_and_erased_the_same(syst
     [contradiction] = [e for e in app.stored_events(shipment) if type(e).__name__ == "ContradictionRecorded"]
     assert contradiction.details == {"received_by": ERASED}
     assert verify(app, [held["order"], shipment]).verified
+
+
+def an_order_recorded_before_sealing_then_delivered(system: System, pd: PersonalData,
+                                                     monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """An order placed by a release before issue 13 (its buyer in plain text: no commitments), delivered
+    after sealing existed to a named signer, who then has a data subject of its own (``shipment:<id>``)."""
+    real = aggregate.commit_personal
+    with monkeypatch.context() as old_release:
+        old_release.setattr(aggregate, "commit_personal",
+                            lambda stream, data: {} if stream == "Order" else real(stream, data))
+        held = a_household_with_an_order(system, pd)
+    app = system.app
+    app.confirm_order(held["order"])
+    shipment = app.dispatch_order(held["order"], carrier="VNPost", tracking_number="EB300000002VN")
+    signer = pd.name()
+    app.confirm_delivery(shipment, occurred_at=app.clock(), received_by=signer)
+    system.catch_up()
+    return dict(held, shipment=shipment, signer=signer)
+
+
+def test_who_signed_for_a_parcel_of_an_order_recorded_before_sealing_is_erased_by_the_shipment_id(
+        system: System, personal_data: PersonalData, monkeypatch: pytest.MonkeyPatch) -> None:
+    held = an_order_recorded_before_sealing_then_delivered(system, personal_data, monkeypatch)
+    app = system.app
+    assert held["buyer_name"] in raw_dump(system) and held["signer"] not in raw_dump(system)
+    # Check the order's buyer cannot be erased (plain text, no key) and says so.
+    with pytest.raises(InvalidInput) as refused:
+        app.subject_of_global("Order", held["order"])
+    assert refused.value.field == ["input", "subjectId"]
+    # The signer is its own subject, named by the shipment's id; its export holds the name.
+    subject = app.subject_of_global("Shipment", held["shipment"])
+    assert subject == f"shipment:{held['shipment']}"
+    signed = [e["data"]["received_by"] for s in app.personal_data_export(subject)["streams"]
+              for e in s["events"] if e["type"] == "Delivered"]
+    assert signed == [held["signer"]]
+    before = system.orders.shipments_by_ids([held["shipment"]])[held["shipment"]]
+    with recording(Provenance("ADMIN:dpo", "req-erase-signer")):
+        record = app.erase_personal_data(subject=subject, reason="ticket DSR-SIGNER")
+    system.catch_up()
+    assert record.streams == 1
+    after = system.orders.shipments_by_ids([held["shipment"]])[held["shipment"]]
+    assert after == {**before, "received_by": ERASED}  # nothing else changed
+    assert delivered_event(system, held["shipment"]).received_by == ERASED
+    assert verify(app, [held["order"], held["shipment"]]).verified
+    # A shipment of a sealed buyer names that buyer, as its order's id does, delivered or not yet.
+    sealed = a_delivered_order(system, personal_data)
+    assert app.subject_of_global("Shipment", sealed["shipment"]) == app.subject_of_global("Order", sealed["order"])
+    undelivered = a_household_with_an_order(system, personal_data)
+    app.confirm_order(undelivered["order"])
+    in_transit = app.dispatch_order(undelivered["order"], carrier="VNPost", tracking_number="EB300000003VN")
+    assert app.subject_of_global("Shipment", in_transit) == app.subject_of_global("Order", undelivered["order"])

@@ -7,8 +7,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from farmgate.deploy.settings import (DEVELOPMENT_JWT_SECRET, DEVELOPMENT_PII_PEPPER, Settings, SettingsError,
-                                      persistence_env)
+from farmgate.deploy.settings import (DEVELOPMENT_DATA_KEY, DEVELOPMENT_JWT_SECRET, DEVELOPMENT_PII_PEPPER, Settings,
+                                      SettingsError, persistence_env)
 
 
 def test_database_urls_map_onto_the_eventsourcing_persistence_modules(tmp_path) -> None:
@@ -191,3 +191,19 @@ def test_tracing_and_worker_metrics_are_off_by_default() -> None:
     on = Settings.from_env({"FARMGATE_OTLP_ENDPOINT": "https://collector.example:4318",
                             "FARMGATE_WORKER_METRICS_PORT": "9191"})
     assert (on.otlp_endpoint, on.worker_metrics_port) == ("https://collector.example:4318", 9191)
+
+
+@pytest.mark.parametrize("data_key", [None, "", "   ", DEVELOPMENT_DATA_KEY, "k" * 31, " " * 20 + "k" * 20])
+def test_production_refuses_a_missing_short_or_development_data_key(data_key: str | None) -> None:
+    environ = {key: value for key, value in PRODUCTION.items() if key != "FARMGATE_DATA_KEY"}
+    environ["FARMGATE_AUDIT_SIGNING_KEY"] = AUDIT_KEY
+    if data_key is not None:
+        environ["FARMGATE_DATA_KEY"] = data_key
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env(environ)
+    message = str(refused.value)
+    assert message.startswith("FARMGATE_DATA_KEY") and "production refuses to start" in message
+    assert not data_key or not data_key.strip() or data_key not in message
+    # A real key of 32+ characters starts it; development keeps the documented value.
+    assert Settings.from_env({**environ, "FARMGATE_DATA_KEY": "k" * 40}).is_production
+    assert Settings().data_key.get_secret_value() == DEVELOPMENT_DATA_KEY
