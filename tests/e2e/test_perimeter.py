@@ -219,7 +219,10 @@ def test_scope_claim_values_are_checked_for_development_tokens_too(api: Api) -> 
     assert api.data(VIEWER, token=hs256(role="MARKETPLACE", marketplace="POSTMART"))["viewer"]["role"] == "MARKETPLACE"
     for claims in ({"role": "MARKETPLACE", "marketplace": "LAZADA"}, {"role": "PROVINCE_OFFICER", "province": "99"},
                    {"role": "HOUSEHOLD", "household": "not-a-global-id"}, {"role": "EXPORT_PARTNER", "partner": 7},
-                   {"role": "MARKETPLACE"}, {"role": "SUPERUSER"}, {"role": "ADMIN", "exp": int(time.time()) + 9**9}):
+                   {"role": "MARKETPLACE"}, {"role": "SUPERUSER"}, {"role": "ADMIN", "exp": int(time.time()) + 9**9},
+                   # a time as a string was an HTTP 500; a subject becomes an event's actor, so it is canonical text
+                   {"role": "ADMIN", "exp": str(int(time.time()) + 600)}, {"role": "ADMIN", "sub": "lan\nADMIN:root"},
+                   {"role": "ADMIN", "sub": "lan\u202e"}, {"role": "ADMIN", "sub": " "}):
         assert code_of(api.post(PUBLIC, token=hs256(**claims))) == "UNAUTHENTICATED", claims
 
 
