@@ -215,19 +215,26 @@ class TokenVerifier:
 
 
 def _subject(value: Any) -> str:
-    """The ``sub`` claim as the principal's subject: it becomes the actor (``ROLE:subject``) of every event
-    the token writes, so it obeys the canonical-text rule of every input (core/domain/canonical_text.py:
-    NFC, one line, no control or bidirectional formatting characters, something visible), at most
-    MAX_SUBJECT_LENGTH characters. Raises AuthenticationError otherwise, never repeating the value."""
+    try:
+        return canonical_subject(value)
+    except ValueError as error:
+        raise AuthenticationError(f"Invalid token: sub {error}") from None
+
+
+def canonical_subject(value: Any) -> str:
+    """A principal's subject (a token's ``sub``, the CLI's ``--officer``) as it is recorded: it becomes the
+    actor (``ROLE:subject``) of every event written in its name, so it obeys the canonical-text rule of
+    every input (core/domain/canonical_text.py: NFC, one line, no control or bidirectional formatting
+    characters, something visible), at most MAX_SUBJECT_LENGTH characters. Raises ValueError saying what
+    it must be, never repeating the value."""
     if not isinstance(value, str):
-        raise AuthenticationError("Invalid token: sub must be a string")
+        raise ValueError("must be a string")
     try:
         subject = canonical_text(value, ["sub"])
     except InvalidInput:
         subject = ""
     if not has_visible_character(subject):
-        raise AuthenticationError("Invalid token: sub must be one line of visible text, without control or"
-                                  " bidirectional formatting characters")
+        raise ValueError("must be one line of visible text, without control or bidirectional formatting characters")
     if len(subject) > MAX_SUBJECT_LENGTH:
-        raise AuthenticationError(f"Invalid token: sub may be at most {MAX_SUBJECT_LENGTH} characters")
+        raise ValueError(f"may be at most {MAX_SUBJECT_LENGTH} characters")
     return subject
