@@ -18,6 +18,7 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.file_uploads import Upload
 
+from farmgate.core.domain.errors import InvalidInput
 from farmgate.core.household_imports import ImportJob
 from farmgate.graphql.commands import Outcome, execute
 from farmgate.graphql.context import Context
@@ -195,7 +196,12 @@ class HouseholdImportMutation:
         principal = ctx.require_principal()
         area = principal.province_area
         upload = input.file
-        stream = upload.file
+        stream = getattr(upload, "file", None)
+        if not callable(getattr(stream, "read", None)):
+            # A JSON request may put anything in an Upload variable; only a multipart request's file part is one.
+            return StartHouseholdImportPayload(household_import=None, user_errors=[UserError.of(InvalidInput(
+                "file must be the file part of a multipart request (see the GraphQL multipart request spec)",
+                ["input", "file"]))])
         sha256 = await run_in_threadpool(_hash, stream)
         request = {"fileSha256": sha256, "fileName": upload.filename or "", "dryRun": input.dry_run}
 

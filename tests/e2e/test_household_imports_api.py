@@ -202,6 +202,20 @@ def test_uploads_are_refused_without_a_token_to_other_roles_past_the_limit_and_w
     assert [e["code"] for e in other["userErrors"]] == ["IDEMPOTENCY_KEY_REUSED"]
 
 
+@pytest.mark.parametrize("value", ["lang-son.csv", 42, {"filename": "lang-son.csv"}, ["a"]])
+def test_a_file_variable_sent_as_json_instead_of_a_file_part_is_the_callers_error(
+        api: Api, value: object) -> None:
+    # A plain JSON request can put anything in an Upload variable: it was an internal error (logged,
+    # masked), though the caller simply did not send a multipart request.
+    lan = api.token("PROVINCE_OFFICER", "lan", province="2021:20")
+    body = api.post(START, {"input": {"file": value, "dryRun": True}}, lan)
+    assert "errors" not in body, body
+    refused = body["data"]["startHouseholdImport"]
+    assert refused["householdImport"] is None
+    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [(["input", "file"], "INVALID")]
+    assert "multipart" in refused["userErrors"][0]["message"]
+
+
 def raw_upload(api: Api, token: str, file_name: bytes, content: bytes) -> httpx.Response:
     """The multipart request written by hand: the part's filename bytes exactly as given (an upload
     client escapes a NUL or an ESC; a hostile one does not)."""
