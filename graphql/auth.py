@@ -88,9 +88,14 @@ def issue_token(key: Any, role: str, subject: str, ttl_seconds: int = 3600, *, i
                 audience: str = DEFAULT_AUDIENCE, kid: str | None = None, **scope: str | None) -> str:
     """A signed JWT for ``role`` and ``subject``, valid ``ttl_seconds``. ``key``: the HS256 secret
     (development), or a private key (PEM text or a `cryptography` key) signed with RS256, ES256 or
-    EdDSA according to its type. Raises ValueError for an unknown role or a missing or invalid scope."""
+    EdDSA according to its type. Raises ValueError for an unknown role, a subject ``verify`` would refuse
+    (see ``canonical_subject``) or a missing or invalid scope."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    try:
+        subject = canonical_subject(subject)
+    except ValueError as error:
+        raise ValueError(f"the subject {error}") from None
     needed = REQUIRED_SCOPE.get(role)
     if needed and not scope.get(needed):
         raise ValueError(f"a {role} token needs --{needed}")

@@ -37,6 +37,10 @@ def test_token_prints_a_verifiable_jwt_with_the_scope_claims() -> None:
     assert (claims["role"], claims["sub"], claims["province"]) == ("PROVINCE_OFFICER", "lan", "20")
     refused = farmgate("token", "--role", "MARKETPLACE", "--subject", "x", check=False)
     assert refused.returncode == 2 and "--marketplace" in refused.stderr
+    # A subject the API would refuse (it becomes an event's actor) is not signed either.
+    for subject in ("", "lan\nADMIN:root"):
+        bad = farmgate("token", "--role", "ADMIN", "--subject", subject, check=False)
+        assert bad.returncode == 2 and "subject" in bad.stderr and not bad.stdout.strip(), subject
 
 
 def test_token_takes_a_province_claim_qualified_by_its_scheme() -> None:
