@@ -55,6 +55,26 @@ def missing_columns(header: list[str]) -> list[str]:
     return [name for name in REQUIRED_COLUMNS if name not in present]
 
 
+def header_problem(header: list[str]) -> str | None:
+    """Why a header cannot be read, or None: a required column missing, a column this import does not
+    know (a misspelt "distric_code" would drop every row's district unseen), or one named twice (the
+    later cell would win). Names compared trimmed and lower-cased; columns other than the known ones
+    are named by position (1 = first), since a header cell may be a data row's personal data."""
+    missing = missing_columns(header)
+    if missing:
+        return f"The header lacks the columns {', '.join(missing)}"
+    names = [name.strip().lower() for name in header]
+    unknown = [str(n) for n, name in enumerate(names, start=1) if name not in COLUMNS]
+    if unknown:
+        shown = ", ".join(unknown[:10]) + (", …" if len(unknown) > 10 else "")
+        return (f"The header has columns this import does not know (columns {shown}): the columns are"
+                f" {', '.join(COLUMNS)}")
+    repeated = [str(n) for n, name in enumerate(names, start=1) if name in names[:n - 1]]
+    if repeated:
+        return f"The header names a column more than once (column {', '.join(repeated)})"
+    return None
+
+
 def _number(row: dict[str, str], column: str, kind: type) -> Any:
     text = row.get(column, "")
     try:

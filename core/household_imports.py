@@ -24,7 +24,7 @@ from typing import IO, Any
 from farmgate.core.database import ReadStore
 from farmgate.core.domain.canonical_text import canonical_text
 from farmgate.core.domain.errors import InvalidInput, LimitExceeded
-from farmgate.core.household_import_rows import RowError, missing_columns
+from farmgate.core.household_import_rows import RowError, header_problem
 
 #: characters of the file per stored chunk (whole lines; a quoted field may span chunks)
 CHUNK_CHARS = 256 * 1024
@@ -204,9 +204,9 @@ class HouseholdImports:
             if header is None:
                 raise InvalidInput("The file is empty: it needs a header line and a row per household",
                                    ["input", "file"])
-            missing = missing_columns(header)
-            if missing:
-                raise InvalidInput(f"The header lacks the columns {', '.join(missing)}", ["input", "file"])
+            problem = header_problem(header)
+            if problem:
+                raise InvalidInput(problem, ["input", "file"])
             rows = sum(1 for record in reader if any(cell.strip() for cell in record))
         except UnicodeDecodeError:
             raise InvalidInput("The file is not UTF-8 text", ["input", "file"]) from None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -97,7 +98,11 @@ class DestinationPolicy:
         """Refuse (InvalidInput on ``field``) a URL whose scheme or host may not receive deliveries:
         its literal address, or what its name resolves to now. A name that does not resolve yet is
         accepted: it is checked again on every send."""
-        host, port, scheme = _parts(url)
+        try:
+            host, port, scheme = _parts(url)
+        except RefusedDestination:
+            raise InvalidInput("url must be an http(s) URL with a host name or address and a port from 1 to"
+                               " 65535", field) from None
         loopback_name = host.lower() in LOOPBACK_NAMES
         literal = _literal(host)
         if scheme == "http" and not (self.allow_loopback and (loopback_name or (literal and is_loopback(literal)))):
@@ -144,12 +149,31 @@ def _literal(host: str) -> IPAddress | None:
         return None
 
 
+#: a host name's characters once IDNA-encoded: letters, digits, hyphens, underscores and dots
+_HOST = re.compile(r"[A-Za-z0-9_.-]+")
+
+
 def _parts(url: str) -> tuple[str, int, str]:
+    """(host, port, scheme) of an http(s) URL; RefusedDestination when it is not one. A fully
+    qualified name's trailing dot is dropped ("localhost." is localhost, "127.0.0.1." is 127.0.0.1),
+    so neither the literal-address nor the loopback-name check can be stepped around with it."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise RefusedDestination("not an http(s) URL")
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = parts.port
     except ValueError:
         raise RefusedDestination("bad port") from None
-    return parts.hostname, port, parts.scheme
+    if port is None:
+        port = 443 if parts.scheme == "https" else 80
+    elif not 1 <= port <= 65535:
+        raise RefusedDestination("bad port")
+    host = parts.hostname[:-1] if parts.hostname.endswith(".") else parts.hostname
+    try:
+        encoded = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise RefusedDestination("bad host") from None
+    if _literal(host) is None and (not host or host.startswith(".") or host.endswith(".") or ".." in host
+                                   or not _HOST.fullmatch(encoded)):
+        raise RefusedDestination("bad host")
+    return host, port, parts.scheme

@@ -252,6 +252,7 @@ def import_households(
     from farmgate.core.domain.province_area import ProvinceArea
     from farmgate.deploy.households_import import import_file
     from farmgate.deploy.processes import boot
+    from farmgate.graphql.auth import canonical_subject
 
     if not file.is_file():
         err.print(f"[red]farmgate import-households: no file {file}[/red]")
@@ -260,6 +261,12 @@ def import_households(
         area = ProvinceArea.parse(province, ["province"])
     except DomainError as error:
         err.print(f"[red]farmgate import-households: --province: {error.message}[/red]")
+        raise typer.Exit(2) from None
+    try:
+        # the actor of every household imported: the rule of a token's subject
+        officer = canonical_subject(officer)
+    except ValueError as error:
+        err.print(f"[red]farmgate import-households: --officer {error}[/red]", markup=False)
         raise typer.Exit(2) from None
     system = boot(_settings())
     try:

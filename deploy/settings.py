@@ -304,6 +304,25 @@ class Settings(BaseSettings):
     def persistence_env(self) -> dict[str, str]:
         return persistence_env(self.database_url)
 
+    def __repr_args__(self) -> Any:
+        """As pydantic shows the settings, but the URLs' passwords masked like the secrets' values."""
+        for name, value in super().__repr_args__():
+            yield name, _password_masked(value) if name in URL_SETTINGS and isinstance(value, str) else value
+
+
+#: settings holding a URL that may carry a password (``scheme://user:password@host``)
+URL_SETTINGS = frozenset({"database_url", "broker_url", "otlp_endpoint"})
+
+
+def _password_masked(url: str) -> str:
+    """``url`` with the password of its user-info, if any, shown as ``**********``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user_info, _, host = parts.netloc.rpartition("@")
+    user = user_info.split(":", 1)[0]
+    return parts._replace(netloc=f"{user}:**********@{host}").geturl()
+
 
 class _Environment(EnvSettingsSource):
     """pydantic-settings' own environment source, reading a given mapping instead of os.environ."""

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import jwt
 
+from farmgate.core.domain.canonical_text import canonical_text, has_visible_character
+from farmgate.core.domain.errors import InvalidInput
 from farmgate.core.domain.province_area import ProvinceArea
 from farmgate.graphql.issuer_keys import IssuerKeys, UnknownSigningKey
 from farmgate.graphql.scope_claims import (
@@ -39,6 +41,10 @@ DEVELOPMENT_ISSUER = "farmgate-development"
 DEFAULT_AUDIENCE = "farmgate"
 #: clock skew tolerated between the issuer and us, seconds
 LEEWAY_SECONDS = 30
+#: the longest ``sub`` accepted, in characters: it becomes the actor of every event the token writes
+MAX_SUBJECT_LENGTH = 256
+#: the time claims, each a JSON number of seconds since the epoch when present (RFC 7519 §2 NumericDate)
+TIME_CLAIMS = ("exp", "iat", "nbf")
 
 class AuthenticationError(Exception):
     """The bearer token is missing, malformed, expired, badly signed, or claims more than its issuer may."""
@@ -82,9 +88,14 @@ def issue_token(key: Any, role: str, subject: str, ttl_seconds: int = 3600, *, i
                 audience: str = DEFAULT_AUDIENCE, kid: str | None = None, **scope: str | None) -> str:
     """A signed JWT for ``role`` and ``subject``, valid ``ttl_seconds``. ``key``: the HS256 secret
     (development), or a private key (PEM text or a `cryptography` key) signed with RS256, ES256 or
-    EdDSA according to its type. Raises ValueError for an unknown role or a missing or invalid scope."""
+    EdDSA according to its type. Raises ValueError for an unknown role, a subject ``verify`` would refuse
+    (see ``canonical_subject``) or a missing or invalid scope."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    try:
+        subject = canonical_subject(subject)
+    except ValueError as error:
+        raise ValueError(f"the subject {error}") from None
     needed = REQUIRED_SCOPE.get(role)
     if needed and not scope.get(needed):
         raise ValueError(f"a {role} token needs --{needed}")
@@ -180,6 +191,11 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as error:
             raise AuthenticationError(f"Invalid token: {error}") from None
+        for name in TIME_CLAIMS:
+            value = claims.get(name)
+            if name in claims and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                # PyJWT reads "1796105798" as a number too; RFC 7519 says a JSON number.
+                raise AuthenticationError(f"Invalid token: {name} must be a number of seconds (NumericDate)")
         now, expiry, issued = time.time(), claims["exp"], claims.get("iat")
         longest = self.max_lifetime_seconds + LEEWAY_SECONDS
         if expiry - now > longest or (isinstance(issued, (int, float)) and expiry - issued > longest):
@@ -200,4 +216,30 @@ class TokenVerifier:
             for claim, value in scope.items():
                 if value is not None and not grants(issuer.scopes.get(claim, ()), claim, value, carriers=self.carriers):
                     raise AuthenticationError(f"Invalid token: its issuer may not grant this {claim}")
-        return Principal(role=role, subject=str(claims["sub"]), expires_at=float(claims["exp"]), **scope)
+        return Principal(role=role, subject=_subject(claims["sub"]), expires_at=float(claims["exp"]), **scope)
+
+
+def _subject(value: Any) -> str:
+    try:
+        return canonical_subject(value)
+    except ValueError as error:
+        raise AuthenticationError(f"Invalid token: sub {error}") from None
+
+
+def canonical_subject(value: Any) -> str:
+    """A principal's subject (a token's ``sub``, the CLI's ``--officer``) as it is recorded: it becomes the
+    actor (``ROLE:subject``) of every event written in its name, so it obeys the canonical-text rule of
+    every input (core/domain/canonical_text.py: NFC, one line, no control or bidirectional formatting
+    characters, something visible), at most MAX_SUBJECT_LENGTH characters. Raises ValueError saying what
+    it must be, never repeating the value."""
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    try:
+        subject = canonical_text(value, ["sub"])
+    except InvalidInput:
+        subject = ""
+    if not has_visible_character(subject):
+        raise ValueError("must be one line of visible text, without control or bidirectional formatting characters")
+    if len(subject) > MAX_SUBJECT_LENGTH:
+        raise ValueError(f"may be at most {MAX_SUBJECT_LENGTH} characters")
+    return subject

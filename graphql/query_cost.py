@@ -6,11 +6,17 @@ with the request's variables, so ``listings(first: $n)`` costs what ``$n`` asks 
 
 A storefront → 100 listings → their storefront → 100 listings … three levels down costs millions;
 a page of 100 orders with their lines and shipment costs hundreds.
+
+Lists without a page size that can be long — the administrative units, reference data — multiply
+what is under them by the most items they hold (``list_sizes``, counted from the data itself), so
+every ward of 2021 (10,035) asked for ten times over by aliases is refused, not answered in 11 MB.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from graphql import (
@@ -29,6 +35,7 @@ from graphql import (
 )
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 
+from farmgate.core.domain import provinces as units
 from farmgate.graphql.pagination import DEFAULT_PAGE
 
 #: page-size arguments: the field's children are fetched this many times over
@@ -43,6 +50,26 @@ COST_MAP: dict[tuple[str, str], int] = {
     ("CaseFile", "timeline"): 10,
     ("CaseFile", "integrity"): 10,
 }
+
+
+
+@cache
+def list_sizes() -> dict[tuple[str, str], int]:
+    """Unpaginated lists that can be long: what is under them is fetched at most this many times over,
+    the most items each holds in either scheme (2021: 63 provinces, up to 30 districts and 547 wards a
+    province, 47 wards a district), counted from the reference data once, at the first query."""
+    by_scheme = {scheme: units.provinces(scheme) for scheme in units.SCHEMES}
+    wards = {(scheme, p.code): units.wards(scheme, p.code) for scheme, found in by_scheme.items() for p in found}
+    per_district = Counter(w.district_code for (scheme, _), found in wards.items() if scheme == 2021 for w in found)
+    return {
+        ("Query", "provinces"): max(len(found) for found in by_scheme.values()),
+        ("Province", "districts"): max(len(units.districts(p.code)) for p in by_scheme[2021]),
+        ("Province", "wards"): max(len(found) for found in wards.values()),
+        ("District", "wards"): max(per_district.values()),
+        ("Province", "predecessors"): max(len(units.absorbed(p.code)) for p in by_scheme[2025]),
+        ("Ward", "predecessorProvinces"): max(len(units.ward_origins(w.code)) for (scheme, _), found in wards.items()
+                                             if scheme == 2025 for w in found),
+    }
 
 
 def query_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
@@ -96,8 +123,11 @@ class _Walker:
         returns = get_named_type(definition.type)
         if is_leaf_type(returns):
             return 0
-        weight = COST_MAP.get((getattr(parent, "name", ""), name), 1)
-        return (weight + self.selection_cost(node.selection_set, returns)) * self.multiplier(node, definition)
+        key = (getattr(parent, "name", ""), name)
+        weight = COST_MAP.get(key, 1)
+        sizes = list_sizes()
+        times = sizes[key] if key in sizes else self.multiplier(node, definition)
+        return (weight + self.selection_cost(node.selection_set, returns)) * times
 
     def multiplier(self, node: FieldNode, definition: Any) -> int:
         given = {argument.name.value: argument.value for argument in node.arguments or ()}

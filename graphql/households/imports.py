@@ -18,9 +18,11 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.file_uploads import Upload
 
+from farmgate.core.domain.errors import InvalidInput
 from farmgate.core.household_imports import ImportJob
 from farmgate.graphql.commands import Outcome, execute
 from farmgate.graphql.context import Context
+from farmgate.graphql.errors import BAD_USER_INPUT, LIMIT_EXCEEDED, CodedError
 from farmgate.graphql.ids import to_global_id, uuid_of
 from farmgate.graphql.inputs import given
 from farmgate.graphql.permissions import allow, authenticated
@@ -123,10 +125,17 @@ class HouseholdImport:
     def finished_at(self) -> datetime | None:
         return self.job.finished_at
 
-    @strawberry.field(description=f"Row errors in row order, after row afterRow, at most first (≤ {MAX_ERRORS_PAGE}).")
+    @strawberry.field(description=f"Row errors in row order, after row afterRow, at most first (≤ {MAX_ERRORS_PAGE}):"
+                                  " a negative first or afterRow is BAD_USER_INPUT, a larger first LIMIT_EXCEEDED.")
     async def errors(self, info: strawberry.Info, first: int | None = 100,
                      after_row: int | None = 0) -> list[HouseholdImportRowError]:
-        size = max(0, min(first if first is not None else 100, MAX_ERRORS_PAGE))
+        size = 100 if first is None else first
+        if size < 0:
+            raise CodedError("first must not be negative", BAD_USER_INPUT)
+        if size > MAX_ERRORS_PAGE:
+            raise CodedError(f"first must be at most {MAX_ERRORS_PAGE}", LIMIT_EXCEEDED)
+        if after_row is not None and after_row < 0:
+            raise CodedError("afterRow must not be negative", BAD_USER_INPUT)
         ctx: Context = info.context
         page = await run_in_threadpool(ctx.system.imports.errors, self.job.id, after_row=after_row or 0, limit=size)
         return [HouseholdImportRowError(row=e.row, column=e.column, code=e.code, message=e.message) for e in page]
@@ -187,7 +196,12 @@ class HouseholdImportMutation:
         principal = ctx.require_principal()
         area = principal.province_area
         upload = input.file
-        stream = upload.file
+        stream = getattr(upload, "file", None)
+        if not callable(getattr(stream, "read", None)):
+            # A JSON request may put anything in an Upload variable; only a multipart request's file part is one.
+            return StartHouseholdImportPayload(household_import=None, user_errors=[UserError.of(InvalidInput(
+                "file must be the file part of a multipart request (see the GraphQL multipart request spec)",
+                ["input", "file"]))])
         sha256 = await run_in_threadpool(_hash, stream)
         request = {"fileSha256": sha256, "fileName": upload.filename or "", "dryRun": input.dry_run}
 

@@ -16,6 +16,7 @@ from farmgate.core.domain.province_rollout import NATIONAL_TARGET_HOUSEHOLDS
 from farmgate.core.projections.campaigns import CampaignReport
 from farmgate.core.projections.campaigns import DestinationVolume as Volume
 from farmgate.core.projections.rollout import VIETNAM_TIME, ProvinceRolloutReport, RolloutFigures, UnitRollout
+from farmgate.graphql.errors import BAD_USER_INPUT, CodedError
 from farmgate.graphql.ids import to_global_id
 from farmgate.graphql.types import Money, Node
 
@@ -172,7 +173,8 @@ class ProvinceRollout:
         return [DistrictRollout(unit=u) for u in self.report.units]
 
     @strawberry.field(description="Storefronts opened and orders placed per day (Vietnam's calendar days), oldest"
-                                  " first, only days with either, at most the newest 366. Beyond the contract.")
+                                  " first, only days with either, at most the newest 366; until before since is"
+                                  " BAD_USER_INPUT. Beyond the contract.")
     async def daily(
         self, info: strawberry.Info,
         since: Annotated[datetime | None, strawberry.argument(
@@ -185,7 +187,10 @@ class ProvinceRollout:
                 return None
             return (value if value.tzinfo else value.replace(tzinfo=VIETNAM_TIME)).astimezone(VIETNAM_TIME).date()
 
-        rows = await run_in_threadpool(info.context.system.rollouts.daily, self.report.area, day(since), day(until))
+        first, last = day(since), day(until)
+        if first is not None and last is not None and last < first:
+            raise CodedError("until must not be before since (both are read as days in Vietnam)", BAD_USER_INPUT)
+        rows = await run_in_threadpool(info.context.system.rollouts.daily, self.report.area, first, last)
         return [RolloutDay(day=d, storefronts=s, orders=o) for d, s, o in rows]
 
 

@@ -142,6 +142,27 @@ def _uuid(global_id: str) -> str:
     return str(uuid_of(global_id, "HouseholdImport"))
 
 
+def test_a_page_of_row_errors_refuses_a_negative_or_oversized_first_and_a_negative_after_row(
+        api: Api, personal_data: PersonalData) -> None:
+    pd = personal_data
+    lan = api.token("PROVINCE_OFFICER", "lan", province="2021:20")
+    lines = [HEADER, *(f"Hộ sai số {i},{pd.national_id()},0241234567,2021,20,,,,," for i in range(3))]
+    job = finished(api, lan, started(api, lan, lines, dry_run=True)["id"])
+    page = "query($id: ID!, $first: Int, $after: Int) { householdImport(id: $id) { errors(first: $first, afterRow: $after) { row } } }"
+
+    def errors(first: int | None, after: int | None = None) -> dict[str, Any]:
+        return api.post(page, {"id": job["id"], "first": first, "after": after}, lan)
+
+    assert errors(2, 2)["data"]["householdImport"]["errors"] == [{"row": 3}, {"row": 4}]
+    assert errors(0)["data"]["householdImport"]["errors"] == []
+    # Like every other page of the API: a negative size is the caller's error, a size over the page's
+    # maximum is refused (not silently cut), and so is a negative row to start after.
+    for first, after, code in ((-1, None, "BAD_USER_INPUT"), (1001, None, "LIMIT_EXCEEDED"), (5, -1, "BAD_USER_INPUT")):
+        body = errors(first, after)
+        assert [e["extensions"]["code"] for e in body.get("errors") or []] == [code], (first, after, body)
+        assert body["data"] is None or body["data"]["householdImport"] is None
+
+
 def test_a_dry_run_records_nothing_and_a_re_run_of_the_file_adds_nothing(api: Api, personal_data: PersonalData) -> None:
     lan = api.token("PROVINCE_OFFICER", "lan", province="2021:20")
     lines = [HEADER, *lang_son(personal_data, 6)]
@@ -179,6 +200,20 @@ def test_uploads_are_refused_without_a_token_to_other_roles_past_the_limit_and_w
     assert started(api, lan, lines, key=key, dry_run=True)["id"] == first["id"]
     other = upload(api, lan, lines[:2], key=key, dry_run=True).json()["data"]["startHouseholdImport"]
     assert [e["code"] for e in other["userErrors"]] == ["IDEMPOTENCY_KEY_REUSED"]
+
+
+@pytest.mark.parametrize("value", ["lang-son.csv", 42, {"filename": "lang-son.csv"}, ["a"]])
+def test_a_file_variable_sent_as_json_instead_of_a_file_part_is_the_callers_error(
+        api: Api, value: object) -> None:
+    # A plain JSON request can put anything in an Upload variable: it was an internal error (logged,
+    # masked), though the caller simply did not send a multipart request.
+    lan = api.token("PROVINCE_OFFICER", "lan", province="2021:20")
+    body = api.post(START, {"input": {"file": value, "dryRun": True}}, lan)
+    assert "errors" not in body, body
+    refused = body["data"]["startHouseholdImport"]
+    assert refused["householdImport"] is None
+    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [(["input", "file"], "INVALID")]
+    assert "multipart" in refused["userErrors"][0]["message"]
 
 
 def raw_upload(api: Api, token: str, file_name: bytes, content: bytes) -> httpx.Response:

@@ -90,6 +90,23 @@ def test_the_nested_query_is_refused_before_it_runs_with_its_cost(api: Api) -> N
     assert code_of(api.post(NESTED, {"s": storefront}, api.token("ADMIN"))) == "LIMIT_EXCEEDED"
 
 
+def test_the_administrative_units_lists_are_costed_by_how_many_units_they_hold(api: Api) -> None:
+    # Every ward of 2021, by district and by province, ten times over by aliases: anonymous, it cost 40
+    # (lists without first counted once), ran 16 s, answered 11 MB and stalled /healthz as long.
+    every_ward = "provinces(scheme: 2021) { districts { wards { code name } } wards { code name } }"
+    aliased = "{ " + " ".join(f"a{n}: {every_ward}" for n in range(10)) + " }"
+    for query in ("{ " + every_ward + " }", aliased):
+        started = time.monotonic()
+        body = api.post(query)
+        assert code_of(body) == "LIMIT_EXCEEDED" and body.get("data") is None
+        assert body["extensions"]["cost"]["requested"] > 10_035  # at least one per ward of 2021
+        assert time.monotonic() - started < 5, "refused before it ran"
+    # A frontend's address picker asks for one province's units, or the provinces alone: affordable.
+    picker = api.post('{ province(scheme: 2021, code: "20") { districts { code name wards { code name } } } }')
+    assert "errors" not in picker and len(picker["data"]["province"]["districts"]) == 11
+    assert "errors" not in api.post("{ provinces(scheme: 2021) { code name } provinces2025: provinces(scheme: 2025) { code } }")
+
+
 def test_budgets_are_per_role_and_every_answer_reports_the_cost(api: Api) -> None:
     small = api.post(SMALL)
     assert "errors" not in small and small["extensions"]["cost"]["requested"] <= small["extensions"]["cost"]["budget"]
@@ -219,7 +236,10 @@ def test_scope_claim_values_are_checked_for_development_tokens_too(api: Api) -> 
     assert api.data(VIEWER, token=hs256(role="MARKETPLACE", marketplace="POSTMART"))["viewer"]["role"] == "MARKETPLACE"
     for claims in ({"role": "MARKETPLACE", "marketplace": "LAZADA"}, {"role": "PROVINCE_OFFICER", "province": "99"},
                    {"role": "HOUSEHOLD", "household": "not-a-global-id"}, {"role": "EXPORT_PARTNER", "partner": 7},
-                   {"role": "MARKETPLACE"}, {"role": "SUPERUSER"}, {"role": "ADMIN", "exp": int(time.time()) + 9**9}):
+                   {"role": "MARKETPLACE"}, {"role": "SUPERUSER"}, {"role": "ADMIN", "exp": int(time.time()) + 9**9},
+                   # a time as a string was an HTTP 500; a subject becomes an event's actor, so it is canonical text
+                   {"role": "ADMIN", "exp": str(int(time.time()) + 600)}, {"role": "ADMIN", "sub": "lan\nADMIN:root"},
+                   {"role": "ADMIN", "sub": "lan\u202e"}, {"role": "ADMIN", "sub": " "}):
         assert code_of(api.post(PUBLIC, token=hs256(**claims))) == "UNAUTHENTICATED", claims
 
 

@@ -145,3 +145,18 @@ def test_a_time_with_no_utc_instant_is_refused_as_input_not_an_internal_error(ap
     # Check nothing was recorded: the same name launches with ordinary times.
     launched = api.data(LAUNCH, {"input": _campaign("2021:24", name)}, bac_giang)["launchCampaign"]
     assert launched["userErrors"] == [] and launched["campaign"]["name"] == name
+
+
+def test_a_daily_window_that_ends_before_it_starts_is_refused_not_answered_empty(api: Api, tokens) -> None:
+    bac_giang = api.token("PROVINCE_OFFICER", "giang", province="2021:24")
+
+    def daily(since: str, until: str) -> dict[str, Any]:
+        query = ROLLOUT.replace("daily {", f'daily(since: "{since}", until: "{until}") {{')
+        return api.post(query, {"p": "2021:24"}, bac_giang)
+
+    backwards = daily("2021-08-10T00:00:00+07:00", "2021-08-01T00:00:00+07:00")
+    assert [e["extensions"]["code"] for e in backwards["errors"]] == ["BAD_USER_INPUT"], backwards
+    assert "until" in backwards["errors"][0]["message"] and "since" in backwards["errors"][0]["message"]
+    # One day (since and until on the same Vietnamese day, even at different hours) is a window.
+    same_day = daily("2021-08-10T23:00:00+07:00", "2021-08-10T01:00:00+07:00")
+    assert "errors" not in same_day and same_day["data"]["provinceRollout"]["daily"] == []

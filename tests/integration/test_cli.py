@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import jwt
+import pytest
 
 from farmgate.deploy.container import build_system
 from farmgate.graphql.auth import TokenVerifier
@@ -36,6 +37,10 @@ def test_token_prints_a_verifiable_jwt_with_the_scope_claims() -> None:
     assert (claims["role"], claims["sub"], claims["province"]) == ("PROVINCE_OFFICER", "lan", "20")
     refused = farmgate("token", "--role", "MARKETPLACE", "--subject", "x", check=False)
     assert refused.returncode == 2 and "--marketplace" in refused.stderr
+    # A subject the API would refuse (it becomes an event's actor) is not signed either.
+    for subject in ("", "lan\nADMIN:root"):
+        bad = farmgate("token", "--role", "ADMIN", "--subject", subject, check=False)
+        assert bad.returncode == 2 and "subject" in bad.stderr and not bad.stdout.strip(), subject
 
 
 def test_token_takes_a_province_claim_qualified_by_its_scheme() -> None:
@@ -161,6 +166,25 @@ def test_import_households_needs_the_officer_and_a_province_and_a_household_csv(
     unknown = farmgate("import-households", str(csv_file), "--officer", "lan", "--province", "2021:99", url=url,
                        check=False)
     assert unknown.returncode == 2 and "--province" in unknown.stderr
+
+
+@pytest.mark.parametrize("officer", ["", "  ", "lan\nADMIN:root", "lan\u202e"], ids=["empty", "blank", "line-break", "bidi"])
+def test_import_households_refuses_an_officer_name_that_could_not_be_an_events_actor(
+        tmp_path: Path, personal_data: PersonalData, officer: str) -> None:
+    # The name becomes the actor (PROVINCE_OFFICER:NAME) of every household imported, so it obeys the
+    # rule a token's subject obeys; an empty one or one with a line break was recorded as it was.
+    url = f"sqlite:///{tmp_path}/import.db"
+    csv_file = tmp_path / "lang-son.csv"
+    csv_file.write_text(f"{IMPORT_HEADER}\nHộ số 1,{personal_data.national_id()},{personal_data.phone()},2021,20,,,,,\n",
+                        encoding="utf-8")
+    refused = farmgate("import-households", str(csv_file), "--officer", officer, "--province", "2021:20", url=url,
+                       check=False)
+    assert refused.returncode == 2 and "--officer" in refused.stderr, refused.stderr
+    system = build_system(Settings(database_url=url, env="test"))
+    try:
+        assert system.app.recorder.max_notification_id() in (None, 0)
+    finally:
+        system.close()
 
 
 def test_import_households_refuses_districts_and_wards_outside_their_province_and_scheme(

@@ -150,6 +150,12 @@ def test_a_2025_officer_covers_the_2021_rows_of_the_provinces_its_province_absor
     (HEADER.encode() + b"\n", "no household row"),
     (b"\xff\xfename\n", "UTF-8"),
     (HEADER.encode() + b"\nA,\x00,1,2021,20,,,,,\n", "NUL"),
+    # A misspelt column was ignored, so its values were silently dropped (households without their
+    # district and ward); a column named twice had its later cell win. Named by position: a header
+    # cell may be a data row's value.
+    (HEADER.replace("district_code", "distric_code").replace("ward_code", "ward").encode()
+     + b"\nA,020080000001,0912345678,2021,20,187,06523,,,\n", "does not know (columns 6, 7)"),
+    (HEADER.encode() + b",Name\nA,020080000001,0912345678,2021,20,,,,,,B\n", "more than once (column 11)"),
 ])
 def test_a_file_that_is_no_household_csv_is_refused_and_nothing_is_kept(
         system: System, content: bytes, message: str) -> None:
@@ -157,6 +163,7 @@ def test_a_file_that_is_no_household_csv_is_refused_and_nothing_is_kept(
         system.imports.stage(io.BytesIO(content), file_name="x.csv", actor=OFFICER, province=LANG_SON,
                              dry_run=False, request_id="t", max_bytes=10_000)
     assert message in refused.value.message and refused.value.field == ["input", "file"]
+    assert "distric_code" not in refused.value.message
     assert system.store.query("SELECT id FROM household_imports") == []
     assert system.store.query("SELECT import_id FROM household_import_chunks") == []
 

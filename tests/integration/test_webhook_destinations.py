@@ -104,6 +104,23 @@ def test_every_refused_kind_is_refused_at_registration(system: System, productio
     system.app.register_webhook_endpoint(partner_id=partner, url="https://not-yet.partner.example/in", secret=SECRET)
 
 
+def test_a_trailing_dot_a_bad_port_or_a_malformed_host_is_refused_as_input_at_registration(
+        system: System, production_policy) -> None:
+    # "127.0.0.1." and "localhost." are the same host as without the dot (a fully qualified name), and
+    # were accepted; a port out of range was an internal error; a host with a space was accepted.
+    policy, path = production_policy
+    write(path, {"hooks.partner.example": ["10.0.0.5"], "good.partner.example": [PUBLIC]})
+    partner = system.app.register_export_partner(name="Gent Fruit NV", country="BE")
+    for url in ("https://127.0.0.1./in", "https://localhost./in", "https://LocalHost./in", "https://[::1]./in",
+                "https://hooks.partner.example./in", "https://good.partner.example:99999/in",
+                "https://good.partner.example:0/in", "https://exa mple.com/in", "https://good.partner.example../in"):
+        with pytest.raises(InvalidInput) as refused:
+            system.app.register_webhook_endpoint(partner_id=partner, url=url, secret=SECRET)
+        assert refused.value.field == ["input", "url"], url
+    assert policy.addresses("https://good.partner.example./in") == [ipaddress.ip_address(PUBLIC)]
+    system.app.register_webhook_endpoint(partner_id=partner, url="https://good.partner.example./in", secret=SECRET)
+
+
 def test_a_name_that_re_resolves_to_a_refused_address_is_refused_at_send_time_before_connecting(
     system: System, production_policy, webhooks_module: ModuleType
 ) -> None:

@@ -107,6 +107,18 @@ def test_secrets_stay_out_of_repr_and_errors() -> None:
     assert "short-secret" not in str(refused.value) and pepper not in str(refused.value)
 
 
+
+def test_the_passwords_in_the_database_and_broker_urls_stay_out_of_repr() -> None:
+    # The database password is as secret as the JWT secret; repr showed the URL whole.
+    settings = Settings.from_env({
+        "FARMGATE_DATABASE_URL": "postgresql://farmgate:db-pa55word@db.internal:5432/farmgate?sslmode=verify-full",
+        "FARMGATE_BROKER_URL": "redis://:br0ker-pa55@redis.internal:6379/0"})
+    for shown in (repr(settings), str(settings)):
+        assert "db-pa55word" not in shown and "br0ker-pa55" not in shown, shown
+        assert "db.internal:5432/farmgate?sslmode=verify-full" in shown and "redis.internal:6379/0" in shown
+    # The values themselves are whole: only their display is masked.
+    assert "db-pa55word" in settings.database_url and "br0ker-pa55" in settings.broker_url
+
 def test_every_parameter_of_the_database_url_is_kept() -> None:
     env = persistence_env("postgresql://farm@db.internal/farmgate?sslmode=verify-full&sslrootcert=/etc/ca.pem"
                           "&application_name=farmgate-api")
