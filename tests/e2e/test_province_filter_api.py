@@ -119,3 +119,12 @@ def test_a_district_or_ward_code_that_names_no_unit_is_a_user_error(
     body = api.post(STOREFRONTS, variables)
     assert error_code(body) == "BAD_USER_INPUT", body
     assert argument in body["errors"][0]["message"]
+
+
+def test_the_reference_data_reads_a_district_filter_the_same_way(api: Api) -> None:
+    wards = """query($district: String) { province(scheme: 2021, code: "20") { wards(districtCode: $district) {
+      code } } }"""
+    chi_lang = api.data(wards, {"district": "１８７"})["province"]["wards"]  # digits folded as everywhere
+    assert chi_lang and "06466" in {w["code"] for w in chi_lang}
+    body = api.post(wards, {"district": "999"})
+    assert error_code(body) == "BAD_USER_INPUT" and "districtCode" in body["errors"][0]["message"]
