@@ -6,7 +6,7 @@ the API reads a place everywhere.
 then selects that province's AREA under either scheme (a 2025 province with the 2021 provinces it
 absorbed; a 2021 province with the 2025 records whose ward lies on its land), as an officer's scope
 does. ``districtCode`` is a 2021 district (the 2025 scheme has none); ``wardCode`` a ward of either
-scheme. A code that names no unit is BAD_USER_INPUT naming the argument, never an empty list.
+scheme, matched as recorded. A code that names no unit is BAD_USER_INPUT naming the argument, never an empty list.
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ PROVINCE_FILTER = (PROVINCE_ARGUMENT + " Selects the province's area under eithe
                    " whose ward lies in it.")
 DISTRICT_FILTER = ("A GSO district code of the 2021 scheme (the 2025 scheme has no districts): records made with"
                    " that district. An unknown code is BAD_USER_INPUT.")
-WARD_FILTER = ("A GSO ward code (of either scheme; a ward kept its code across the merger): records made with that"
-               " ward. An unknown code is BAD_USER_INPUT.")
+WARD_FILTER = ("A GSO ward or commune code of either scheme (a 2025 ward carries the code of one of the 2021 wards it"
+               " was formed from): records made with that ward code, under either scheme. An unknown code is"
+               " BAD_USER_INPUT.")
 
 
 def _user_error(error: InvalidInput, argument: str) -> CodedError:

@@ -43,12 +43,13 @@ class HouseholdQuery:
     ) -> HouseholdConnection:
         ctx = info.context
         page = window("households", first, after)
+        province = province_filter(province_code)  # a malformed code is the client's error, whatever it may see
         scope = household_list_filter(ctx.require_principal())
         empty = HouseholdConnection(edges=[], page_info=PageInfo(has_next_page=False, has_previous_page=False,
                                                                  start_cursor=None, end_cursor=None), total_count=0)
         if scope is None:
             return empty
-        filters = {**scope, "province": province_filter(province_code)}
+        filters = {**scope, "province": province}
         status_value = given(status)
         rows, total = await run_in_threadpool(
             lambda: ctx.system.households.page(
