@@ -47,7 +47,14 @@ def province_area(value: str, argument: str = "provinceCode") -> ProvinceArea:
     try:
         return ProvinceArea.parse(value, [argument])
     except InvalidInput as error:
-        raise _user_error(error, argument) from None
+        refused = _user_error(error, argument)
+    code = value.strip()
+    if code.isascii() and code.isdigit() and code in {p.code for p in units.provinces(2021)}:
+        # The pitfall of the merger: a 2021 code written bare. Say how to write it (the code only, never
+        # anything else the client sent).
+        refused = CodedError(f"{argument}: {code} is no province of the 2025 scheme, in which a bare code is read;"
+                             f" write 2021:{code} for the 2021 province", "BAD_USER_INPUT")
+    raise refused
 
 
 def province_filter(value: str | Any | None, argument: str = "provinceCode") -> ProvinceArea | None:

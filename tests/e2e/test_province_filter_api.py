@@ -128,3 +128,10 @@ def test_the_reference_data_reads_a_district_filter_the_same_way(api: Api) -> No
     assert chi_lang and "06466" in {w["code"] for w in chi_lang}
     body = api.post(wards, {"district": "999"})
     assert error_code(body) == "BAD_USER_INPUT" and "districtCode" in body["errors"][0]["message"]
+
+
+def test_a_bare_2021_code_that_2025_lacks_is_refused_with_the_way_to_write_it(api: Api, world: dict[str, Any]) -> None:
+    body = api.post(HOUSEHOLDS, {"province": "77"}, world["admin"])
+    assert error_code(body) == "BAD_USER_INPUT"
+    assert "write 2021:77" in body["errors"][0]["message"]
+    assert seen(api, world["admin"], world["marker"], province="2021:77") == VUNG_TAU
