@@ -159,15 +159,13 @@ DOCS = {
     "HouseholdImport.errors.first": "How many errors, at most 1000.",
     "HouseholdImport.errors.afterRow": "Only errors of rows after this row number (the last row of the previous"
                                        " page).",
-    "Query.households.provinceCode": "Only this province (General Statistics Office code).",
+    # provinceCode, districtCode and wardCode filters: described in code (graphql/area_arguments.py), the
+    # one reading of a place argument.
     "Query.households.status": "Only households in this status.",
     "Query.households.search": "Name search, accent-insensitive (\"nguyen van\" finds \"Nguyễn Văn\").",
     "Query.storefront": "A storefront (public while open or temporarily closed).",
     "Query.storefronts": "Storefronts of the catalog, public; filter by marketplace and administrative unit.",
     "Query.storefronts.marketplace": "Only this marketplace's.",
-    "Query.storefronts.provinceCode": "Only this province.",
-    "Query.storefronts.districtCode": "Only this district (2021 scheme).",
-    "Query.storefronts.wardCode": "Only this ward or commune.",
     "Query.nearbyStorefronts.near": "Where the buyer is.",
     "Query.nearbyStorefronts.radiusKm": "How far to look, in kilometres (above 0, at most 1000; more is LIMIT_EXCEEDED).",
     "Query.nearbyStorefronts.first": "How many at most: 20 when not given, at most 100.",
@@ -176,7 +174,6 @@ DOCS = {
     "Query.listing": "A listing (public while its storefront is).",
     "Query.listings.search": "Accent-insensitive search of titles and descriptions (\"vai thieu\" finds \"Vải thiều\").",
     "Query.listings.category": "Only this category.",
-    "Query.listings.provinceCode": "Only listings of storefronts in this province.",
     "Query.listings.certification": "Only listings holding this certification.",
     "Query.listings.marketplace": "Only this marketplace's.",
     "Query.exportPartner": "An export partner (ADMIN, DISPUTE_STAFF, MARKETPLACE; a partner sees itself).",
@@ -279,7 +276,8 @@ DOCS = {
     "Query.district.code": "The district's GSO code (2021 scheme), e.g. 187 (Chi Lăng).",
     "Query.ward.scheme": "2021 or 2025.",
     "Query.ward.code": "The ward's or commune's GSO code in that scheme.",
-    "Province.wards.districtCode": "2021 scheme: only the wards of this district.",
+    "Province.wards.districtCode": "2021 scheme: only the wards of this district (a 2021 GSO district code; an"
+                                   " unknown code is BAD_USER_INPUT).",
     "District.code": "GSO code, e.g. 187 (Chi Lăng).",
     "District.name": "The district's name.",
     "District.provinceCode": "The 2021 province it belongs to.",

@@ -30,9 +30,11 @@ from farmgate.core.domain.folding import fold
 from farmgate.core.domain.geo import BoundingBox, distance_km
 from farmgate.core.domain.opening_hours import OpeningHours
 from farmgate.core.domain.place import GeoPoint
+from farmgate.core.domain.province_area import ProvinceArea
 from farmgate.core.domain.storefront import open_at
 from farmgate.core.personal_cipher import reveal, stored_form
 from farmgate.core.personal_keys import SubjectKeys
+from farmgate.core.projections.area_sql import area_clause
 from farmgate.core.projections.base import Projection
 from farmgate.core.projections.households import iso
 
@@ -447,7 +449,7 @@ class CatalogQueries:
         after_position: int,
         limit: int,
         marketplace: str | None = None,
-        province_code: str | None = None,
+        province: ProvinceArea | None = None,
         district_code: str | None = None,
         ward_code: str | None = None,
         statuses: Sequence[str] = ("OPEN", "TEMPORARILY_CLOSED"),
@@ -455,12 +457,17 @@ class CatalogQueries:
     ) -> tuple[list[dict[str, Any]], int]:
         """Storefronts after a position, oldest first, and the total matching the filters.
 
-        Closed storefronts are left out unless ``statuses`` asks for them.
+        ``province``: storefronts in that province's area under either scheme (core.domain.province_area);
+        ``district_code``, ``ward_code``: as recorded. Closed storefronts are left out unless
+        ``statuses`` asks for them.
         """
         where, params = [f"status IN ({_in(statuses)})"], list(statuses)
+        if province is not None:
+            sql, area_params = area_clause(province)
+            where.append(sql)
+            params += area_params
         for column, value in (
-            ("marketplace", marketplace), ("province_code", province_code),
-            ("district_code", district_code), ("ward_code", ward_code),
+            ("marketplace", marketplace), ("district_code", district_code), ("ward_code", ward_code),
         ):
             if value:
                 where.append(f"{column} = %s")
@@ -561,7 +568,7 @@ class CatalogQueries:
         limit: int,
         search: str | None = None,
         category: str | None = None,
-        province_code: str | None = None,
+        province: ProvinceArea | None = None,
         certification: str | None = None,
         marketplace: str | None = None,
         storefront_id: UUID | None = None,
@@ -574,14 +581,22 @@ class CatalogQueries:
 
         With ``search``: best rank first (the whole phrase in the title, then more query words in
         the title), newest first within a rank. Each row's ``sort_key`` is the next page's
-        ``after``. By default the public catalog: ACTIVE listings of OPEN storefronts.
+        ``after``. By default the public catalog: ACTIVE listings of OPEN storefronts. ``province``:
+        listings in that province's area under either scheme (a listing keeps its household's scheme
+        and province; the ward of a ward-bounded area is its household's, from the storefront
+        directory's addresses).
         """
         where: list[str] = [f"l.status IN ({_in(statuses)})"]
         params: list[Any] = list(statuses)
         if open_storefronts_only:
             where.append("l.storefront_status = 'OPEN'")
+        if province is not None:
+            sql, area_params = area_clause(
+                province, "l", f"l.household_id IN (SELECT id FROM {HOUSEHOLD_ADDRESSES} WHERE ward_code IN ({{}}))")
+            where.append(sql)
+            params += area_params
         for column, value in (
-            ("category", category), ("province_code", province_code), ("marketplace", marketplace),
+            ("category", category), ("marketplace", marketplace),
             ("storefront_id", storefront_id and str(storefront_id)),
             ("household_id", household_id and str(household_id)),
         ):

@@ -148,7 +148,7 @@ class HouseholdQueries:
         *,
         after_position: int,
         limit: int,
-        province_code: str | None = None,
+        province: ProvinceArea | None = None,
         status: str | None = None,
         search: str | None = None,
         channel: str | None = None,
@@ -156,11 +156,10 @@ class HouseholdQueries:
         area: ProvinceArea | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
         """Rows after a position, oldest registration first, and the total matching the filters;
-        ``area``: only households recorded in a province's area under either scheme."""
-        clauses: list[tuple[str, Any]] = []
-        if area is not None:
-            clauses.append(area_clause(area))
-        equals = (("province_code", province_code), ("status", status), ("channel", channel), ("id", only_id))
+        ``area`` (a province officer's scope) and ``province`` (the caller's filter): only households
+        recorded in that province's area under either scheme (both given: in both)."""
+        clauses: list[tuple[str, Any]] = [area_clause(a) for a in (area, province) if a is not None]
+        equals = (("status", status), ("channel", channel), ("id", only_id))
         if search and fold(search):
             return self._search(fold(search), after_position, limit, equals, clauses)
         rows, total = self.store.page_by_position(TABLE, after_position=after_position, limit=limit, equals=equals,

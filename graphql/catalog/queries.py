@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from farmgate.core.domain.place import GeoPoint
+from farmgate.graphql.area_arguments import (
+    DISTRICT_FILTER,
+    PROVINCE_FILTER,
+    WARD_FILTER,
+    district_filter,
+    province_filter,
+    ward_filter,
+)
 from farmgate.graphql.catalog.loaders import answered, listing_rows_page
 from farmgate.graphql.catalog.scoped import listing_by_global_id, storefront_by_global_id
 from farmgate.graphql.catalog.types import (
@@ -41,17 +51,17 @@ class CatalogQuery:
         first: int | None = strawberry.UNSET,
         after: str | None = strawberry.UNSET,
         marketplace: Marketplace | None = strawberry.UNSET,
-        province_code: str | None = strawberry.UNSET,
-        district_code: str | None = strawberry.UNSET,
-        ward_code: str | None = strawberry.UNSET,
+        province_code: Annotated[str | None, strawberry.argument(description=PROVINCE_FILTER)] = strawberry.UNSET,
+        district_code: Annotated[str | None, strawberry.argument(description=DISTRICT_FILTER)] = strawberry.UNSET,
+        ward_code: Annotated[str | None, strawberry.argument(description=WARD_FILTER)] = strawberry.UNSET,
     ) -> StorefrontConnection:
         page = window("storefronts", first, after)
+        province, district = province_filter(province_code), district_filter(district_code)
+        ward = ward_filter(ward_code)
         catalog = info.context.system.catalog
         rows, total = await answered(lambda: catalog.storefronts_page(
             after_position=page.after_position(), limit=page.limit + 1, marketplace=_value(marketplace),
-            province_code=text_argument(province_code, "provinceCode", code=True),
-            district_code=text_argument(district_code, "districtCode", code=True),
-            ward_code=text_argument(ward_code, "wardCode", code=True),
+            province=province, district_code=district, ward_code=ward,
         ))
         return storefront_connection(page, rows, total)
 
@@ -85,14 +95,14 @@ class CatalogQuery:
         after: str | None = strawberry.UNSET,
         search: str | None = strawberry.UNSET,
         category: ProductCategory | None = strawberry.UNSET,
-        province_code: str | None = strawberry.UNSET,
+        province_code: Annotated[str | None, strawberry.argument(description=PROVINCE_FILTER)] = strawberry.UNSET,
         certification: CertificationScheme | None = strawberry.UNSET,
         marketplace: Marketplace | None = strawberry.UNSET,
     ) -> ListingConnection:
         page = window("listings", first, after)
         rows, total = await listing_rows_page(
             info.context, page, search=text_argument(search, "search"), category=_value(category),
-            province_code=text_argument(province_code, "provinceCode", code=True),
+            province=province_filter(province_code),
             certification=_value(certification), marketplace=_value(marketplace),
         )
         return listing_connection(page, rows, total)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from starlette.concurrency import run_in_threadpool
 
+from farmgate.graphql.area_arguments import PROVINCE_FILTER, province_filter
 from farmgate.graphql.households.loaders import household_by_global_id
 from farmgate.graphql.households.types import Household, HouseholdConnection, HouseholdEdge, HouseholdStatus
 from farmgate.graphql.inputs import given, text_argument
@@ -34,21 +37,19 @@ class HouseholdQuery:
         info: strawberry.Info,
         first: int | None = strawberry.UNSET,
         after: str | None = strawberry.UNSET,
-        province_code: str | None = strawberry.UNSET,
+        province_code: Annotated[str | None, strawberry.argument(description=PROVINCE_FILTER)] = strawberry.UNSET,
         status: HouseholdStatus | None = strawberry.UNSET,
         search: str | None = strawberry.UNSET,
     ) -> HouseholdConnection:
         ctx = info.context
         page = window("households", first, after)
+        province = province_filter(province_code)  # a malformed code is the client's error, whatever it may see
         scope = household_list_filter(ctx.require_principal())
         empty = HouseholdConnection(edges=[], page_info=PageInfo(has_next_page=False, has_previous_page=False,
                                                                  start_cursor=None, end_cursor=None), total_count=0)
         if scope is None:
             return empty
-        wanted_province = text_argument(province_code, "provinceCode", code=True)
-        filters = dict(scope)
-        if wanted_province:
-            filters["province_code"] = wanted_province
+        filters = {**scope, "province": province}
         status_value = given(status)
         rows, total = await run_in_threadpool(
             lambda: ctx.system.households.page(

@@ -11,13 +11,13 @@ from starlette.concurrency import run_in_threadpool
 
 from farmgate.core.domain.errors import InvalidInput
 from farmgate.core.domain.province_area import ProvinceArea
+from farmgate.graphql.area_arguments import PROVINCE_CODE
 from farmgate.graphql.commands import execute
 from farmgate.graphql.context import Context
 from farmgate.graphql.errors import forbidden
 from farmgate.graphql.inputs import aware, given, plain
 from farmgate.graphql.permissions import allow
 from farmgate.graphql.rollouts.loaders import campaign_report
-from farmgate.graphql.rollouts.queries import PROVINCE_CODE
 from farmgate.graphql.rollouts.types import Campaign, ProvinceRollout
 from farmgate.graphql.scope import oversees
 from farmgate.graphql.types import UserError

@@ -7,26 +7,20 @@ from typing import Annotated
 import strawberry
 from starlette.concurrency import run_in_threadpool
 
-from farmgate.core.domain.errors import InvalidInput
 from farmgate.core.domain.province_area import ProvinceArea
+from farmgate.graphql.area_arguments import PROVINCE_ARGUMENT, province_area
 from farmgate.graphql.context import Context
-from farmgate.graphql.errors import CodedError, forbidden
+from farmgate.graphql.errors import forbidden
 from farmgate.graphql.permissions import allow
 from farmgate.graphql.rollouts.loaders import campaign_by_global_id
 from farmgate.graphql.rollouts.types import Campaign, NationalRollout, ProvinceRollout
 from farmgate.graphql.scope import oversees
 
-PROVINCE_CODE = ("A GSO province code qualified by its scheme, as in a token's province claim: '2021:20' (Lạng Sơn,"
-                 " 2021), '2025:24' (Bắc Ninh, 2025); a bare code is read in the 2025 scheme.")
-
 
 def overseen_area(ctx: Context, province_code: str) -> ProvinceArea:
     """The province the caller names, if the caller oversees it (``scope.oversees``); BAD_USER_INPUT for an
     unknown province, FORBIDDEN for another officer's."""
-    try:
-        area = ProvinceArea.parse(province_code)
-    except InvalidInput as error:
-        raise CodedError(error.message, "BAD_USER_INPUT") from None
+    area = province_area(province_code)
     if not oversees(ctx.require_principal(), area):
         raise forbidden("A province officer sees and plans the rollout of their own province only")
     return area
@@ -38,7 +32,7 @@ class RolloutQuery:
                       description="PROVINCE_OFFICER of that province (under either scheme), or ADMIN: the province's"
                                   " rollout against its targets.")
     async def province_rollout(
-        self, info: strawberry.Info, province_code: Annotated[str, strawberry.argument(description=PROVINCE_CODE)],
+        self, info: strawberry.Info, province_code: Annotated[str, strawberry.argument(description=PROVINCE_ARGUMENT)],
     ) -> ProvinceRollout:
         ctx: Context = info.context
         area = overseen_area(ctx, province_code)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from farmgate.core.domain.place import GeoPoint
+from farmgate.core.domain.province_area import ProvinceArea
 from farmgate.core.projections.catalog import ListingCatalog, StorefrontDirectory
 from farmgate.deploy.container import System, build_system
 from farmgate.deploy.settings import Settings
@@ -140,7 +141,7 @@ def run(report: Callable[[str, float, str], None]) -> None:
                 return catalog.listings_page(after=None, limit=21, search=SEARCHES[i % len(SEARCHES)], **filters)
 
             _measure(report, "search, 20 per page", search)
-            _measure(report, "search + province", lambda i: search(i, province_code="20"))
+            _measure(report, "search + province", lambda i: search(i, province=ProvinceArea.parse("2021:20")))
             _measure(report, "search + certification", lambda i: search(i, certification="VIETGAP"))
             _measure(report, "search + category + marketplace",
                      lambda i: search(i, category="FRUIT", marketplace="VOSO"))
@@ -159,7 +160,7 @@ def run(report: Callable[[str, float, str], None]) -> None:
             _measure(report, "locator 1 km, nearest 100", lambda i: catalog.nearby(
                 open_points[i * 97 % len(open_points)], 1.0, 100))
             _measure(report, "storefronts by district, 20 per page", lambda i: catalog.storefronts_page(
-                after_position=0, limit=21, province_code="20", district_code=AREAS[0][3][i % 9]))
+                after_position=0, limit=21, province=ProvinceArea.parse("2021:20"), district_code=AREAS[0][3][i % 9]))
 
             # Whether PostgreSQL actually takes the indexes (1 = yes): a silent scan is the usual regression.
             # (A one-word query matching a tenth of the catalog is rightly a sequential scan.)

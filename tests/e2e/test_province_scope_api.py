@@ -86,10 +86,12 @@ def test_an_officer_of_a_merged_province_sees_the_households_recorded_under_the_
                 assert found["history"][0]["type"] == "Registered"
             by_code = api.data(BY_CODE, {"code": household["code"]}, token)["householdByCode"]
             assert (by_code is not None) == (place in places), place
-    # The provinceCode filter narrows within the area; it never widens it.
-    assert seen(api, hcm_2025, marker, province="77") == {"vung-tau-2021"}
-    assert seen(api, vung_tau_2021, marker, province="79") == {"vung-tau-2025"}
-    assert seen(api, vung_tau_2021, marker, province="75") == set()
+    # The provinceCode filter is read like a scope claim (a bare code in the 2025 scheme) and selects
+    # that province's area, within the caller's area: it never widens it.
+    assert seen(api, hcm_2025, marker, province="2021:77") == {"vung-tau-2021", "vung-tau-2025"}
+    assert error_code(api.post(LIST, {"province": "77"}, hcm_2025)) == "BAD_USER_INPUT"  # no 2025:77
+    assert seen(api, vung_tau_2021, marker, province="79") == {"vung-tau-2021", "vung-tau-2025"}
+    assert seen(api, vung_tau_2021, marker, province="2025:75") == set()
 
     # Managing follows the same area: the 2025 officer verifies a household recorded under 2021:77.
     verified = api.data(VERIFY, {"input": {"householdId": households["vung-tau-2021"]["id"],

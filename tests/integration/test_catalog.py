@@ -10,6 +10,7 @@ from uuid import UUID
 import pytest
 
 from farmgate.core.domain.errors import AlreadyExists, InvalidInput, InvalidTransition, NotFound
+from farmgate.core.domain.province_area import ProvinceArea
 from farmgate.core.projections.catalog import search_text
 from farmgate.deploy.container import System
 from tests.personal_data import PersonalData
@@ -247,8 +248,8 @@ def test_search_filters_by_category_province_certification_and_marketplace(syste
     system.catch_up()
 
     assert titles(system, search="vai", category="PROCESSED_FOOD") == ["Vải thiều sấy"]
-    assert titles(system, search="vai", province_code="20") == ["Vải thiều Lạng Sơn"]
-    assert titles(system, province_code="20") == ["Na Chi Lăng", "Vải thiều Lạng Sơn"]
+    assert titles(system, search="vai", province=ProvinceArea.parse("2021:20")) == ["Vải thiều Lạng Sơn"]
+    assert titles(system, province=ProvinceArea.parse("2021:20")) == ["Na Chi Lăng", "Vải thiều Lạng Sơn"]
     assert titles(system, search="vai", marketplace="POSTMART") == ["Vải thiều VietGAP"]
     assert titles(system, search="vai", certification="VIETGAP") == ["Vải thiều VietGAP"]
     assert titles(system, certification="OCOP") == []

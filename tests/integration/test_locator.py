@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from farmgate.core.domain.errors import InvalidInput, LimitExceeded
 from farmgate.core.domain.geo import EARTH_RADIUS_KM, BoundingBox, distance_km
 from farmgate.core.domain.place import GeoPoint
+from farmgate.core.domain.province_area import ProvinceArea
 from farmgate.deploy.container import System
 from tests.integration.test_catalog import ALL_DAY, BAC_GIANG, LANG_SON, open_storefront, register_household
 from tests.personal_data import PersonalData
@@ -151,11 +152,12 @@ def test_storefronts_are_listed_by_marketplace_and_administrative_area(system: S
         assert total == len(rows)
         return [r["id"] for r in rows]
 
-    assert listed(province_code="20") == [str(chi_lang_ward), str(other_ward)]
-    assert listed(province_code="20", district_code="187", ward_code="06466") == [str(chi_lang_ward)]
+    assert listed(province=ProvinceArea.parse("2021:20")) == [str(chi_lang_ward), str(other_ward)]
+    lang_son = ProvinceArea.parse("2021:20")
+    assert listed(province=lang_son, district_code="187", ward_code="06466") == [str(chi_lang_ward)]
     assert listed(marketplace="VOSO") == [str(chi_lang_ward)]
-    assert listed(province_code="24") == [str(bac_giang)]
-    assert listed(province_code="20", statuses=("CLOSED",)) == [str(closed)]
+    assert listed(province=ProvinceArea.parse("2021:24")) == [str(bac_giang)]
+    assert listed(province=ProvinceArea.parse("2021:20"), statuses=("CLOSED",)) == [str(closed)]
     # Check pages follow on from a position without repeating.
     first_page, total = system.catalog.storefronts_page(after_position=0, limit=2)
     second_page, _ = system.catalog.storefronts_page(after_position=first_page[-1]["position"], limit=2)
