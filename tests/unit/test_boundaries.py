@@ -301,7 +301,7 @@ def test_a_party_pays_exactly_its_share_and_a_dong_more_is_recorded_and_flagged(
     assert (claim.status, _overpaid_flags(claim)) == ("APPROVED", [])
     claim.record_payment("CARRIER", vnd(1), "C-2")
     assert (claim.status, claim.paid_by("CARRIER"), _overpaid_flags(claim)) == ("APPROVED", vnd(60_002), ["OVERPAID:C-2"])
-    assert "CARRIER owed 0 VND of its share; 1 VND was paid (C-2): 1 VND overpaid" == claim.flags[-1]["reason"]
+    assert claim.flags[-1]["reason"] == "CARRIER owed 0 VND of its share; 1 VND was paid (C-2): 1 VND overpaid"
     claim.record_payment("HOUSEHOLD", vnd(39_999), "H-1")
     assert claim.status == "APPROVED"  # the carrier's overpayment does not pay the household's share
     claim.record_payment("HOUSEHOLD", vnd(1), "H-2")
