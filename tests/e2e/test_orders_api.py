@@ -411,7 +411,7 @@ def test_bad_input_is_refused_with_the_field_at_fault_and_records_nothing(
     body = api.post(CHECKPOINT, {"input": delivered}, tokens["carrier"])
     assert user_error(body, "recordCheckpoint") == ("INVALID", ["input", "status"])
 
-    # A payment in the future or naive is refused (an over-payment is a fact, recorded: test_overpayment).
+    # A payment in the future or naive is refused (an over-payment is a fact, recorded: test_dispute_money).
     def pay(amount: str, occurred_at: str, reference: str) -> dict[str, Any]:
         return api.post(PAY, {"input": {"orderId": order["id"], "amount": {"amount": amount, "currency": "VND"},
                                         "reference": reference, "occurredAt": occurred_at}}, postmart)
