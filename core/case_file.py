@@ -19,7 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from farmgate.core.audit_anchors import AnchorCheck
-from farmgate.core.domain.claim import CompensationClaim
+from farmgate.core.domain.claim import OVERPAID_CAUSE, CompensationClaim
 from farmgate.core.domain.errors import InvalidInput
 from farmgate.core.domain.money import Money
 from farmgate.core.domain.order import (
@@ -239,7 +239,9 @@ class CaseFlag:
     """Something dispute staff must look at: CONTRADICTION (a fact against a final one, kept),
     INFERENCE_WITHDRAWN (an automatic spoilage withdrawn by an earlier fact reported late),
     CLAIM_FLAGGED (a claim flagged for review), CLAIM_OVER_LIMIT (a claimant's commitments above its
-    limit after a later refund)."""
+    limit after a later refund); money facts recorded against the state: OVERPAID (a payment beyond
+    the order's total), PAID_AFTER_CANCEL, OVER_REFUNDED (more returned than was paid), CLAIM_OVERPAID
+    (a compensation payment beyond what the payer owed)."""
 
     kind: str
     summary: str
@@ -249,6 +251,13 @@ class CaseFlag:
 _FLAGGED_EVENTS = {("Shipment", "ContradictionRecorded"): "CONTRADICTION",
                    ("Shipment", "SpoilageWithdrawn"): "INFERENCE_WITHDRAWN",
                    ("CompensationClaim", "FlaggedForReview"): "CLAIM_FLAGGED"}
+
+
+def _money_flag_summary(r: EventRecord) -> str:
+    if r.type == "RefundFellDue":
+        return f"{r.data['reason']}; {Money.from_primitive(r.data['amount_due'])} is owed back to the buyer"
+    return (f"Refund {r.data['reference']} of {Money.from_primitive(r.data['amount'])} took the refunds to"
+            f" {Money.from_primitive(r.data['refunded_total'])}, more than was paid")
 
 
 def case_flags(app: Any, case: CaseFile) -> list[CaseFlag]:
@@ -262,7 +271,10 @@ def case_flags(app: Any, case: CaseFile) -> list[CaseFlag]:
         elif kind == "INFERENCE_WITHDRAWN":
             flags.append(CaseFlag(kind, f"Automatic spoilage withdrawn: {r.data['cause']}", r))
         elif kind == "CLAIM_FLAGGED":
-            flags.append(CaseFlag(kind, str(r.data["reason"]), r))
+            overpaid = str(r.data.get("cause", "")).startswith(OVERPAID_CAUSE)
+            flags.append(CaseFlag("CLAIM_OVERPAID" if overpaid else kind, str(r.data["reason"]), r))
+        elif r.stream == "Order" and r.type in ("RefundFellDue", "RefundRecorded") and r.data.get("flag"):
+            flags.append(CaseFlag(str(r.data["flag"]), _money_flag_summary(r), r))
     order: Order = app.repository.get(case.order_id)
     for claimant in ("BUYER", "HOUSEHOLD"):
         exposure = order.exposure(claimant)

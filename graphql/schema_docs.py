@@ -243,7 +243,9 @@ DOCS = {
     "Mutation.confirmOrder": "Confirm a placed order. Its marketplace or household.",
     "Mutation.cancelOrder": "Cancel an order before dispatch; its stock is released. Its marketplace or household.",
     "Mutation.recordPayment": "Record money that arrived for an order (always recorded, even more than owed: the"
-                              " payment status says so). Its marketplace; the carrier for cash on delivery.",
+                              " payment status says REFUND_DUE, `overpaid` how much, `flags` OVERPAID; the same"
+                              " reference again is ALREADY_EXISTS and records nothing). Its marketplace; the"
+                              " carrier for cash on delivery.",
     "Mutation.dispatchOrder": "Hand a confirmed order to a carrier: its shipment starts, promised by the delivery"
                               " promise (48 h for perishables). Its marketplace or household.",
     "Mutation.recordCheckpoint": "A carrier's tracking event. The shipment's carrier, or the order's marketplace.",
@@ -259,7 +261,9 @@ DOCS = {
     "Mutation.assessClaim": "Record findings and liability shares. DISPUTE_STAFF.",
     "Mutation.decideClaim": "Approve (with a payout) or reject a claim; an approved claim refunds its order."
                             " DISPUTE_STAFF.",
-    "Mutation.recordCompensationPayment": "Record a payout by a liable party. DISPUTE_STAFF.",
+    "Mutation.recordCompensationPayment": "Record a payout by a liable party: always recorded (beyond its share or"
+                                          " on a claim not approved, the claim is flagged OVERPAID:<reference>; the"
+                                          " same reference again is ALREADY_EXISTS). DISPUTE_STAFF.",
     # -- Subscription --------------------------------------------------------------------------------
     "Subscription.orderEvents.orderId": "The order's global ID.",
     "Subscription.orderEvents.afterPosition": "Resume: first the case's events recorded after this log position"
@@ -501,8 +505,8 @@ DOCS = {
     "DecideClaimInput.payout": "What is to be paid (required to approve).",
     "RecordCompensationPaymentInput.claimId": "The claim's global ID.",
     "RecordCompensationPaymentInput.payer": "Which liable party paid.",
-    "RecordCompensationPaymentInput.amount": "How much (no more than its share of the payout).",
-    "RecordCompensationPaymentInput.reference": "The payment's reference.",
+    "RecordCompensationPaymentInput.amount": "How much (more than its share is recorded and flagged).",
+    "RecordCompensationPaymentInput.reference": "The payment's reference; once per claim.",
     "WithdrawClaimInput.claimId": "The claim's global ID.",
     "WithdrawClaimInput.reason": "Why.",
     "CaseFile.order": "The order.",

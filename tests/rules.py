@@ -291,15 +291,17 @@ for _status, _confirm, _cancel, _dispatch, _pay in (
                         (_status, "dispatch"): _dispatch, (_status, "pay"): _pay})
 
 #: (claim status, command) -> status after it, or REFUSED. "pay_part" pays less than the payout,
-#: "pay_rest" what is left of it.
+#: "pay_rest" what is left of it. A compensation payment is a fact: recorded whatever the status (on a
+#: claim not APPROVED it keeps the status and is flagged OVERPAID); on a PAID claim nothing is left, so
+#: "pay_rest" pays zero, which is refused.
 CLAIM_AFTER: dict[tuple[str, str], str | None] = {}
 for _status, _evidence, _assess, _approve, _reject, _pay_part, _pay_rest, _withdraw in (
-    ("OPEN", "OPEN", "ASSESSED", REFUSED, REFUSED, REFUSED, REFUSED, "WITHDRAWN"),
-    ("ASSESSED", "ASSESSED", "ASSESSED", "APPROVED", "REJECTED", REFUSED, REFUSED, "WITHDRAWN"),
+    ("OPEN", "OPEN", "ASSESSED", REFUSED, REFUSED, "OPEN", "OPEN", "WITHDRAWN"),
+    ("ASSESSED", "ASSESSED", "ASSESSED", "APPROVED", "REJECTED", "ASSESSED", "ASSESSED", "WITHDRAWN"),
     ("APPROVED", REFUSED, REFUSED, REFUSED, REFUSED, "APPROVED", "PAID", REFUSED),
-    ("REJECTED", REFUSED, REFUSED, REFUSED, REFUSED, REFUSED, REFUSED, REFUSED),
-    ("PAID", REFUSED, REFUSED, REFUSED, REFUSED, REFUSED, REFUSED, REFUSED),
-    ("WITHDRAWN", REFUSED, REFUSED, REFUSED, REFUSED, REFUSED, REFUSED, REFUSED),
+    ("REJECTED", REFUSED, REFUSED, REFUSED, REFUSED, "REJECTED", "REJECTED", REFUSED),
+    ("PAID", REFUSED, REFUSED, REFUSED, REFUSED, "PAID", REFUSED, REFUSED),
+    ("WITHDRAWN", REFUSED, REFUSED, REFUSED, REFUSED, "WITHDRAWN", "WITHDRAWN", REFUSED),
 ):
     CLAIM_AFTER.update({(_status, "add_evidence"): _evidence, (_status, "assess"): _assess,
                         (_status, "approve"): _approve, (_status, "reject"): _reject,

@@ -2,8 +2,12 @@
 lateness; assessed by dispute staff with a liability split, decided, and paid per liable party.
 
 Lifecycle: OPEN → ASSESSED → APPROVED → PAID, or → REJECTED; OPEN/ASSESSED → WITHDRAWN.
-A party's payments never exceed its share of the payout; the shares are the payout split by basis
-points in whole minor units (Money.allocate), so they always add up to it exactly.
+Each liable party owes its share of the payout; the shares are the payout split by basis points in
+whole minor units (Money.allocate), so they always add up to it exactly. A compensation payment is a
+fact: it is recorded whatever the claim's state (refused only when malformed, not positive, in another
+currency, from an unknown party, or a reference already recorded). One beyond the payer's share, or
+on a claim not approved, is flagged for dispute staff (``FlaggedForReview`` with cause
+``OVERPAID:<reference>``); the claim is PAID once every liable party has paid its share.
 
 What a claim commits (``committed``) counts against its claimant's limit on the order: the amount
 claimed while OPEN, the recommended payout once ASSESSED, the payout once APPROVED or PAID, nothing
@@ -19,7 +23,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from farmgate.core.domain.aggregate import FarmAggregate
-from farmgate.core.domain.errors import InvalidInput, InvalidTransition
+from farmgate.core.domain.errors import AlreadyExists, InvalidInput, InvalidTransition
 from farmgate.core.domain.money import Money
 from farmgate.core.domain.canonical_text import canonical_text
 from farmgate.core.domain.text import optional_text, required_code, required_text
@@ -29,6 +33,8 @@ CLAIMANTS = ("BUYER", "HOUSEHOLD")
 PARTIES = ("HOUSEHOLD", "CARRIER", "MARKETPLACE", "BUYER")
 WHOLE = 10_000  # basis points
 DEFAULT_RESPONSE_TIME = timedelta(hours=72)
+#: a FlaggedForReview cause starting with this names a compensation payment beyond what was owed
+OVERPAID_CAUSE = "OVERPAID:"
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _URI = re.compile(r"^(https|s3|ipfs|gs)://\S{3,2000}$")
@@ -291,24 +297,33 @@ class CompensationClaim(FarmAggregate):
             raise InvalidInput(f"Unknown outcome {outcome}", ["input", "outcome"])
 
     def record_payment(self, payer: str, amount: Money, reference: str, occurred_at: datetime | None = None) -> None:
-        self._require(("APPROVED",), "paid")
+        """A compensation payment that was made: recorded whatever the claim's state (see the module
+        docstring). Beyond the payer's unpaid share (on a claim not APPROVED or PAID, that share is
+        nothing) it is flagged OVERPAID for dispute staff. The same reference again is AlreadyExists."""
         field = ["input", "amount"]
-        shares = self.shares()
-        share = shares.get(payer)
         if payer not in PARTIES:
             raise InvalidInput(f"Unknown party {payer}", ["input", "payer"])
-        if share is None or share.is_zero:
-            raise InvalidInput(f"{payer} bears no share of this payout", ["input", "payer"])
-        if amount.currency != share.currency:
-            raise InvalidInput(f"The payout is in {share.currency}", field + ["currency"])
+        if amount.currency != self.claimed.currency:
+            raise InvalidInput(f"The payout is in {self.claimed.currency}", field + ["currency"])
         if not amount.is_positive:
             raise InvalidInput("amount must be more than zero", field + ["amount"])
-        outstanding = share - self.paid_by(payer)
-        if amount > outstanding:
-            raise InvalidInput(f"{payer} owes {outstanding} of its share; {amount} is more", field + ["amount"])
-        settled = self.paid_total + amount == self.payout
+        reference = required_code(reference, ["input", "reference"], 200)
+        if any(p["reference"] == reference for p in self.payments):
+            raise AlreadyExists("A payment with this reference is already recorded", ["input", "reference"])
+        decided = self.status in ("APPROVED", "PAID")
+        shares = self.shares() if decided else {}
+        share = shares.get(payer, Money.zero(amount.currency))
+        owed = share - self.paid_by(payer)
+        owed = owed if owed.is_positive else Money.zero(owed.currency)
+        settled = self.status == "APPROVED" and all(
+            part <= self.paid_by(party) + (amount if party == payer else Money.zero(amount.currency))
+            for party, part in shares.items())
         self._record(self.CompensationPaid, occurred_at=occurred_at, payer=payer, amount=amount.to_primitive(),
-                     reference=required_code(reference, ["input", "reference"], 200), settled=settled)
+                     reference=reference, settled=settled)
+        if amount > owed:
+            why = (f"{payer} owed {owed} of its share; {amount} was paid ({reference}): {amount - owed} overpaid"
+                   if decided else f"{payer} paid {amount} ({reference}) on a {self.status} claim, owed nothing yet")
+            self._record(self.FlaggedForReview, reason=why, cause=f"{OVERPAID_CAUSE}{reference}")
 
     def flag_for_review(self, reason: str, cause: str) -> bool:
         """Flag an undecided or unpaid claim for dispute staff, once per cause. True if recorded."""

@@ -12,14 +12,17 @@ The rules it keeps, decided here once:
   shipment (``ORDER_STATUS_FOR_SHIPMENT``), moved by a process step that may repeat itself: each
   step names the shipment event that caused it, and a cause already applied, or older shipment news
   than the order has already followed, changes nothing.
-- Payments: in the order's currency, positive, never more than what is outstanding on a live order
-  (the refusal names the outstanding amount), each reference once. The payment that covers the total
-  makes it PAID; before that it stays PENDING with ``amount_paid`` tracked. A payment that arrives
-  after a cancel is a fact and is recorded: it is owed back (REFUND_DUE), like everything paid on a
-  cancelled order (cancelling records the refund owed).
-- Refunds are facts too (``record_refund``: money returned, never more than was paid and not yet
-  returned), beside the refunds approved BUYER claims make (``refund_for_claim``). The payment status
-  follows from the running totals (``payment_status_of``).
+- Payments are facts: in the order's currency, positive, each reference once (the same reference
+  again is the same payment, refused as ALREADY_EXISTS and recorded once). The payment that covers
+  the total makes it PAID; before that it stays PENDING with ``amount_paid`` tracked. A payment
+  beyond the total (a duplicate gateway charge, a payment on a PAID order) is recorded all the same
+  and flagged OVERPAID: the excess is owed back (REFUND_DUE, ``refund_due``), as everything paid on a
+  cancelled order is (cancelling records the refund owed; a payment that arrives after the cancel is
+  recorded, owed back and flagged PAID_AFTER_CANCEL). The flags are on ``RefundFellDue``.
+- Refunds are facts too (``record_refund``: money returned), beside the refunds approved BUYER
+  claims make (``refund_for_claim``, never more than was paid and not yet returned). A refund beyond
+  what was paid and not yet returned is recorded and flagged OVER_REFUNDED (on ``RefundRecorded``).
+  The payment status follows from the running totals (``payment_status_of``).
 - Claim exposure, as running totals (``note_claim``): each claim tells the order, in the same save,
   what it commits (OPEN: the amount claimed; ASSESSED: the recommended payout; APPROVED or PAID: the
   payout; REJECTED or WITHDRAWN: nothing). A claimant's commitments on one order stay within its
@@ -68,6 +71,10 @@ PENDING, PAID = "PENDING", "PAID"
 REFUNDED, PARTIALLY_REFUNDED, REFUND_DUE = "REFUNDED", "PARTIALLY_REFUNDED", "REFUND_DUE"
 PAYMENT_STATUSES = (PENDING, PAID, REFUND_DUE, PARTIALLY_REFUNDED, REFUNDED)
 
+#: flags on money facts that contradict the order's state: recorded, never refused (see the module docstring)
+OVERPAID, PAID_AFTER_CANCEL, OVER_REFUNDED = "OVERPAID", "PAID_AFTER_CANCEL", "OVER_REFUNDED"
+ORDER_FLAGS = (OVERPAID, PAID_AFTER_CANCEL, OVER_REFUNDED)
+
 ORDER_STATUS_FOR_SHIPMENT = {
     INFO_RECEIVED: DISPATCHED,
     IN_TRANSIT: DISPATCHED,
@@ -94,8 +101,10 @@ def payment_status_of(total: Money, paid: Money, refunded: Money, due: Money) ->
     """The contract's PaymentStatus from the running totals: money owed back first, then what came back."""
     if due.is_positive:
         return REFUND_DUE
-    if paid.is_positive and refunded == paid:
+    if paid.is_positive and refunded >= paid:
         return REFUNDED
+    if refunded.is_positive and total.is_positive and paid - refunded >= total:
+        return PAID  # an overpayment returned: the total is still paid
     if refunded.is_positive:
         return PARTIALLY_REFUNDED
     if paid.is_positive and paid >= total:
@@ -218,6 +227,9 @@ class Order(FarmAggregate):
         amount_due: dict[str, str]
         reason: str
         payment_status: str
+        #: OVERPAID or PAID_AFTER_CANCEL when a payment contradicting the order's state caused it, None
+        #: when the cancel did; absent from events recorded before flags
+        flag: str | None
 
         def apply(self, order: Order) -> None:
             order.payment_status = self.payment_status
@@ -230,6 +242,9 @@ class Order(FarmAggregate):
         #: refunded in all (through claims too), and the payment status, after this refund
         refunded_total: dict[str, str]
         payment_status: str
+        #: OVER_REFUNDED when more has now been returned than was paid, else None; absent from events
+        #: recorded before flags
+        flag: str | None
 
         def apply(self, order: Order) -> None:
             order._refunded = self.refunded_total
@@ -417,7 +432,21 @@ class Order(FarmAggregate):
 
     @property
     def outstanding(self) -> Money:
-        return self.total - self.amount_paid
+        """Still to pay: the total less what was paid, never below zero."""
+        left = self.total - self.amount_paid
+        return left if left.is_positive else Money.zero(left.currency)
+
+    @property
+    def overpaid(self) -> Money:
+        """Paid beyond the total (a duplicate charge, a payment past what was outstanding), zero if none."""
+        over = self.amount_paid - self.total
+        return over if over.is_positive else Money.zero(over.currency)
+
+    @property
+    def flags(self) -> list[str]:
+        """The contradictions the money facts show now (``ORDER_FLAGS``), for dispute staff."""
+        flags = [OVERPAID] if self.overpaid.is_positive else []
+        return flags + ([OVER_REFUNDED] if self.refunded > self.amount_paid else [])
 
     def _require_status(self, allowed: tuple[str, ...], doing: str) -> None:
         if self.status not in allowed:
@@ -437,7 +466,7 @@ class Order(FarmAggregate):
             self._record(self.RefundFellDue, amount_due=self.refund_due.to_primitive(),
                          reason="The order was cancelled after it was paid",
                          payment_status=payment_status_of(self.total, self.amount_paid, self.refunded,
-                                                          self.refund_due))
+                                                          self.refund_due), flag=None)
         return [(line["listing_id"], line["quantity"]) for line in self.lines]
 
     def _check_money(self, amount: Money, field: list[str]) -> None:
@@ -447,18 +476,16 @@ class Order(FarmAggregate):
             raise InvalidInput("amount must be more than zero", field + ["amount"])
 
     def record_payment(self, amount: Money, reference: str, occurred_at: datetime, now: datetime) -> None:
-        """A payment that arrived. On a cancelled order it is recorded all the same, and owed back."""
+        """A payment that arrived: always recorded, whatever the order's state. Refused only when it is
+        not a fact: malformed, not positive, in another currency, or a reference already recorded
+        (AlreadyExists: the same payment again). Beyond the total on a live order it is owed back and
+        flagged OVERPAID; on a cancelled order it is owed back and flagged PAID_AFTER_CANCEL."""
         reference = required_code(reference, ["input", "reference"], 100)
         occurred_at = world_time(occurred_at, now, ["input", "occurredAt"], self.placed_at, "the order was placed")
         self._check_money(amount, ["input", "amount"])
         if reference in self.payment_references:
             raise AlreadyExists("A payment with this reference is already recorded", ["input", "reference"])
         outstanding = self.outstanding
-        if self.status != CANCELLED and amount > outstanding:
-            if outstanding.is_zero:
-                raise InvalidInput("Nothing is outstanding: the order is paid", ["input", "amount", "amount"])
-            raise InvalidInput(f"Only {outstanding} is outstanding; {amount} would overpay the order",
-                               ["input", "amount", "amount"])
         paid = self.amount_paid + amount
         self._record(
             self.PaymentRecorded,
@@ -470,19 +497,23 @@ class Order(FarmAggregate):
         )
         if self.status == CANCELLED:
             self._record(self.RefundFellDue, amount_due=self.refund_due.to_primitive(),
-                         reason="A payment arrived after the order was cancelled", payment_status=self.payment_status)
+                         reason="A payment arrived after the order was cancelled", payment_status=self.payment_status,
+                         flag=PAID_AFTER_CANCEL)
+        elif amount > outstanding:
+            self._record(self.RefundFellDue, amount_due=self.refund_due.to_primitive(),
+                         reason=f"Payment {reference} of {amount} arrived when {outstanding} was outstanding:"
+                                f" {amount - outstanding} was overpaid",
+                         payment_status=self.payment_status, flag=OVERPAID)
 
     def record_refund(self, amount: Money, reference: str, occurred_at: datetime, now: datetime) -> None:
-        """Money returned to the buyer: never more than was paid and not yet returned."""
+        """Money returned to the buyer: always recorded (refused only when malformed, not positive, in
+        another currency, or a reference already recorded). More than was paid and not yet returned is
+        flagged OVER_REFUNDED."""
         reference = required_code(reference, ["input", "reference"], 100)
         occurred_at = world_time(occurred_at, now, ["input", "occurredAt"], self.placed_at, "the order was placed")
         self._check_money(amount, ["input", "amount"])
         if reference in self.refund_references:
             raise AlreadyExists("A refund with this reference is already recorded", ["input", "reference"])
-        returnable = self.amount_paid - self.refunded
-        if amount > returnable:
-            raise InvalidInput(f"Only {returnable} was paid and not yet refunded; {amount} is more",
-                               ["input", "amount", "amount"])
         refunded = self.refunded + amount
         self._record(
             self.RefundRecorded,
@@ -492,6 +523,7 @@ class Order(FarmAggregate):
             refunded_total=refunded.to_primitive(),
             payment_status=payment_status_of(self.total, self.amount_paid, refunded,
                                              self._due(self.amount_paid, refunded)),
+            flag=OVER_REFUNDED if refunded > self.amount_paid else None,
         )
 
     def record_dispatch(self, shipment_id: UUID, carrier: str, tracking_number: str, carrier_id: UUID) -> None:

@@ -98,7 +98,9 @@ class OrderSnapshot:
 
 @strawberry.type(description="Something in the case dispute staff must look at (an addition to the contract).")
 class CaseFlag:
-    kind: str = strawberry.field(description="CONTRADICTION, INFERENCE_WITHDRAWN, CLAIM_FLAGGED or CLAIM_OVER_LIMIT.")
+    kind: str = strawberry.field(description="CONTRADICTION, INFERENCE_WITHDRAWN, CLAIM_FLAGGED, CLAIM_OVER_LIMIT; money"
+                                   " facts recorded against the state: OVERPAID, PAID_AFTER_CANCEL, OVER_REFUNDED,"
+                                   " CLAIM_OVERPAID.")
     summary: str
     event: EventRecord | None
 

@@ -23,9 +23,20 @@ class PaymentStatus(Enum):
     PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
     FAILED = "FAILED"
     REFUND_DUE = strawberry.enum_value(
-        "REFUND_DUE", description="Money was paid that the order may not keep (it was cancelled, or a payment"
-        " arrived after the cancel): owed back until recordRefund records it returned. An addition to the contract."
+        "REFUND_DUE", description="Money was paid that the order may not keep (it was cancelled, a payment"
+        " arrived after the cancel, or more than the total was paid): owed back until recordRefund records it"
+        " returned. An addition to the contract."
     )
+
+
+@strawberry.enum(description="A contradiction the order's money facts show, recorded rather than refused (an addition"
+                 " to the contract).")
+class OrderFlag(Enum):
+    OVERPAID = strawberry.enum_value(
+        "OVERPAID", description="More than the total was paid (a duplicate charge, a payment past what was"
+        " outstanding): the excess is owed back (refundDue) until refunded; `overpaid` says how much.")
+    OVER_REFUNDED = strawberry.enum_value(
+        "OVER_REFUNDED", description="More was returned to the buyer than was paid.")
 
 
 @strawberry.enum

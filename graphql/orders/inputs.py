@@ -92,7 +92,8 @@ class RecordPaymentPayload(OrderWritten):
 @strawberry.input(description="Money returned to the buyer (an addition to the contract).")
 class RecordRefundInput:
     order_id: strawberry.ID
-    amount: MoneyInput = strawberry.field(description="At most what was paid and not yet refunded.")
+    amount: MoneyInput = strawberry.field(description="What went back; more than was paid and not yet refunded is"
+                                       " recorded and flagged OVER_REFUNDED.")
     reference: str = strawberry.field(description="The gateway's or bank's reference of the refund; once per order.")
     occurred_at: datetime = strawberry.field(description=WORLD_TIME)
 

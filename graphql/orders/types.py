@@ -26,6 +26,7 @@ from farmgate.graphql.households.types import Household, address_of
 from farmgate.graphql.ids import to_global_id
 from farmgate.graphql.orders.enums import (
     DeliveryFailureReason,
+    OrderFlag,
     OrderStatus,
     PaymentMethod,
     PaymentStatus,
@@ -197,10 +198,29 @@ class Order(Node):
             DomainMoney.parse(self.row["refunded_directly"], self.row["currency"], ["refundedDirectly"])
         return Money(amount=through.amount_text, currency=through.currency)
 
-    @strawberry.field(description="Paid but not the order's to keep (it was cancelled): owed back to the buyer"
-                      " (beyond the contract).")
+    @strawberry.field(description="Paid but not the order's to keep (it was cancelled, or more than the total was"
+                      " paid): owed back to the buyer (beyond the contract).")
     def refund_due(self) -> Money:
         return Money(amount=self.row["refund_due"], currency=self.row["currency"])
+
+    def _money(self, column: str) -> DomainMoney:
+        return DomainMoney.parse(self.row[column], self.row["currency"], [column])
+
+    @strawberry.field(description="Paid beyond the total (a duplicate charge, a payment past what was outstanding),"
+                      " zero if none; recorded, never refused, and owed back through refundDue (beyond the"
+                      " contract).")
+    def overpaid(self) -> Money:
+        over = self._money("amount_paid") - self._money("total_amount")
+        over = over if over.is_positive else DomainMoney.zero(over.currency)
+        return Money(amount=over.amount_text, currency=over.currency)
+
+    @strawberry.field(description="Contradictions the order's money facts show, for dispute staff; the case file"
+                      " names the facts (beyond the contract).")
+    def flags(self) -> list[OrderFlag]:
+        flags = [OrderFlag.OVERPAID] if self._money("amount_paid") > self._money("total_amount") else []
+        if self._money("amount_refunded") > self._money("amount_paid"):
+            flags.append(OrderFlag.OVER_REFUNDED)
+        return flags
 
     @strawberry.field(description="The order's claim exposure per claimant, as running totals: what its open, assessed"
                       " and approved claims commit, what was approved and paid, the claimant's limit and the room"

@@ -220,3 +220,21 @@ def test_the_lychee_sold_through_both_marketplaces_to_many_provinces(api: Api, t
     assert {o["marketplace"] for o in lychee} == {"POSTMART", "VOSO"}
     assert len({o["buyer"]["address"]["provinceCode"] for o in lychee}) == len(LYCHEE_BUYERS)
     assert {(o["status"], o["paymentStatus"]) for o in lychee} == {("DELIVERED", "PAID")}
+
+
+def test_the_carriers_example_shows_the_2021_buyer_erased_by_retention_as_the_readme_says(
+    api: Api, tokens: dict[str, str]
+) -> None:
+    """The README says the demo's carrier sees `[erased]`, not a masked name: the buyer-retention job,
+    first run at start, erased the 2021 buyers whose orders closed more than a year ago."""
+    from tests.e2e.test_dispute_case import wait_until
+
+    [example] = [e for e in EXAMPLES if e.token == "CARRIER" and "shipment" in e.root_fields]
+    assert '`buyer { name: "[erased]", phoneMasked: "[erased]" }`' in SECTION
+    variables = resolved(api, tokens, example.variables)
+
+    def buyer() -> dict[str, Any]:
+        return dict(api.data(example.query, variables, tokens["CARRIER"])["shipment"]["order"]["buyer"])
+
+    wait_until(lambda: buyer()["name"] == "[erased]", "the buyer-retention job's first run", timeout=60)
+    assert buyer() == {"name": "[erased]", "phoneMasked": "[erased]"}

@@ -170,10 +170,19 @@ def test_the_custard_apple_incident_from_order_to_tampered_case_file(world: tupl
               "payout": {"amount": "400000", "currency": "VND"}}}, s["staff"], "decideClaim")
     pay = """mutation($i: RecordCompensationPaymentInput!) { recordCompensationPayment(input: $i) {
         claim { status payments { payer amount { amount } } } %s } }""" % ERRORS
-    too_much = api.data(pay, {"i": {"claimId": claim["id"], "payer": "CARRIER", "reference": "VTP-1",
-                                    "amount": {"amount": "200001", "currency": "VND"}}}, s["staff"])
-    assert too_much["recordCompensationPayment"]["userErrors"][0]["code"] == "INVALID"
-    for payer, amount in (("CARRIER", "200000"), ("MARKETPLACE", "120000"), ("HOUSEHOLD", "80000")):
+    # The carrier pays a dong more than its 200,000 share: a fact, recorded and flagged, not refused.
+    too_much = ok(api, pay, {"i": {"claimId": claim["id"], "payer": "CARRIER", "reference": "VTP-1",
+                                   "amount": {"amount": "200001", "currency": "VND"}}}, s["staff"],
+                  "recordCompensationPayment")
+    assert too_much["claim"]["status"] == "APPROVED"
+    again = api.data(pay, {"i": {"claimId": claim["id"], "payer": "CARRIER", "reference": "VTP-1",
+                                 "amount": {"amount": "200001", "currency": "VND"}}}, s["staff"])
+    assert again["recordCompensationPayment"]["userErrors"][0]["code"] == "ALREADY_EXISTS"
+    flags = api.data("query($id: ID!) { caseFile(orderId: $id) { flags { kind summary } } }", {"id": order_id},
+                     s["staff"])["caseFile"]["flags"]
+    assert [f["summary"] for f in flags if f["kind"] == "CLAIM_OVERPAID"] == [
+        "CARRIER owed 200000 VND of its share; 200001 VND was paid (VTP-1): 1 VND overpaid"]
+    for payer, amount in (("MARKETPLACE", "120000"), ("HOUSEHOLD", "80000")):
         paid = ok(api, pay, {"i": {"claimId": claim["id"], "payer": payer, "reference": f"PAY-{payer}",
                                    "amount": {"amount": amount, "currency": "VND"}}}, s["staff"],
                   "recordCompensationPayment")

@@ -272,7 +272,7 @@ def test_cancelling_a_paid_order_owes_the_money_back_and_a_payment_after_the_can
     # A second order, paid then cancelled before dispatch.
     pay = """mutation($i: RecordPaymentInput!) { recordPayment(input: $i) { order { paymentStatus } %s } }""" % ERRORS
     refund = """mutation($i: RecordRefundInput!) { recordRefund(input: $i) { order { paymentStatus amountRefunded { amount }
-        refundDue { amount } } %s } }""" % ERRORS
+        refundDue { amount } flags } %s } }""" % ERRORS
     listing = api.data("query($id: ID!) { order(id: $id) { lines { listing { id } } } }", {"id": s["order"]},
                        s["postmart"])["order"]["lines"][0]["listing"]["id"]
     order = ok(api, "mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id } %s } }" % ERRORS,
@@ -294,17 +294,19 @@ def test_cancelling_a_paid_order_owes_the_money_back_and_a_payment_after_the_can
                 "recordRefund")["order"]
     assert (partly["paymentStatus"], partly["amountRefunded"]["amount"], partly["refundDue"]["amount"]) == (
         "REFUND_DUE", "90000", "90000")
-    too_much = api.data(refund, {"i": {"orderId": order, "amount": {"amount": "90001", "currency": "VND"},
-                                       "reference": "MOMO-RF-3", "occurredAt": now.isoformat()}}, s["postmart"])
-    assert too_much["recordRefund"]["userErrors"][0]["field"] == ["input", "amount", "amount"]
     assert api.post(refund, {"i": {"orderId": order, "amount": {"amount": "1", "currency": "VND"}, "reference": "X-1",
                                    "occurredAt": now.isoformat()}}, s["carrier"])["errors"][0]["extensions"][
         "code"] == "FORBIDDEN"
-    done = ok(api, refund, {"i": {"orderId": order, "amount": {"amount": "90000", "currency": "VND"},
+    # A refund of a dong more than is left to return is a fact too: recorded, and flagged OVER_REFUNDED.
+    done = ok(api, refund, {"i": {"orderId": order, "amount": {"amount": "90001", "currency": "VND"},
                                   "reference": "MOMO-RF-3", "occurredAt": now.isoformat()}}, s["postmart"],
               "recordRefund")["order"]
-    assert (done["paymentStatus"], done["amountRefunded"]["amount"], done["refundDue"]["amount"]) == (
-        "REFUNDED", "180000", "0")
+    assert (done["paymentStatus"], done["amountRefunded"]["amount"], done["refundDue"]["amount"], done["flags"]) == (
+        "REFUNDED", "180001", "0", ["OVERPAID", "OVER_REFUNDED"])  # 180,000 paid on a 90,000 order
+    flags = api.data("query($id: ID!) { caseFile(orderId: $id) { flags { kind summary } } }", {"id": order},
+                     s["staff"])["caseFile"]["flags"]
+    assert [f["kind"] for f in flags] == ["PAID_AFTER_CANCEL", "OVER_REFUNDED"]
+    assert "180001 VND, more than was paid" in flags[1]["summary"]
     # The buyer may claim nothing on a cancelled order: its money is owed back, not claimed.
     assert claim(api, s["postmart"], order, "BUYER", "1")["userErrors"][0]["code"] == "LIMIT_EXCEEDED"
     # A payment dated long before the order existed is refused: the world-time policy.
@@ -317,6 +319,47 @@ def test_cancelling_a_paid_order_owes_the_money_back_and_a_payment_after_the_can
                       s["postmart"])["recordPayment"]
     assert future["userErrors"][0]["field"] == ["input", "occurredAt"]
     assert isinstance(datetime.fromisoformat(now.isoformat()), datetime)
+
+
+MONEY = """query($id: ID!) { order(id: $id) { paymentStatus amountPaid { amount } refundDue { amount }
+  overpaid { amount } flags } }"""
+CASE_MONEY = """query($id: ID!) { caseFile(orderId: $id) { timeline { type payload } flags { kind summary } } }"""
+
+
+def test_a_second_payment_on_a_paid_order_is_recorded_owed_back_and_flagged(
+    world: tuple[Api, FileClock], personal_data: PersonalData
+) -> None:
+    """The reviewer's finding: a duplicate gateway charge on a PAID order was refused ("Nothing is
+    outstanding"), dropping money that arrived. It is recorded, owed back and flagged for dispute staff."""
+    api, clock = world
+    s = sell_and_dispatch(api, clock, personal_data, "E_WALLET")  # paid in full: MOMO-1, 450,000 VND
+    pay = """mutation($i: RecordPaymentInput!) { recordPayment(input: $i) { order { paymentStatus } %s } }""" % ERRORS
+
+    def payment(reference: str) -> dict[str, Any]:
+        return {"i": {"orderId": s["order"], "amount": {"amount": "450000", "currency": "VND"},
+                      "reference": reference, "occurredAt": clock().isoformat()}}
+
+    assert api.data(MONEY, {"id": s["order"]}, s["staff"])["order"]["paymentStatus"] == "PAID"
+    second = ok(api, pay, payment("MOMO-DUP-2"), s["postmart"], "recordPayment")
+    assert second["order"]["paymentStatus"] == "REFUND_DUE"
+    expected = {"paymentStatus": "REFUND_DUE", "amountPaid": {"amount": "900000"}, "refundDue": {"amount": "450000"},
+                "overpaid": {"amount": "450000"}, "flags": ["OVERPAID"]}
+    assert api.data(MONEY, {"id": s["order"]}, s["staff"])["order"] == expected
+    # The same reference again is the same payment: refused as such, nothing new recorded.
+    again = api.data(pay, payment("MOMO-DUP-2"), s["postmart"])["recordPayment"]
+    assert [(e["code"], e["field"]) for e in again["userErrors"]] == [("ALREADY_EXISTS", ["input", "reference"])]
+    assert api.data(MONEY, {"id": s["order"]}, s["staff"])["order"] == expected
+    case = api.data(CASE_MONEY, {"id": s["order"]}, s["staff"])["caseFile"]
+    payments = [e["payload"] for e in case["timeline"] if e["type"] == "PaymentRecorded"]
+    assert [(p["reference"], p["amount"]["amount"]) for p in payments] == [("MOMO-1", "450000"), ("MOMO-DUP-2", "450000")]
+    overpaid = [f for f in case["flags"] if f["kind"] == "OVERPAID"]
+    assert len(overpaid) == 1 and "450000 VND was overpaid" in overpaid[0]["summary"]
+    assert "450000 VND is owed back" in overpaid[0]["summary"]
+    # The excess returned: the order is PAID again, still showing it was overpaid.
+    refund = """mutation($i: RecordRefundInput!) { recordRefund(input: $i) { order { paymentStatus } %s } }""" % ERRORS
+    ok(api, refund, payment("MOMO-RF-DUP-2"), s["postmart"], "recordRefund")
+    assert api.data(MONEY, {"id": s["order"]}, s["staff"])["order"] == {**expected, "paymentStatus": "PAID",
+                                                                         "refundDue": {"amount": "0"}}
 
 
 def test_a_claim_filed_before_a_direct_refund_is_not_approved_past_the_limit_the_refund_left(

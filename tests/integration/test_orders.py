@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from farmgate.core.domain.carrier import VNPOST
-from farmgate.core.domain.errors import InvalidInput, InvalidTransition, NotFound, OutOfStock
+from farmgate.core.domain.errors import AlreadyExists, InvalidInput, InvalidTransition, NotFound, OutOfStock
 from farmgate.core.domain.listing import Listing
 from farmgate.core.domain.order import Order
 from farmgate.core.domain.order_number import numbering_year
@@ -173,7 +173,7 @@ def test_cancelling_puts_the_stock_back_and_is_refused_once_dispatched(system: S
     assert system.catalog.listing(shop.listing_id)["stock_quantity"] == 3
 
 
-def test_partial_payments_stay_pending_and_an_over_payment_names_what_is_outstanding(
+def test_partial_payments_stay_pending_and_an_over_payment_is_recorded_and_owed_back(
     system: System, personal_data
 ) -> None:
     shop = a_shop(system, personal_data)
@@ -181,10 +181,6 @@ def test_partial_payments_stay_pending_and_an_over_payment_names_what_is_outstan
     paid_at = system.app.clock()
     system.app.record_payment(order, amount={"amount": "100000", "currency": "VND"}, reference="BĐVHX-001",
                               occurred_at=paid_at)
-    with pytest.raises(InvalidInput) as over:
-        system.app.record_payment(order, amount={"amount": "80001", "currency": "VND"}, reference="BĐVHX-002",
-                                  occurred_at=paid_at)
-    assert over.value.code == "INVALID" and "80000 VND" in over.value.message
     with pytest.raises(InvalidInput) as fraction:
         system.app.record_payment(order, amount={"amount": "1.5", "currency": "VND"}, reference="X-1",
                                   occurred_at=paid_at)
@@ -209,6 +205,17 @@ def test_partial_payments_stay_pending_and_an_over_payment_names_what_is_outstan
     payments = system.orders.payments_for_orders([order])[order]
     assert [(p["amount"], p["reference"]) for p in payments] == [("100000", "BĐVHX-001"), ("80000", "BĐVHX-002")]
     assert datetime.fromisoformat(payments[0]["occurred_at"]) == paid_at
+    # A payment beyond the total (the counter took it twice) is a fact: recorded, the excess owed back.
+    system.app.record_payment(order, amount={"amount": "80001", "currency": "VND"}, reference="BĐVHX-003",
+                              occurred_at=paid_at)
+    with pytest.raises(AlreadyExists):
+        system.app.record_payment(order, amount={"amount": "80001", "currency": "VND"}, reference="BĐVHX-003",
+                                  occurred_at=paid_at)
+    system.catch_up()
+    row = system.orders.orders_by_ids([order])[order]
+    assert (row["payment_status"], row["amount_paid"], row["refund_due"]) == ("REFUND_DUE", "260001", "80001")
+    assert len(system.orders.payments_for_orders([order])[order]) == 3
+    assert system.app.load(Order, order).flags == ["OVERPAID"]
 
 
 # -- shipments ---------------------------------------------------------------------------------------

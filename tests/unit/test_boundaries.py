@@ -169,22 +169,23 @@ def test_an_order_has_at_most_fifty_lines(count: int, accepted: bool, personal_d
         assert refused.value.field == ["input", "lines"]
 
 
-def test_a_payment_may_be_exactly_what_is_outstanding_and_not_a_dong_more(personal_data) -> None:
-    shop = test_order.Shop(personal_data)
-    order = test_order.place(shop.storefront, [(shop.na, 2)], test_order.a_buyer(personal_data))  # 90,000 VND
+def test_a_payment_of_exactly_what_is_outstanding_pays_and_a_dong_more_is_overpaid(personal_data) -> None:
+    # A payment beyond what is outstanding is a fact: recorded and flagged, no longer refused.
     later = test_order.LATER
-    with pytest.raises(InvalidInput) as over:
-        order.record_payment(vnd(90_001), "P-0", later, later)
-    assert "90000 VND" in over.value.message and over.value.field == ["input", "amount", "amount"]
+    shop = test_order.Shop(personal_data)
+    exact = test_order.place(shop.storefront, [(shop.na, 2)], test_order.a_buyer(personal_data))  # 90,000 VND
     with pytest.raises(InvalidInput):
-        order.record_payment(vnd(0), "P-0", later, later)
-    order.record_payment(vnd(1), "P-1", later, later)
-    assert order.payment_status == "PENDING"
-    order.record_payment(vnd(89_999), "P-2", later, later)
-    assert order.payment_status == "PAID" and order.outstanding == vnd(0)
-    with pytest.raises(InvalidInput) as paid:
-        order.record_payment(vnd(1), "P-3", later, later)
-    assert "Nothing is outstanding" in paid.value.message
+        exact.record_payment(vnd(0), "P-0", later, later)
+    exact.record_payment(vnd(1), "P-1", later, later)
+    assert exact.payment_status == "PENDING"
+    exact.record_payment(vnd(89_999), "P-2", later, later)
+    assert (exact.payment_status, exact.outstanding, exact.overpaid, exact.flags) == ("PAID", vnd(0), vnd(0), [])
+    exact.record_payment(vnd(1), "P-3", later, later)
+    assert (exact.payment_status, exact.overpaid, exact.refund_due, exact.flags) == (
+        "REFUND_DUE", vnd(1), vnd(1), ["OVERPAID"])
+    over = test_order.place(shop.storefront, [(shop.na, 2)], test_order.a_buyer(personal_data))
+    over.record_payment(vnd(90_001), "P-0", later, later)
+    assert (over.payment_status, over.amount_paid, over.refund_due) == ("REFUND_DUE", vnd(90_001), vnd(1))
 
 
 def test_a_payment_may_have_happened_from_the_placing_to_now_within_the_clock_skew(personal_data) -> None:
@@ -285,32 +286,34 @@ def test_an_approved_payout_is_more_than_zero_and_at_most_the_amount_claimed(pay
         assert refused.value.field == ["input", "payout", "amount"]
 
 
-def test_a_party_pays_exactly_its_share_and_not_a_dong_more() -> None:
+def _overpaid_flags(claim) -> list[str]:
+    return [f["cause"] for f in claim.flags if f["cause"].startswith("OVERPAID:")]
+
+
+def test_a_party_pays_exactly_its_share_and_a_dong_more_is_recorded_and_flagged() -> None:
+    # A compensation payment beyond the payer's share is a fact: recorded and flagged, no longer refused.
     claim = test_claim.a_claim(claimed=300_000)
     claim.assess("x", [{"party": "CARRIER", "basis_points": 6_000}, {"party": "HOUSEHOLD", "basis_points": 4_000}],
                  vnd(100_001))
     claim.decide("APPROVED", vnd(100_001), "ok")
     assert claim.shares() == {"CARRIER": vnd(60_001), "HOUSEHOLD": vnd(40_000)}
-    with pytest.raises(InvalidInput) as over:
-        claim.record_payment("CARRIER", vnd(60_002), "C-1")
-    assert over.value.field == ["input", "amount", "amount"]
     claim.record_payment("CARRIER", vnd(60_001), "C-1")
-    assert claim.status == "APPROVED"
-    with pytest.raises(InvalidInput):
-        claim.record_payment("CARRIER", vnd(1), "C-2")
+    assert (claim.status, _overpaid_flags(claim)) == ("APPROVED", [])
+    claim.record_payment("CARRIER", vnd(1), "C-2")
+    assert (claim.status, claim.paid_by("CARRIER"), _overpaid_flags(claim)) == ("APPROVED", vnd(60_002), ["OVERPAID:C-2"])
+    assert claim.flags[-1]["reason"] == "CARRIER owed 0 VND of its share; 1 VND was paid (C-2): 1 VND overpaid"
     claim.record_payment("HOUSEHOLD", vnd(39_999), "H-1")
-    assert claim.status == "APPROVED"
+    assert claim.status == "APPROVED"  # the carrier's overpayment does not pay the household's share
     claim.record_payment("HOUSEHOLD", vnd(1), "H-2")
-    assert claim.status == "PAID"
+    assert claim.status == "PAID" and _overpaid_flags(claim) == ["OVERPAID:C-2"]
 
 
-def test_a_party_with_a_zero_share_pays_nothing() -> None:
+def test_a_party_with_a_zero_share_that_pays_is_recorded_and_flagged() -> None:
     claim = test_claim.a_claim(claimed=300_000)
     claim.assess("x", [{"party": "CARRIER", "basis_points": 10_000}, {"party": "BUYER", "basis_points": 0}], vnd(1))
     claim.decide("APPROVED", vnd(1_000), "ok")
-    with pytest.raises(InvalidInput) as none:
-        claim.record_payment("BUYER", vnd(1), "B-1")
-    assert none.value.field == ["input", "payer"]
+    claim.record_payment("BUYER", vnd(1), "B-1")
+    assert (claim.status, claim.paid_by("BUYER"), _overpaid_flags(claim)) == ("APPROVED", vnd(1), ["OVERPAID:B-1"])
 
 
 def test_the_response_deadline_is_missed_only_after_respond_by() -> None:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from farmgate.core.domain.claim import CompensationClaim, checked_evidence, liability_split
-from farmgate.core.domain.errors import InvalidInput, InvalidTransition
+from farmgate.core.domain.errors import AlreadyExists, InvalidInput, InvalidTransition
 from farmgate.core.domain.money import Money
 
 NOW = datetime(2021, 8, 5, 10, 0, tzinfo=timezone.utc)
@@ -85,18 +85,26 @@ def test_the_seed_incident_split_payout_is_paid_per_party_and_then_settled() -> 
     claim.decide("APPROVED", vnd(300_000), "Shared liability")
     assert claim.shares() == {"CARRIER": vnd(180_000), "MARKETPLACE": vnd(75_000), "HOUSEHOLD": vnd(45_000)}
     claim.record_payment("CARRIER", vnd(100_000), "VTP-1")
-    with pytest.raises(InvalidInput) as over:
-        claim.record_payment("CARRIER", vnd(80_001), "VTP-2")
-    assert "owes 80000 VND" in over.value.message
-    with pytest.raises(InvalidInput):
-        claim.record_payment("BUYER", vnd(1), "x")
     claim.record_payment("CARRIER", vnd(80_000), "VTP-2")
     claim.record_payment("MARKETPLACE", vnd(75_000), "PM-1")
-    assert claim.status == "APPROVED"
+    assert claim.status == "APPROVED" and claim.flags == []
+    with pytest.raises(AlreadyExists):  # the same payment reported twice is one payment
+        claim.record_payment("MARKETPLACE", vnd(75_000), "PM-1")
     claim.record_payment("HOUSEHOLD", vnd(45_000), "HH-1")
-    assert claim.status == "PAID" and claim.paid_total == vnd(300_000)
-    with pytest.raises(InvalidTransition):
-        claim.record_payment("HOUSEHOLD", vnd(1), "HH-2")
+    assert claim.status == "PAID" and claim.paid_total == vnd(300_000) and claim.flags == []
+    # A payment after the claim is settled is a fact: recorded, the claim stays PAID, flagged.
+    claim.record_payment("HOUSEHOLD", vnd(1), "HH-2")
+    assert claim.status == "PAID" and claim.paid_total == vnd(300_001)
+    assert [f["cause"] for f in claim.flags] == ["OVERPAID:HH-2"]
+    assert claim.flags[0]["reason"] == "HOUSEHOLD owed 0 VND of its share; 1 VND was paid (HH-2): 1 VND overpaid"
+
+
+def test_a_compensation_payment_on_an_undecided_claim_is_recorded_and_flagged() -> None:
+    claim = a_claim()
+    claim.record_payment("CARRIER", vnd(5_000), "VTP-EARLY")
+    assert (claim.status, claim.paid_total) == ("OPEN", vnd(5_000))
+    assert [(f["cause"], f["reason"]) for f in claim.flags] == [
+        ("OVERPAID:VTP-EARLY", "CARRIER paid 5000 VND (VTP-EARLY) on a OPEN claim, owed nothing yet")]
 
 
 def test_rejection_withdrawal_and_the_missed_deadline() -> None:
@@ -135,7 +143,9 @@ def test_liability_splits_never_create_or_lose_a_dong(payout: int, weights: list
 @settings(max_examples=60)
 @given(payout=st.integers(min_value=1, max_value=5_000_000), carrier_points=st.integers(min_value=1, max_value=9_999),
        instalments=st.lists(st.integers(min_value=1, max_value=2_000_000), min_size=1, max_size=8))
-def test_payments_never_exceed_a_share_and_settle_exactly(payout: int, carrier_points: int, instalments: list[int]) -> None:
+def test_payments_beyond_a_share_are_flagged_and_settle_once_every_share_is_paid(
+    payout: int, carrier_points: int, instalments: list[int]
+) -> None:
     claim = a_claim(claimed=5_000_000)
     claim.assess("split", [{"party": "CARRIER", "basis_points": carrier_points},
                            {"party": "HOUSEHOLD", "basis_points": 10_000 - carrier_points}], vnd(payout))
@@ -146,18 +156,20 @@ def test_payments_never_exceed_a_share_and_settle_exactly(payout: int, carrier_p
         outstanding = shares[party] - claim.paid_by(party)
         if claim.status == "PAID":
             break
-        if vnd(amount) > outstanding:
-            with pytest.raises(InvalidInput):
-                claim.record_payment(party, vnd(amount), f"r{n}")
-        else:
-            claim.record_payment(party, vnd(amount), f"r{n}")
-        for p in ("CARRIER", "HOUSEHOLD"):
-            assert claim.paid_by(p) <= shares[p]
+        flags = len(claim.flags)
+        claim.record_payment(party, vnd(amount), f"r{n}")
+        assert len(claim.flags) == flags + (1 if vnd(amount) > outstanding else 0)
+        settled = all(claim.paid_by(p) >= shares[p] for p in shares)
+        assert claim.status == ("PAID" if settled else "APPROVED")
+    over = vnd(0)
+    for p in ("CARRIER", "HOUSEHOLD"):
+        extra = claim.paid_by(p) - shares[p]
+        over += extra if extra.is_positive else vnd(0)
     for p in ("CARRIER", "HOUSEHOLD"):
         rest = shares[p] - claim.paid_by(p)
         if rest.is_positive:
             claim.record_payment(p, rest, f"final-{p}")
-    assert claim.status == "PAID" and claim.paid_total == vnd(payout)
+    assert claim.status == "PAID" and claim.paid_total == vnd(payout) + over
 
 
 def a_claim_in(status: str) -> CompensationClaim:

@@ -134,7 +134,9 @@ class ClaimMoney(RuleBasedStateMachine):
 
         paid, refunded_directly, through_claims = summed("PaymentRecorded"), summed("RefundRecorded"), summed("Refunded")
         assert order.amount_paid.amount == paid and order.refunded_directly.amount == refunded_directly
-        assert order.refunded.amount == refunded_directly + through_claims <= paid
+        assert order.refunded.amount == refunded_directly + through_claims
+        # More returned than paid is a fact recorded, and flagged.
+        assert ("OVER_REFUNDED" in order.flags) == (order.refunded.amount > paid)
         kept = Decimal(0) if order.status == "CANCELLED" else TOTAL
         assert order.refund_due.amount == max(Decimal(0), paid - order.refunded.amount - kept)
         # Claims: each one's commitment, approval and payments on the order are the claim's own.
@@ -143,9 +145,12 @@ class ClaimMoney(RuleBasedStateMachine):
             assert Money.from_primitive(noted["committed"]) == claim.committed
             assert Money.from_primitive(noted["paid"]) == claim.paid_total
             payout = claim.payout or Money.zero("VND")
-            assert claim.paid_total <= payout
+            # Paid beyond what was owed is recorded and flagged, once per payment, never refused.
+            overpayments = [f for f in claim.flags if f["cause"].startswith("OVERPAID:")]
+            if claim.paid_total > payout:
+                assert overpayments
             if claim.status == "PAID":
-                assert claim.paid_total == payout
+                assert claim.paid_total >= payout
             assert sum((s.amount for s in claim.shares().values()), Decimal(0)) == (
                 payout.amount if claim.assessment and claim.payout else 0)
         # A BUYER claim refunds its order at most once, and never more than its payout.

@@ -251,17 +251,54 @@ def test_partial_payments_stay_pending_until_the_total_is_covered(personal_data)
     order.record_payment(Money(Decimal(100000), "VND"), "VCB-0001", NOW + timedelta(hours=1), LATER)
     assert (order.payment_status, order.amount_paid, order.outstanding) == (
         "PENDING", Money(Decimal(100000), "VND"), Money(Decimal(35000), "VND"))
-    with pytest.raises(InvalidInput) as over:
-        order.record_payment(Money(Decimal(35001), "VND"), "VCB-0002", LATER, LATER)
-    # Check the refusal names what is outstanding, so the caller can correct it.
-    assert over.value.field == ["input", "amount", "amount"]
-    assert "35000 VND" in over.value.message
     order.record_payment(Money(Decimal(35000), "VND"), "VCB-0002", LATER, LATER)
-    assert (order.payment_status, order.amount_paid) == ("PAID", order.total)
-    with pytest.raises(InvalidInput) as paid:
-        order.record_payment(Money(Decimal(1), "VND"), "VCB-0003", LATER, LATER)
-    assert "Nothing is outstanding" in paid.value.message
+    assert (order.payment_status, order.amount_paid, order.flags) == ("PAID", order.total, [])
     assert names(order) == ["Placed", "PaymentRecorded", "PaymentRecorded"]
+
+
+def test_a_payment_beyond_what_is_outstanding_is_recorded_owed_back_and_flagged(personal_data) -> None:
+    # The reviewer's finding: a payment on a PAID order (a duplicate gateway charge) was refused with
+    # "Nothing is outstanding", dropping a fact. It is recorded, owed back and flagged OVERPAID.
+    shop = Shop(personal_data)
+    order = place(shop.storefront, [(shop.na, 3)], a_buyer(personal_data), payment_method="BANK_TRANSFER")
+    order.record_payment(Money(Decimal(100000), "VND"), "VCB-0001", LATER, LATER)
+    order.record_payment(Money(Decimal(35001), "VND"), "VCB-0002", LATER, LATER)
+    assert (order.payment_status, order.amount_paid, order.outstanding, order.overpaid, order.refund_due) == (
+        "REFUND_DUE", Money(Decimal(135001), "VND"), Money.zero("VND"), Money(Decimal(1), "VND"),
+        Money(Decimal(1), "VND"))
+    assert order.flags == ["OVERPAID"]
+    order.record_payment(Money(Decimal(135000), "VND"), "GW-DUPLICATE", LATER, LATER)
+    assert (order.payment_status, order.overpaid, order.refund_due) == (
+        "REFUND_DUE", Money(Decimal(135001), "VND"), Money(Decimal(135001), "VND"))
+    events = order.collect_events()
+    assert [type(e).__name__ for e in events] == ["Placed", "PaymentRecorded", "PaymentRecorded", "RefundFellDue",
+                                                  "PaymentRecorded", "RefundFellDue"]
+    flagged = [e for e in events if type(e).__name__ == "RefundFellDue"]
+    assert [(e.flag, e.amount_due) for e in flagged] == [
+        ("OVERPAID", Money(Decimal(1), "VND").to_primitive()),
+        ("OVERPAID", Money(Decimal(135001), "VND").to_primitive())]
+    assert "135000 VND was overpaid" in flagged[1].reason
+    # The same reference again is the same payment: refused, nothing new recorded.
+    with pytest.raises(AlreadyExists):
+        order.record_payment(Money(Decimal(135000), "VND"), "GW-DUPLICATE", LATER, LATER)
+    assert order.collect_events() == [] and order.amount_paid == Money(Decimal(270001), "VND")
+    # Refunding the excess leaves the order PAID, still showing it was overpaid.
+    order.record_refund(Money(Decimal(135001), "VND"), "VCB-RF-1", LATER, LATER)
+    assert (order.payment_status, order.refund_due, order.flags) == ("PAID", Money.zero("VND"), ["OVERPAID"])
+
+
+def test_a_refund_beyond_what_was_paid_is_recorded_and_flagged(personal_data) -> None:
+    shop = Shop(personal_data)
+    order = place(shop.storefront, [(shop.na, 2)], a_buyer(personal_data))
+    order.record_payment(Money(Decimal(45000), "VND"), "MOMO-1", NOW, LATER)
+    order.collect_events()
+    order.record_refund(Money(Decimal(50000), "VND"), "MOMO-RF-1", LATER, LATER)
+    (refund,) = order.collect_events()
+    assert (refund.flag, order.refunded, order.payment_status, order.flags) == (
+        "OVER_REFUNDED", Money(Decimal(50000), "VND"), "REFUNDED", ["OVER_REFUNDED"])
+    with pytest.raises(AlreadyExists):
+        order.record_refund(Money(Decimal(50000), "VND"), "MOMO-RF-1", LATER, LATER)
+    assert order.collect_events() == []
 
 
 @pytest.mark.parametrize(
@@ -305,9 +342,8 @@ def test_a_payment_reference_counts_once_and_a_payment_after_cancel_is_recorded_
     order.record_refund(Money(Decimal(90000), "VND"), "MOMO-RF-1", LATER, LATER)
     assert (order.payment_status, order.refund_due, order.refunded) == (
         "REFUNDED", Money.zero("VND"), Money(Decimal(90000), "VND"))
-    with pytest.raises(InvalidInput) as more:
-        order.record_refund(Money(Decimal(1), "VND"), "MOMO-RF-2", LATER, LATER)
-    assert "0 VND was paid and not yet refunded" in more.value.message
+    flags = [e.flag for e in order.collect_events() if type(e).__name__ == "RefundFellDue"]
+    assert flags == [None, "PAID_AFTER_CANCEL"]  # the cancel owes back; the late payment is the contradiction
 
 
 def test_an_order_of_a_listing_priced_in_another_currency_is_refused(personal_data) -> None:

@@ -173,9 +173,9 @@ class OrderLifecycle(RuleBasedStateMachine):
 
     def _pay(self, order: UUID, amount: Decimal, currency: str) -> None:
         entry = self.model[order]
-        # A payment on a cancelled order is a fact: recorded, and owed back.
-        expected = (currency == "VND" and amount > 0
-                    and (entry["status"] == "CANCELLED" or entry["paid"] + amount <= entry["total"]))
+        # A payment is a fact: recorded whatever the order's state or what is outstanding; what the order
+        # may not keep (all of it once cancelled, the excess over the total) is owed back.
+        expected = currency == "VND" and amount > 0
         money = {"amount": str(amount) if currency == "VND" else "10.00", "currency": currency}
         pay = lambda: self.farm.app.record_payment(  # noqa: E731
             order, amount=money, reference=f"R-{next(self.farm.references)}", occurred_at=self.farm.clock.now)
@@ -209,16 +209,19 @@ class OrderLifecycle(RuleBasedStateMachine):
             assert listing.stock_quantity + held[name] == STOCK[name]
 
     @invariant()
-    def paid_never_exceeds_the_total_and_a_cancelled_order_owes_it_back(self) -> None:
+    def every_payment_counts_and_what_may_not_be_kept_is_owed_back(self) -> None:
         for order_id, entry in self.model.items():
             order = self.farm.app.load(Order, order_id)
             assert order.amount_paid.amount == entry["paid"] and order.total.amount == entry["total"]
+            over = max(entry["paid"] - entry["total"], Decimal(0))
+            assert order.overpaid.amount == over and order.flags == (["OVERPAID"] if over else [])
             if entry["status"] == "CANCELLED":
                 assert order.refund_due.amount == entry["paid"]
                 assert order.payment_status == ("REFUND_DUE" if entry["paid"] else "PENDING")
             else:
-                assert entry["paid"] <= entry["total"] and order.refund_due.is_zero
-                assert order.payment_status == ("PAID" if entry["paid"] == entry["total"] else "PENDING")
+                assert order.refund_due.amount == over
+                assert order.payment_status == (
+                    "REFUND_DUE" if over else "PAID" if entry["paid"] == entry["total"] else "PENDING")
             assert order.status == entry["status"]
 
 
