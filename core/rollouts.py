@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from farmgate.core.domain.campaign import Campaign, campaign_id_for
+from farmgate.core.domain.campaign import Campaign, campaign_ids_on_the_land
 from farmgate.core.domain.errors import AlreadyExists
 from farmgate.core.domain.province_area import ProvinceArea
-from farmgate.core.domain.province_rollout import ProvinceRollout, checked_targets, province_rollout_id_for
+from farmgate.core.domain.province_rollout import ProvinceRollout, checked_targets, province_rollout_ids_to_revise
 
 if TYPE_CHECKING:
     from farmgate.core.application import Farmgate
@@ -32,13 +32,15 @@ class RolloutCommands:
         deadline: datetime | None = None,
     ) -> UUID:
         """Record (or revise) the province's targets; returns the rollout's id. The same targets again
-        record nothing. Raises InvalidInput naming the field (see ``checked_targets``)."""
+        record nothing. A province that is the same land as one of the other scheme (2021:20, 2025:20)
+        has one plan: planning under either revises it (``province_rollout_ids_to_revise``). Raises
+        InvalidInput naming the field (see ``checked_targets``)."""
         targets = checked_targets(households, storefronts, payment_accounts, deadline)
 
         def command() -> UUID:
-            rollout_id = province_rollout_id_for(area)
-            if self.exists(rollout_id):
-                rollout = self.load(ProvinceRollout, rollout_id)
+            known = [rollout_id for rollout_id in province_rollout_ids_to_revise(area) if self.exists(rollout_id)]
+            if known:
+                rollout = self.load(ProvinceRollout, known[0])
                 rollout.replan(targets)
             else:
                 rollout = ProvinceRollout.plan(area, targets)
@@ -58,13 +60,17 @@ class RolloutCommands:
         ends_at: datetime,
     ) -> UUID:
         """Launch a campaign of ``area``; returns its id. Raises InvalidInput (see ``Campaign.launch``) or
-        AlreadyExists when the province already has a campaign of that name."""
+        AlreadyExists when the land of ``area`` (its 2025 province, ``ProvinceArea.land``) already has a
+        campaign of that name under either scheme, including one launched before names were unique per
+        land (``campaign_ids_on_the_land``). A race between two launches collides on the same stream
+        (``campaign_id_for``) and the loser is refused the same way by ``retrying``."""
 
         def command() -> UUID:
             campaign = Campaign.launch(name=name, product=product, area=area, target_kg=target_kg,
                                        starts_at=starts_at, ends_at=ends_at)
-            if self.exists(campaign_id_for(area, campaign.name)):
-                raise AlreadyExists("This province already has a campaign of this name", ["input", "name"])
+            if any(self.exists(known) for known in campaign_ids_on_the_land(area, campaign.name)):
+                raise AlreadyExists("This province's land already has a campaign of this name (under either"
+                                    " scheme)", ["input", "name"])
             self.save(campaign)
             return campaign.id
 

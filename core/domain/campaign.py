@@ -21,9 +21,23 @@ MAX_TARGET_KG = 2_100_000_000
 CAMPAIGN_NAMESPACE = uuid5(NAMESPACE_URL, "urn:farmgate:campaign")
 
 
+def _campaign_id(claim: str, name: str) -> UUID:
+    return uuid5(CAMPAIGN_NAMESPACE, f"{claim}|{' '.join(name.casefold().split())}")
+
+
 def campaign_id_for(area: ProvinceArea, name: str) -> UUID:
-    """One campaign of a name per province: launching it again collides in the event store itself."""
-    return uuid5(CAMPAIGN_NAMESPACE, f"{area.claim}|{' '.join(name.casefold().split())}")
+    """One campaign of a name per land: the id is derived from the 2025 province that takes in the
+    area (``ProvinceArea.land``) and the name (case and spacing folded), so launching it again under
+    either scheme (2021:20 and 2025:20 are the same land; 2021:24 lies in 2025:24) collides in the
+    event store itself, under any race."""
+    return _campaign_id(area.land.claim, name)
+
+
+def campaign_ids_on_the_land(area: ProvinceArea, name: str) -> tuple[UUID, ...]:
+    """Every id a campaign of this name on ``area``'s land may have: ``campaign_id_for`` first, then
+    the ids campaigns launched under a 2021 province had before ids were derived from the land (from
+    that province's own claim), which still exist in the event store."""
+    return tuple(dict.fromkeys([campaign_id_for(area, name), *(_campaign_id(a.claim, name) for a in area.on_the_land)]))
 
 
 class Campaign(FarmAggregate):

@@ -74,6 +74,30 @@ class ProvinceArea:
         """The (scheme, province[, wards]) records this area covers, its own province first."""
         return _terms(self.scheme, self.code)
 
+    @property
+    def land(self) -> ProvinceArea:
+        """The 2025 province whose land takes in all of this one: itself for a 2025 province, the
+        province a 2021 one became part of otherwise (2021:77 → 2025:79, 2021:20 → 2025:20). What is
+        unique per land (a campaign's name) is unique within it."""
+        if self.scheme == units.CURRENT_SCHEME:
+            return self
+        return ProvinceArea(units.CURRENT_SCHEME, units.successor(self.code).code)
+
+    @property
+    def on_the_land(self) -> tuple[ProvinceArea, ...]:
+        """Every province of either scheme whose land lies in ``land``: the 2025 province first, then
+        the 2021 provinces it absorbed (2025:79 → 2025:79, 2021:74, 2021:77, 2021:79)."""
+        land = self.land
+        return (land, *(ProvinceArea(2021, old.code) for old in units.absorbed(land.code)))
+
+    @property
+    def same_land(self) -> ProvinceArea | None:
+        """The province of the other scheme that is exactly this one's land (2021:20 ↔ 2025:20 Lạng Sơn,
+        which absorbed nothing), or None when the land was merged (2021:24 is part of 2025:24)."""
+        if len(self.terms) == 2 and self.terms[1].ward_codes is None:
+            return ProvinceArea(self.terms[1].scheme, self.terms[1].province_code)
+        return None
+
     def covers(self, scheme: int, province_code: str, ward_code: str | None = None) -> bool:
         """Whether a record captured with these codes is in this area."""
         return any(term.matches(scheme, province_code, ward_code) for term in self.terms)

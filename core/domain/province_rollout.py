@@ -2,8 +2,10 @@
 households, storefronts and payment accounts by when (DOMAIN.md: Lạng Sơn planned 45,000 storefronts
 for 90,000 households and 45,000 payment accounts).
 
-One plan per province of one scheme: its id is derived from the area's claim (``2021:20``), so the
-first plan creates the stream and a later one revises it, on every backend and under any race.
+One plan per land: its id is derived from the land's 2025 province when the province is the same
+land in both schemes (2021:20 and 2025:20), else from the province's own claim (a 2021 province merged
+into a larger one plans its part), so the first plan creates the stream and a later one, under either
+scheme, revises it, on every backend and under any race.
 """
 
 from __future__ import annotations
@@ -25,7 +27,21 @@ MAX_TARGET = NATIONAL_TARGET_HOUSEHOLDS
 
 
 def province_rollout_id_for(area: ProvinceArea) -> UUID:
-    return uuid5(PROVINCE_ROLLOUT_NAMESPACE, area.claim)
+    """The id a first plan of ``area`` gets: one per land. A province that is exactly the land of a
+    province of the other scheme (2021:20 and 2025:20 Lạng Sơn, ``ProvinceArea.same_land``) shares
+    the 2025 province's id, as the dashboards already share its plan; a 2021 province merged into a
+    larger 2025 one (2021:24 in 2025:24) is part of that land and keeps a plan of its own."""
+    return uuid5(PROVINCE_ROLLOUT_NAMESPACE, (area.land if area.same_land is not None else area).claim)
+
+
+def province_rollout_ids_to_revise(area: ProvinceArea) -> tuple[UUID, ...]:
+    """The ids of plans a new plan of ``area`` revises, in order, when one exists: ``area``'s own from
+    before plans were one per land (derived from its own claim), then the same land's under the other
+    scheme (a plan of 2025:20 is revised by planning 2021:20), then ``province_rollout_id_for``."""
+    same_land = area.same_land
+    claims = [area.claim, *([] if same_land is None else [same_land.claim])]
+    ids = [uuid5(PROVINCE_ROLLOUT_NAMESPACE, claim) for claim in claims]
+    return tuple(dict.fromkeys([*ids, province_rollout_id_for(area)]))
 
 
 def _target(value: Any, name: str) -> int:

@@ -314,8 +314,8 @@ class RolloutQueries:
         and 2025:20 Lạng Sơn), that one's plan. ``plans``: every plan, when the caller has read them."""
         plans = self._plans() if plans is None else plans
         row = plans.get((area.scheme, area.code))
-        if row is None and len(area.terms) == 2 and area.terms[1].ward_codes is None:
-            row = plans.get((area.terms[1].scheme, area.terms[1].province_code))
+        if row is None and (same_land := area.same_land) is not None:
+            row = plans.get((same_land.scheme, same_land.code))
         if row is None:
             return None
         deadline = row["deadline"]

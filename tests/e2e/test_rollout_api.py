@@ -160,3 +160,28 @@ def test_a_daily_window_that_ends_before_it_starts_is_refused_not_answered_empty
     # One day (since and until on the same Vietnamese day, even at different hours) is a window.
     same_day = daily("2021-08-10T23:00:00+07:00", "2021-08-10T01:00:00+07:00")
     assert "errors" not in same_day and same_day["data"]["provinceRollout"]["daily"] == []
+
+
+def test_a_campaign_name_and_a_plan_are_one_per_land_under_either_scheme(api: Api, tokens) -> None:
+    lang_son = api.token("PROVINCE_OFFICER", "lan", province="2021:20")
+    first = api.data(LAUNCH, {"input": _campaign("2021:20", "Na Chi Lăng một đất")}, lang_son)["launchCampaign"]
+    assert first["userErrors"] == []
+    # 2025:20 is the same land as 2021:20 (Lạng Sơn absorbed nothing): the same name there is a duplicate.
+    again = api.data(LAUNCH, {"input": _campaign("20", "na chi lăng  MỘT ĐẤT")}, lang_son)["launchCampaign"]
+    assert [(e["field"], e["code"]) for e in again["userErrors"]] == [(["input", "name"], "ALREADY_EXISTS")]
+    assert again["campaign"] is None and again["campaignId"] is None
+    # 2021 Bắc Giang and Bắc Ninh both lie in 2025 Bắc Ninh: one name across the three codes.
+    bac_ninh = tokens["officer"]  # 2025:24
+    launched = api.data(LAUNCH, {"input": _campaign("2021:27", "Vải một đất")}, bac_ninh)["launchCampaign"]
+    assert launched["userErrors"] == []
+    for claim in ("2021:24", "24"):
+        refused = api.data(LAUNCH, {"input": _campaign(claim, "Vải một đất")}, bac_ninh)["launchCampaign"]
+        assert [e["code"] for e in refused["userErrors"]] == ["ALREADY_EXISTS"], claim
+    # Planning Lạng Sơn under either code revises the one plan both dashboards read.
+    targets = """query($p: String!) { provinceRollout(provinceCode: $p) { targets { households storefronts } } }"""
+    for claim, households in (("20", 70_000), ("2021:20", 80_000), ("20", 85_000)):
+        planned = api.data(PLAN, {"input": _plan(claim, households=households)}, lang_son)["planProvinceRollout"]
+        assert planned["userErrors"] == [] and planned["rollout"]["targets"]["households"] == households
+        for read in ("2021:20", "20"):
+            assert api.data(targets, {"p": read}, lang_son)["provinceRollout"]["targets"] == {
+                "households": households, "storefronts": 45_000}, (claim, read)

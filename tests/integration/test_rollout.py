@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 import pytest
 
 from farmgate.core.domain import provinces as units
+from farmgate.core.domain.campaign import CAMPAIGN_NAMESPACE, Campaign, campaign_id_for
 from farmgate.core.domain.errors import AlreadyExists, InvalidInput, NotFound
 from farmgate.core.domain.province_area import ProvinceArea
+from farmgate.core.domain.province_rollout import PROVINCE_ROLLOUT_NAMESPACE, ProvinceRollout, checked_targets
 from farmgate.core.projections.rollout import RolloutFigures
 from farmgate.deploy.container import System, build_system
 from farmgate.deploy.settings import Settings
@@ -268,3 +270,88 @@ def test_a_campaign_takes_listings_of_its_own_province_only(system: System, pers
     with pytest.raises(InvalidInput) as weight:
         _shop(system, another, unit="kg", weight=Decimal("2"))
     assert weight.value.field == ["input", "weightPerUnitKg"]
+
+
+def _launch(system: System, name: str, claim: str) -> UUID:
+    return system.app.launch_campaign(name=name, product="Na", area=ProvinceArea.parse(claim), target_kg=500,
+                                      starts_at=NOW, ends_at=NOW + timedelta(days=30))
+
+
+@pytest.mark.parametrize(("first", "again"), [
+    ("2021:20", "2025:20"), ("2025:20", "2021:20"),  # Lạng Sơn: one land under two codes
+    ("2021:24", "2021:27"), ("2021:27", "2025:24"), ("2025:24", "2021:24"),  # both lie in 2025 Bắc Ninh
+])
+def test_a_campaign_name_is_unique_on_its_land_under_either_scheme(system: System, first: str, again: str) -> None:
+    campaign = _launch(system, "Na Chi Lăng 2021", first)
+    with pytest.raises(AlreadyExists) as refused:
+        _launch(system, "na chi  LĂNG 2021", again)
+    assert refused.value.field == ["input", "name"]
+    assert system.app.exists(campaign)
+    assert not system.app.exists(campaign_id_for(ProvinceArea.parse(again), "Na Chi Lăng 2025"))  # nothing saved
+    # Other land, or another name on the same land, is another campaign.
+    assert len({campaign, _launch(system, "Na Chi Lăng 2021", "2021:01"), _launch(system, "Na 2025", again)}) == 3
+    system.catch_up()
+    assert system.campaigns.by_ids([campaign])[campaign].row["name"] == "Na Chi Lăng 2021"
+
+
+def test_campaigns_duplicated_before_names_were_unique_per_land_still_load_and_block_a_third(system: System) -> None:
+    # Before, a campaign's id came from its own claim: "2021:20|na" and "2025:20|na" were two streams.
+    legacy = {claim: Campaign._start(Campaign.Launched, uuid5(CAMPAIGN_NAMESPACE, f"{claim}|na chi lăng"),
+                                     name="Na Chi Lăng", product="Na", scheme=int(claim[:4]), province_code=claim[5:],
+                                     target_kg=500, starts_at=NOW, ends_at=NOW + timedelta(days=30))
+              for claim in ("2021:20", "2025:20", "2021:27")}
+    system.app.save(*legacy.values())
+    system.catch_up()
+    ids = [campaign.id for campaign in legacy.values()]
+    found = system.campaigns.by_ids(ids)
+    assert [(found[i].row["name"], int(found[i].row["scheme"]), found[i].row["province_code"]) for i in ids] == [
+        ("Na Chi Lăng", 2021, "20"), ("Na Chi Lăng", 2025, "20"), ("Na Chi Lăng", 2021, "27")]
+    assert system.app.load(Campaign, ids[0]).area == ProvinceArea(2021, "20")
+    for claim in ("2021:20", "2025:20", "2021:24", "2025:24"):
+        with pytest.raises(AlreadyExists):
+            _launch(system, "Na Chi Lăng", claim)
+
+
+@pytest.mark.parametrize(("first", "again"), [("2021:20", "2025:20"), ("2025:20", "2021:20")])
+def test_lang_son_has_one_plan_whichever_scheme_plans_it(system: System, first: str, again: str) -> None:
+    app = system.app
+    planned = app.plan_province_rollout(ProvinceArea.parse(first), households=90_000, storefronts=45_000,
+                                        payment_accounts=45_000)
+    assert app.plan_province_rollout(ProvinceArea.parse(again), households=100_000, storefronts=50_000,
+                                     payment_accounts=45_000) == planned
+    system.catch_up()
+    for claim in ("2021:20", "2025:20"):
+        targets = system.rollouts.province(ProvinceArea.parse(claim)).targets
+        assert (targets.households, targets.storefronts) == (100_000, 50_000), claim
+    assert len(system.rollouts._plans()) == 1
+    # A merged 2021 province keeps its own plan for its part of the land, apart from its 2025 province's.
+    part = app.plan_province_rollout(ProvinceArea(2021, "24"), households=10, storefronts=5, payment_accounts=5)
+    assert part != app.plan_province_rollout(ProvinceArea(2025, "24"), households=30, storefronts=9,
+                                             payment_accounts=9)
+
+
+def test_plans_made_twice_for_lang_son_before_still_load_and_are_each_revised(system: System) -> None:
+    app = system.app
+    targets = checked_targets(1, 1, 1, None)
+    legacy = {claim: ProvinceRollout._start(ProvinceRollout.Planned, uuid5(PROVINCE_ROLLOUT_NAMESPACE, claim),
+                                            scheme=int(claim[:4]), province_code=claim[5:], **targets)
+              for claim in ("2021:20", "2025:20")}
+    app.save(*legacy.values())
+    for claim, households in (("2021:20", 20), ("2025:20", 25)):
+        assert app.plan_province_rollout(ProvinceArea.parse(claim), households=households, storefronts=1,
+                                         payment_accounts=1) == legacy[claim].id
+    system.catch_up()
+    assert [system.rollouts.province(ProvinceArea.parse(c)).targets.households for c in ("2021:20", "2025:20")] == [
+        20, 25]
+
+
+def test_a_plan_made_under_2021_before_is_revised_from_2025_not_doubled(system: System) -> None:
+    app = system.app
+    old = ProvinceRollout._start(ProvinceRollout.Planned, uuid5(PROVINCE_ROLLOUT_NAMESPACE, "2021:20"), scheme=2021,
+                                 province_code="20", **checked_targets(1, 1, 1, None))
+    app.save(old)
+    assert app.plan_province_rollout(ProvinceArea(2025, "20"), households=7, storefronts=1,
+                                     payment_accounts=1) == old.id
+    system.catch_up()
+    assert system.rollouts.province(ProvinceArea(2025, "20")).targets.households == 7
+    assert len(system.rollouts._plans()) == 1
