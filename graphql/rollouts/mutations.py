@@ -24,7 +24,8 @@ from farmgate.graphql.types import UserError
 from farmgate.graphql.written import CampaignWritten
 
 
-@strawberry.input(description="A province's targets. Planning again replaces them.")
+@strawberry.input(description="A province's targets. Planning again replaces them; a province that is the same"
+                               " land in both schemes (2021:20 and 2025:20) has one plan, revised under either.")
 class PlanProvinceRolloutInput:
     province_code: str = strawberry.field(description=PROVINCE_CODE)
     households: int = strawberry.field(description="Households to put on the marketplaces, 0 to 5,000,000.")
@@ -41,7 +42,10 @@ class PlanProvinceRolloutPayload:
 
 @strawberry.input(description="A campaign to sell one crop of one province.")
 class LaunchCampaignInput:
-    name: str = strawberry.field(description="Its name, unique in the province (e.g. 'Vải thiều Lục Ngạn 2021').")
+    name: str = strawberry.field(description="Its name, unique on the province's land under either"
+                                                 " scheme: within the 2025 province that takes it in (2021:20 and"
+                                                 " 2025:20 are one land; 2021:24 and 2021:27 lie in 2025:24) (e.g."
+                                                 " 'Vải thiều Lục Ngạn 2021').")
     product: str = strawberry.field(description="The crop.")
     province_code: str = strawberry.field(description=PROVINCE_CODE + " Listings of households on its land may join.")
     target_kg: int = strawberry.field(description="Kilograms to sell, 1 to 2,100,000,000.")

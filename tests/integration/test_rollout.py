@@ -355,3 +355,25 @@ def test_a_plan_made_under_2021_before_is_revised_from_2025_not_doubled(system: 
     system.catch_up()
     assert system.rollouts.province(ProvinceArea(2025, "20")).targets.households == 7
     assert len(system.rollouts._plans()) == 1
+
+
+def test_two_launches_of_one_name_racing_under_two_codes_of_one_land_make_one_campaign(system: System) -> None:
+    import threading
+
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def launch(claim: str) -> None:
+        barrier.wait(timeout=10)
+        try:
+            outcomes.append(_launch(system, "Vải chín sớm", claim))
+        except AlreadyExists as refused:
+            outcomes.append(refused)
+
+    threads = [threading.Thread(target=launch, args=(claim,)) for claim in ("2021:24", "2021:27")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(type(o).__name__ for o in outcomes) == ["AlreadyExists", "UUID"]
+    assert system.app.exists(campaign_id_for(ProvinceArea(2025, "24"), "vải chín sớm"))

@@ -106,6 +106,16 @@ def test_a_province_area_covers_its_records_under_both_schemes() -> None:
             ProvinceArea.parse(claim)
 
 
+def test_a_province_area_names_the_2025_land_it_lies_in_and_the_same_land_of_the_other_scheme() -> None:
+    claims = lambda areas: [a.claim for a in areas]  # noqa: E731
+    assert ProvinceArea.parse("2021:77").land == ProvinceArea(2025, "79") == ProvinceArea.parse("79").land
+    assert claims(ProvinceArea.parse("2021:77").on_the_land) == ["2025:79", "2021:74", "2021:77", "2021:79"]
+    assert claims(ProvinceArea.parse("2021:20").on_the_land) == ["2025:20", "2021:20"]
+    assert ProvinceArea.parse("2021:20").same_land == ProvinceArea(2025, "20")
+    assert ProvinceArea.parse("20").same_land == ProvinceArea(2021, "20")
+    assert ProvinceArea.parse("2021:24").same_land is None and ProvinceArea.parse("24").same_land is None
+
+
 def test_unknown_codes_and_scopes_are_refused_naming_the_field() -> None:
     field = ["input", "scope"]
     for call, code in ((units.successor, "99"), (units.absorbed, "77"), (units.ward_origins, "99999"),
