@@ -16,7 +16,7 @@ from farmgate.core.domain.errors import InvalidInput, NotFound
 from farmgate.core.domain.export_order import ExportOrder
 from farmgate.core.domain.household import Household
 from farmgate.core.domain.order import Order
-from farmgate.core.domain.personal_data import SEALED_FIELDS, field_value
+from farmgate.core.domain.personal_data import SEALED_FIELDS, field_value, without_never_shown
 from farmgate.core.domain.provenance import current_provenance
 from farmgate.core.domain.shipment import Shipment
 from farmgate.core.domain.text import required_text
@@ -134,7 +134,8 @@ class ErasureCommands:
 
     def personal_data_export(self: Farmgate, subject: str) -> dict[str, Any]:
         """Everything held about ``subject``: its key's record (made, erased, by whom, why; never the
-        key) and every event of every stream holding its data, personal fields opened (or ERASED)."""
+        key) and every event of every stream holding its data, personal fields opened (or ERASED);
+        never-shown fields (the national ID's keyed digest) left out."""
         from farmgate.core.history import stream_records
 
         record = self.personal_keys.record(subject)
@@ -152,7 +153,8 @@ class ErasureCommands:
                 "stream": records[0].stream,
                 "id": str(stream_id),
                 "events": [{"type": r.type, "version": r.version, "occurredAt": _iso(r.occurred_at),
-                            "recordedAt": _iso(r.recorded_at), "actor": r.actor, "data": r.data} for r in records],
+                            "recordedAt": _iso(r.recorded_at), "actor": r.actor,
+                            "data": without_never_shown(r.data)} for r in records],
             })
         return {
             "subject": subject,

@@ -47,6 +47,19 @@ def mask_personal(data: Any, reveal: bool) -> Any:
     return masked
 
 
+def without_never_shown(data: Any) -> Any:
+    """A copy of event data without the fields that are never shown to anyone (``PERSONAL_FIELDS``
+    None: the national ID's keyed digest). What a personal-data export hands the subject: the digest
+    is a lookup key made with the server's secret pepper, not data the subject gave or can use, and
+    never leaves the server."""
+    if isinstance(data, list):
+        return [without_never_shown(v) for v in data]
+    if not isinstance(data, dict):
+        return data
+    return {key: without_never_shown(value) for key, value in data.items()
+            if not (key in PERSONAL_FIELDS and PERSONAL_FIELDS[key] is None)}
+
+
 # -- encryption at rest (crypto-shredding) ------------------------------------------------------
 
 #: what an erased personal field reads as, everywhere (API, case file, webhooks, exports): never an error

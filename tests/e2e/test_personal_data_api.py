@@ -105,6 +105,7 @@ def test_an_admin_exports_then_erases_a_buyer_and_a_household(api: Api, personal
     registered = exported_values(api.data(EXPORT, {"id": held["household"]}, admin)["personalDataExport"],
                                  "Household", "Registered")
     assert (registered["name"], registered["phone"]) == (ERASED, ERASED)
+    assert "national_id_digest" not in registered, "never shown, not even in the subject's export"
     # Check nothing personal reached the server's logs.
     log = api.serve_log.read_text(encoding="utf-8", errors="replace")
     for value in (held["name"], held["street"], held["buyer_name"], held["buyer_street"]):

@@ -224,3 +224,19 @@ def test_a_contact_number_for_an_erased_household_is_refused_not_silently_droppe
                                  location=where, opening_hours=[])
     system.catch_up()
     assert system.catalog.storefront(opened)["name"] == "Vườn na Voso"
+
+
+def test_the_personal_data_export_leaves_out_the_national_id_digest(system: System, personal_data) -> None:
+    """PERSONAL_FIELDS says the national ID's keyed digest is never shown, not even to ADMIN: the
+    export holds the household's registration without it (its other fields still there)."""
+    import json
+
+    held = a_household_with_an_order(system, personal_data)
+    digest = system.app.load(Household, held["household"]).national_id_digest
+    assert digest
+    export = system.app.personal_data_export(system.app.household_subject(held["household"]))
+    registered = next(e["data"] for s in export["streams"] if s["stream"] == "Household" for e in s["events"]
+                      if e["type"] == "Registered")
+    assert "national_id_digest" not in registered
+    assert registered["name"] == held["name"] and registered["address"]["street"] == held["street"]
+    assert digest not in json.dumps(export, default=str)
