@@ -55,9 +55,15 @@ def apis() -> Iterator[tuple[Api, Api]]:
         yield a, b
 
 
+#: what a keyed command answers while another attempt holds its key
+IN_PROGRESS = [{"field": ["idempotencyKey"], "code": "CONFLICT",
+                "message": "A request with this idempotencyKey is still in progress; retry it shortly"}]
+
+
 def accepted(apis: list[Api], first: int, query: str, variables: dict[str, Any], token: str, field: str) -> dict[str, Any]:
     """The command's payload once an API accepted it: a client whose API died (connection refused or
-    cut) retries with the same idempotency key on the other, as a load balancer would send it."""
+    cut) retries with the same idempotency key on the other, as a load balancer would send it, and
+    keeps retrying while the dead attempt's lease on the key has not lapsed (CONFLICT, in progress)."""
     deadline = time.monotonic() + 120
     attempt = first
     with httpx.Client(timeout=30) as client:
@@ -68,8 +74,11 @@ def accepted(apis: list[Api], first: int, query: str, variables: dict[str, Any],
                                        headers={"Authorization": f"Bearer {token}"})
                 if response.status_code == 200 and not response.json().get("errors"):
                     payload = response.json()["data"][field]
-                    assert payload["userErrors"] == [], payload
-                    return payload
+                    # The key is held by an attempt on the API that was killed: retry once its lease lapses,
+                    # as the error's message asks (FARMGATE_IDEMPOTENCY_LEASE_SECONDS).
+                    if payload["userErrors"] != IN_PROGRESS:
+                        assert payload["userErrors"] == [], payload
+                        return payload
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
