@@ -106,8 +106,10 @@ class ReadStore:
         limit: int,
         equals: Sequence[tuple[str, Any]] = (),
         clauses: Sequence[tuple[str, Any]] = (),
-    ) -> tuple[list[dict[str, Any]], int]:
-        """Rows after a log position, oldest first, and how many match in all.
+        count: bool = True,
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """Rows after a log position, oldest first, and how many match in all (None, and no
+        ``COUNT(*)`` statement, when ``count`` is False: a page nobody asked the total of).
 
         ``equals``: (column, value) pairs, skipped where the value is None; ``clauses``: (SQL with one
         %s, value) or (SQL with several, tuple of values) pairs. Ordering by the position a row was
@@ -127,11 +129,15 @@ class ReadStore:
                 params.append(value)
         clause = " AND ".join(where)
         with self.transaction(commit=False) as cur:
-            total = cur.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {clause}", params).fetchone()
+            total = None
+            if count:
+                total = cur.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {clause}", params).fetchone()
             rows = cur.execute(
                 f"SELECT * FROM {table} WHERE {clause} AND position > %s ORDER BY position LIMIT %s",
                 [*params, after_position, limit],
             ).fetchall()
+        if not count:
+            return rows, None
         return rows, int(total["n"]) if total else 0
 
     def lock_clause(self) -> str:

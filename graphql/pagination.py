@@ -44,10 +44,14 @@ class Window:
         return encode_cursor(self.kind, position)
 
 
-def connection(page: Window, rows: list[dict[str, Any]], total: int, *, connection: Any, edge: Any, node: Any,
-               key: str = "position") -> Any:
+def connection(page: Window, rows: list[dict[str, Any]], total: int | None, *, connection: Any, edge: Any,
+               node: Any, key: str = "position") -> Any:
     """A Relay connection of ``rows`` fetched with one more than the page (to tell whether another
-    page follows); each row becomes ``node(row=…)`` with the cursor of its ``key``."""
+    page follows); each row becomes ``node(row=…)`` with the cursor of its ``key``.
+
+    ``total``: None when the selection does not ask for ``totalCount`` (``field_selection.selects``),
+    so nothing was counted. The field is then never resolved; were it resolved all the same, the
+    client gets a non-null error for it, never a made-up number."""
     shown = rows[: page.limit]
     cursors = [page.cursor(row[key]) for row in shown]
     return connection(

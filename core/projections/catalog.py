@@ -454,8 +454,10 @@ class CatalogQueries:
         ward_code: str | None = None,
         statuses: Sequence[str] = ("OPEN", "TEMPORARILY_CLOSED"),
         now: datetime | None = None,
-    ) -> tuple[list[dict[str, Any]], int]:
-        """Storefronts after a position, oldest first, and the total matching the filters.
+        count: bool = True,
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """Storefronts after a position, oldest first, and the total matching the filters (None, and
+        no ``COUNT(*)``, when ``count`` is False).
 
         ``province``: storefronts in that province's area under either scheme (core.domain.province_area);
         ``district_code``, ``ward_code``: as recorded. Closed storefronts are left out unless
@@ -473,13 +475,16 @@ class CatalogQueries:
                 where.append(f"{column} = %s")
                 params.append(value)
         clause = " AND ".join(where)
-        total = self.store.query_one(f"SELECT COUNT(*) AS n FROM {STOREFRONTS} WHERE {clause}", params)
+        total: int | None = None
+        if count:
+            counted = self.store.query_one(f"SELECT COUNT(*) AS n FROM {STOREFRONTS} WHERE {clause}", params)
+            total = int(counted["n"]) if counted else 0
         rows = self.store.query(
             f"SELECT * FROM {STOREFRONTS} WHERE {clause} AND position > %s ORDER BY position LIMIT %s",
             [*params, after_position, _page_limit(limit)],
         )
         now = now or self.clock()
-        return [self._storefront(r, now) for r in rows], int(total["n"]) if total else 0
+        return [self._storefront(r, now) for r in rows], total
 
     def nearby(
         self,
@@ -576,8 +581,10 @@ class CatalogQueries:
         statuses: Sequence[str] = ("ACTIVE",),
         open_storefronts_only: bool = True,
         now: datetime | None = None,
-    ) -> tuple[list[dict[str, Any]], int]:
-        """A page of listings after the cursor key ``after`` and the total matching the filters.
+        count: bool = True,
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """A page of listings after the cursor key ``after`` and the total matching the filters (None,
+        and nothing counted, when ``count`` is False).
 
         With ``search``: best rank first (the whole phrase in the title, then more query words in
         the title), newest first within a rank. Each row's ``sort_key`` is the next page's
@@ -638,8 +645,9 @@ class CatalogQueries:
         if words:
             # Ranking must visit every match anyway, so the same pass counts them (a window over
             # the matches before the cursor filter): one scan instead of two.
+            counted_sql = ", COUNT(*) OVER () AS total_count" if count else ""
             rows = self.store.query(
-                f"SELECT * FROM (SELECT l.*, {rank_sql} AS search_rank, COUNT(*) OVER () AS total_count"
+                f"SELECT * FROM (SELECT l.*, {rank_sql} AS search_rank{counted_sql}"
                 f" FROM {LISTINGS} l WHERE {clause}) hits"
                 f" WHERE {after_sql} ORDER BY search_rank DESC, position DESC LIMIT %s",
                 [*rank_params, *params, *after_params, _page_limit(limit)],
@@ -651,9 +659,10 @@ class CatalogQueries:
                 f" WHERE {after_sql} ORDER BY position DESC LIMIT %s",
                 [*params, *after_params, _page_limit(limit)],
             )
-        if rows and "total_count" in rows[0]:
+        total: int | None = None
+        if count and rows and "total_count" in rows[0]:
             total = int(rows[0]["total_count"])
-        else:
+        elif count:
             counted = self.store.query_one(f"SELECT COUNT(*) AS n FROM {LISTINGS} l WHERE {clause}", params)
             total = int(counted["n"]) if counted else 0
         page = []
@@ -665,22 +674,25 @@ class CatalogQueries:
         return page, total
 
     def first_listings_of_storefronts(
-        self, storefront_ids: Sequence[UUID], limit: int, statuses: Sequence[str]
-    ) -> dict[UUID, tuple[list[dict[str, Any]], int]]:
+        self, storefront_ids: Sequence[UUID], limit: int, statuses: Sequence[str], count: bool = True
+    ) -> dict[UUID, tuple[list[dict[str, Any]], int | None]]:
         """The first page (newest first, as ``listings_page`` browses) of each storefront's listings
-        and each one's total, in one query: a page of storefronts costs one listing query, not N."""
+        and each one's total (None, not counted, when ``count`` is False), in one query: a page of
+        storefronts costs one listing query, not N."""
         if not storefront_ids:
             return {}
+        counted_sql = ", COUNT(*) OVER (PARTITION BY l.storefront_id) AS total_count" if count else ""
         rows = self.store.query(
             f"SELECT * FROM (SELECT l.*, ROW_NUMBER() OVER (PARTITION BY l.storefront_id ORDER BY l.position DESC)"
-            f" AS row_number, COUNT(*) OVER (PARTITION BY l.storefront_id) AS total_count FROM {LISTINGS} l"
+            f" AS row_number{counted_sql} FROM {LISTINGS} l"
             f" WHERE l.storefront_id IN ({_in(storefront_ids)}) AND l.status IN ({_in(statuses)})) ranked"
             " WHERE row_number <= %s ORDER BY storefront_id, position DESC",
             [*(str(i) for i in storefront_ids), *statuses, _page_limit(limit)],
         )
-        found: dict[UUID, tuple[list[dict[str, Any]], int]] = {i: ([], 0) for i in storefront_ids}
+        found: dict[UUID, tuple[list[dict[str, Any]], int | None]] = {
+            i: ([], 0 if count else None) for i in storefront_ids}
         for row in rows:
-            total = int(row.pop("total_count"))
+            total = int(row.pop("total_count")) if count else None
             row.pop("row_number")
             listing = self._listing(row)
             listing["sort_key"] = f"0:{listing['position']}"

@@ -147,9 +147,11 @@ class ClaimQueries:
         return found
 
     def page(self, *, after_position: int, limit: int, status: str | None = None, marketplace: str | None = None,
-             household_id: UUID | None = None) -> tuple[list[dict[str, Any]], int]:
+             household_id: UUID | None = None, count: bool = True) -> tuple[list[dict[str, Any]], int | None]:
+        """Claims after a position, oldest first, and the total matching the filters (None, not
+        counted, when ``count`` is False)."""
         rows, total = self.store.page_by_position(TABLE, after_position=after_position, limit=limit, equals=(
-            ("status", status), ("marketplace", marketplace), ("household_id", household_id)))
+            ("status", status), ("marketplace", marketplace), ("household_id", household_id)), count=count)
         return [self._decode(r) for r in rows], total
 
     def overdue(self, now: datetime, limit: int = 1000) -> list[UUID]:

@@ -247,10 +247,12 @@ class ExportQueries:
         status: str | None = None,
         partner_id: UUID | None = None,
         created_by: str | None = None,
-    ) -> tuple[list[dict[str, Any]], int]:
-        """Orders after a position, oldest first, and the total matching the filters."""
+        count: bool = True,
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """Orders after a position, oldest first, and the total matching the filters (None, not
+        counted, when ``count`` is False)."""
         rows, total = self.store.page_by_position(ORDERS, after_position=after_position, limit=limit, equals=(
-            ("status", status), ("partner_id", partner_id), ("created_by", created_by)))
+            ("status", status), ("partner_id", partner_id), ("created_by", created_by)), count=count)
         prefetch_keys(self.keys, rows, ("consignee",))
         return [self._decode(r) for r in rows], total
 

@@ -154,8 +154,10 @@ class HouseholdQueries:
         channel: str | None = None,
         only_id: UUID | None = None,
         area: ProvinceArea | None = None,
-    ) -> tuple[list[dict[str, Any]], int]:
-        """Rows after a position, oldest registration first, and the total matching the filters;
+        count: bool = True,
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """Rows after a position, oldest registration first, and the total matching the filters
+        (None, not counted, when ``count`` is False; a name search counts as it goes, for free);
         ``area`` (a province officer's scope) and ``province`` (the caller's filter): only households
         recorded in that province's area under either scheme (both given: in both)."""
         clauses: list[tuple[str, Any]] = [area_clause(a) for a in (area, province) if a is not None]
@@ -163,7 +165,7 @@ class HouseholdQueries:
         if search and fold(search):
             return self._search(fold(search), after_position, limit, equals, clauses)
         rows, total = self.store.page_by_position(TABLE, after_position=after_position, limit=limit, equals=equals,
-                                                  clauses=clauses)
+                                                  clauses=clauses, count=count)
         prefetch_keys(self.keys, rows, SEALED_COLUMNS)
         return [self._decode(r) for r in rows], total  # type: ignore[misc]
 
@@ -171,7 +173,7 @@ class HouseholdQueries:
                 ) -> tuple[list[dict[str, Any]], int]:
         """Name search over the opened names of every row the other filters leave (names are sealed)."""
         rows, _ = self.store.page_by_position(TABLE, after_position=0, limit=1_000_000, equals=equals,
-                                              clauses=clauses)
+                                              clauses=clauses, count=False)
         found = [r for r in (self._decode(row) for row in rows)
                  if r is not None and r["name"] != ERASED and folded in fold(r["name"])]
         return [r for r in found if int(r["position"]) > after_position][:limit], len(found)

@@ -443,8 +443,10 @@ class OrderQueries:
         marketplace: str | None = None,
         household_scope: UUID | None = None,
         carrier_id: UUID | None = None,
-    ) -> tuple[list[dict[str, Any]], int]:
-        """Orders placed after the position ``after``, oldest first, and the total matching.
+        count: bool = True,
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """Orders placed after the position ``after``, oldest first, and the total matching (None,
+        not counted, when ``count`` is False).
 
         ``status``, ``storefront_id`` and ``household_id`` are the caller's filters; ``marketplace``,
         ``household_scope`` and ``carrier_id`` its scope. All given ones must hold.
@@ -452,7 +454,7 @@ class OrderQueries:
         rows, total = self.store.page_by_position(ORDERS, after_position=after, limit=limit, equals=(
             ("status", status), ("storefront_id", storefront_id), ("household_id", household_id),
             ("marketplace", marketplace), ("household_id", household_scope), ("carrier_id", carrier_id),
-        ))
+        ), count=count)
         return self._orders(rows), total
 
     def lines_for_orders(self, ids: Sequence[UUID]) -> dict[UUID, list[dict[str, Any]]]:

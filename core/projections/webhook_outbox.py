@@ -284,10 +284,12 @@ class WebhookDeliveries:
         status: str | None = None,
         partner_id: UUID | None = None,
         created_by: str | None = None,
-    ) -> tuple[list[dict[str, Any]], int]:
-        """Deliveries after a position, oldest event first, and the total matching the filters."""
+        count: bool = True,
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """Deliveries after a position, oldest event first, and the total matching the filters (None,
+        not counted, when ``count`` is False)."""
         return self.store.page_by_position(DELIVERIES, after_position=after_position, limit=limit, equals=(
-            ("status", status), ("partner_id", partner_id), ("created_by", created_by)))
+            ("status", status), ("partner_id", partner_id), ("created_by", created_by)), count=count)
 
     def endpoints_by_partner(self, partner_ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
         if not partner_ids:

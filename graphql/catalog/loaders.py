@@ -67,33 +67,37 @@ async def answered(call: Callable[[], T]) -> T:
         raise coded from None
 
 
-async def listing_rows_page(ctx: Context, page: Window, **filters: Any) -> tuple[list[Row], int]:
-    """A page of listing rows, one more than asked for (so the caller knows whether more follow)."""
+async def listing_rows_page(ctx: Context, page: Window, **filters: Any) -> tuple[list[Row], int | None]:
+    """A page of listing rows, one more than asked for (so the caller knows whether more follow), and
+    the total (``filters`` as ``CatalogQueries.listings_page`` takes them, ``count`` among them)."""
     return await answered(
         lambda: ctx.system.catalog.listings_page(after=page.after, limit=page.limit + 1, **filters)
     )
 
 
 FIRST_LISTINGS = "catalog_first_listings"
-FirstListingsKey = tuple[UUID, int, tuple[str, ...]]
+FirstListingsKey = tuple[UUID, int, tuple[str, ...], bool]
 
 
-def _first_listings(ctx: Context) -> DataLoader[FirstListingsKey, tuple[list[Row], int]]:
-    """First pages of storefronts' listings, batched per (page size, statuses) across storefronts."""
+def _first_listings(ctx: Context) -> DataLoader[FirstListingsKey, tuple[list[Row], int | None]]:
+    """First pages of storefronts' listings, batched per (page size, statuses, counted or not)
+    across storefronts."""
 
-    async def load(keys: list[FirstListingsKey]) -> list[tuple[list[Row], int]]:
-        groups: dict[tuple[int, tuple[str, ...]], list[UUID]] = {}
-        for storefront_id, limit, statuses in keys:
-            groups.setdefault((limit, statuses), []).append(storefront_id)
-        found: dict[FirstListingsKey, tuple[list[Row], int]] = {}
-        for (limit, statuses), ids in groups.items():
-            pages = await run_in_threadpool(ctx.system.catalog.first_listings_of_storefronts, ids, limit, statuses)
-            found.update({(i, limit, statuses): pages[i] for i in ids})
+    async def load(keys: list[FirstListingsKey]) -> list[tuple[list[Row], int | None]]:
+        groups: dict[tuple[int, tuple[str, ...], bool], list[UUID]] = {}
+        for storefront_id, limit, statuses, count in keys:
+            groups.setdefault((limit, statuses, count), []).append(storefront_id)
+        found: dict[FirstListingsKey, tuple[list[Row], int | None]] = {}
+        for (limit, statuses, count), ids in groups.items():
+            pages = await run_in_threadpool(ctx.system.catalog.first_listings_of_storefronts, ids, limit, statuses,
+                                            count)
+            found.update({(i, limit, statuses, count): pages[i] for i in ids})
         return [found[key] for key in keys]
 
     return DataLoader(load_fn=load)
 
 
-async def first_listings_of(ctx: Context, storefront_id: UUID, limit: int, statuses: tuple[str, ...]
-                            ) -> tuple[list[Row], int]:
-    return await ctx.loader(FIRST_LISTINGS, _first_listings).load((storefront_id, limit, statuses))
+async def first_listings_of(ctx: Context, storefront_id: UUID, limit: int, statuses: tuple[str, ...], count: bool
+                            ) -> tuple[list[Row], int | None]:
+    """A storefront's first page of listings and their total (None unless ``count``)."""
+    return await ctx.loader(FIRST_LISTINGS, _first_listings).load((storefront_id, limit, statuses, count))

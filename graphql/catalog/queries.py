@@ -27,6 +27,7 @@ from farmgate.graphql.catalog.types import (
     listing_connection,
     storefront_connection,
 )
+from farmgate.graphql.field_selection import selects
 from farmgate.graphql.households.types import CertificationScheme
 from farmgate.graphql.inputs import given, text_argument
 from farmgate.graphql.pagination import window
@@ -58,10 +59,10 @@ class CatalogQuery:
         page = window("storefronts", first, after)
         province, district = province_filter(province_code), district_filter(district_code)
         ward = ward_filter(ward_code)
-        catalog = info.context.system.catalog
+        catalog, count = info.context.system.catalog, selects(info, "totalCount")
         rows, total = await answered(lambda: catalog.storefronts_page(
             after_position=page.after_position(), limit=page.limit + 1, marketplace=_value(marketplace),
-            province=province, district_code=district, ward_code=ward,
+            province=province, district_code=district, ward_code=ward, count=count,
         ))
         return storefront_connection(page, rows, total)
 
@@ -103,6 +104,6 @@ class CatalogQuery:
         rows, total = await listing_rows_page(
             info.context, page, search=text_argument(search, "search"), category=_value(category),
             province=province_filter(province_code),
-            certification=_value(certification), marketplace=_value(marketplace),
+            certification=_value(certification), marketplace=_value(marketplace), count=selects(info, "totalCount"),
         )
         return listing_connection(page, rows, total)

@@ -19,6 +19,7 @@ from farmgate.graphql.catalog.loaders import (
 )
 from farmgate.graphql.context import Context
 from farmgate.graphql.errors import forbidden
+from farmgate.graphql.field_selection import selects
 from farmgate.graphql.households.loaders import household_row
 from farmgate.graphql.households.types import Certification, Household, address_of
 from farmgate.graphql.ids import to_global_id
@@ -137,12 +138,14 @@ class Storefront(Node):
     ) -> ListingConnection:
         page = window("listings", first, after)
         statuses = tuple(storefront_listing_statuses(info.context.principal, self.row))
+        count = selects(info, "totalCount")
         if page.after is None:
             # First pages of every storefront shown come from one batched top-N query.
-            rows, total = await first_listings_of(info.context, UUID(self.row["id"]), page.limit + 1, statuses)
+            rows, total = await first_listings_of(info.context, UUID(self.row["id"]), page.limit + 1, statuses, count)
         else:
             rows, total = await listing_rows_page(
-                info.context, page, storefront_id=UUID(self.row["id"]), statuses=statuses, open_storefronts_only=False
+                info.context, page, storefront_id=UUID(self.row["id"]), statuses=statuses, open_storefronts_only=False,
+                count=count,
             )
         return listing_connection(page, rows, total)
 
@@ -256,10 +259,10 @@ class NearbyStorefront:
     distance_km: float
 
 
-def listing_connection(page: Window, rows: list[Row], total: int) -> ListingConnection:
+def listing_connection(page: Window, rows: list[Row], total: int | None) -> ListingConnection:
     """``rows`` as fetched with one more than the page, to tell whether another page follows."""
     return connection(page, rows, total, connection=ListingConnection, edge=ListingEdge, node=Listing, key="sort_key")
 
 
-def storefront_connection(page: Window, rows: list[Row], total: int) -> StorefrontConnection:
+def storefront_connection(page: Window, rows: list[Row], total: int | None) -> StorefrontConnection:
     return connection(page, rows, total, connection=StorefrontConnection, edge=StorefrontEdge, node=Storefront)

@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from farmgate.graphql.claims.scoped import claim_by_global_id
 from farmgate.graphql.claims.types import ClaimStatus, CompensationClaim, CompensationClaimConnection, CompensationClaimEdge
+from farmgate.graphql.field_selection import selects
 from farmgate.graphql.inputs import given
 from farmgate.graphql.pagination import connection, window
 from farmgate.graphql.permissions import allow, authenticated
@@ -31,9 +32,9 @@ class ClaimQuery:
         page = window("claims", first, after)
         after_position = page.after_position()
         scope = claim_list_filter(ctx.require_principal())
-        wanted = given(status)
+        wanted, count = given(status), selects(info, "totalCount")
         rows, total = ([], 0) if scope is None else await run_in_threadpool(
             lambda: ctx.system.claims.page(after_position=after_position, limit=page.limit + 1,
-                                           status=wanted.value if wanted else None, **scope))
+                                           status=wanted.value if wanted else None, count=count, **scope))
         return connection(page, rows, total, connection=CompensationClaimConnection, edge=CompensationClaimEdge,
                           node=CompensationClaim)

@@ -13,6 +13,7 @@ from farmgate.graphql.exports.types import (
     ExportOrderStatus,
     ExportPartner,
 )
+from farmgate.graphql.field_selection import selects
 from farmgate.graphql.inputs import given
 from farmgate.graphql.pagination import connection, window
 from farmgate.graphql.permissions import allow, authenticated
@@ -42,12 +43,13 @@ class ExportQuery:
         scope = export_order_list_filter(ctx.require_principal())
         if scope is None:
             return ExportOrderConnection(edges=[], page_info=page.page_info([], False), total_count=0)
-        wanted = given(status)
+        wanted, count = given(status), selects(info, "totalCount")
         rows, total = await run_in_threadpool(
             lambda: ctx.system.exports.page(
                 after_position=page.after_position(),
                 limit=page.limit + 1,
                 status=wanted.value if wanted else None,
+                count=count,
                 **scope,
             )
         )

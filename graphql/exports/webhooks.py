@@ -18,6 +18,7 @@ from farmgate.graphql.context import Context
 from farmgate.graphql.errors import forbidden
 from farmgate.graphql.exports.loaders import delivery_row, endpoint_row, export_partner_row, marketplace_endpoint_row
 from farmgate.graphql.exports.types import ExportPartner
+from farmgate.graphql.field_selection import selects
 from farmgate.graphql.ids import from_global_id, to_global_id, uuid_of
 from farmgate.graphql.inputs import given, plain
 from farmgate.graphql.pagination import connection, window
@@ -332,11 +333,11 @@ class WebhookQuery:
         scope = webhook_delivery_list_filter(ctx.require_principal())
         if scope is None:
             return WebhookDeliveryConnection(edges=[], page_info=page.page_info([], False), total_count=0)
-        wanted = given(status)
+        wanted, count = given(status), selects(info, "totalCount")
         rows, total = await run_in_threadpool(
             lambda: ctx.system.webhooks.page(
                 after_position=page.after_position(), limit=page.limit + 1,
-                status=wanted.value if wanted else None, **scope,
+                status=wanted.value if wanted else None, count=count, **scope,
             )
         )
         return connection(page, rows, total, connection=WebhookDeliveryConnection, edge=WebhookDeliveryEdge,

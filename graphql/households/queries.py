@@ -8,6 +8,7 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 
 from farmgate.graphql.area_arguments import PROVINCE_FILTER, province_filter
+from farmgate.graphql.field_selection import selects
 from farmgate.graphql.households.loaders import household_by_global_id
 from farmgate.graphql.households.types import Household, HouseholdConnection, HouseholdEdge, HouseholdStatus
 from farmgate.graphql.inputs import given, text_argument
@@ -50,13 +51,14 @@ class HouseholdQuery:
         if scope is None:
             return empty
         filters = {**scope, "province": province}
-        status_value = given(status)
+        status_value, count = given(status), selects(info, "totalCount")
         rows, total = await run_in_threadpool(
             lambda: ctx.system.households.page(
                 after_position=page.after_position(),
                 limit=page.limit + 1,
                 status=status_value.value if status_value else None,
                 search=text_argument(search, "search"),
+                count=count,
                 **filters,
             )
         )

@@ -58,8 +58,9 @@ async def failure_rows(ctx: Context, shipment_id: UUID) -> list[Row]:
     return await ctx.loader(FAILURE_ROWS, _failures).load(shipment_id)
 
 
-async def order_rows_page(ctx: Context, page: Window, **filters: Any) -> tuple[list[Row], int]:
-    """A page of order rows, one more than asked for (so the caller knows whether more follow)."""
+async def order_rows_page(ctx: Context, page: Window, **filters: Any) -> tuple[list[Row], int | None]:
+    """A page of order rows, one more than asked for (so the caller knows whether more follow), and the
+    total (``filters`` as ``OrderQueries.page`` takes them, ``count`` among them)."""
     rows, total = await run_in_threadpool(
         lambda: ctx.system.orders.page(after=page.after_position(), limit=page.limit + 1, **filters)
     )

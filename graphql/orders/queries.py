@@ -8,6 +8,7 @@ import strawberry
 
 from farmgate.graphql.context import Context
 from farmgate.graphql.errors import CodedError
+from farmgate.graphql.field_selection import selects
 from farmgate.graphql.ids import uuid_of
 from farmgate.graphql.inputs import given, text_argument
 from farmgate.graphql.orders.enums import OrderStatus
@@ -61,7 +62,7 @@ class OrderQuery:
             ctx, page, status=wanted.value if wanted else None,
             storefront_id=_filter_id(given(storefront_id), "Storefront", "storefrontId"),
             household_id=_filter_id(given(household_id), "Household", "householdId"),
-            **scope,
+            count=selects(info, "totalCount"), **scope,
         )
         return order_connection(page, rows, total)
 

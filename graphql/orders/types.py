@@ -370,6 +370,6 @@ class OrderConnection:
     total_count: int
 
 
-def order_connection(page: Window, rows: list[Row], total: int) -> OrderConnection:
+def order_connection(page: Window, rows: list[Row], total: int | None) -> OrderConnection:
     """``rows`` as fetched with one more than the page, to tell whether another page follows."""
     return connection(page, rows, total, connection=OrderConnection, edge=OrderEdge, node=Order)

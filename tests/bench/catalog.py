@@ -150,6 +150,12 @@ def run(report: Callable[[str, float, str], None]) -> None:
                 after=second_pages[i % len(SEARCHES)], limit=21, search=SEARCHES[i % len(SEARCHES)]))
             _measure(report, "browse category, no search",
                      lambda i: catalog.listings_page(after=None, limit=21, category="VEGETABLE"))
+            # The same pages when the query does not select totalCount: no COUNT(*) (issue 16).
+            _measure(report, "search, 20 per page, without totalCount",
+                     lambda i: catalog.listings_page(after=None, limit=21, search=SEARCHES[i % len(SEARCHES)],
+                                                     count=False))
+            _measure(report, "browse category, no search, without totalCount",
+                     lambda i: catalog.listings_page(after=None, limit=21, category="VEGETABLE", count=False))
 
             def nearby(radius: float, **extra: Any) -> Callable[[int], Any]:
                 return lambda i: catalog.nearby(open_points[i * 97 % len(open_points)], radius, 20, **extra)
@@ -161,6 +167,9 @@ def run(report: Callable[[str, float, str], None]) -> None:
                 open_points[i * 97 % len(open_points)], 1.0, 100))
             _measure(report, "storefronts by district, 20 per page", lambda i: catalog.storefronts_page(
                 after_position=0, limit=21, province=ProvinceArea.parse("2021:20"), district_code=AREAS[0][3][i % 9]))
+            _measure(report, "storefronts by district, 20 per page, without totalCount", lambda i: catalog.storefronts_page(
+                after_position=0, limit=21, province=ProvinceArea.parse("2021:20"), district_code=AREAS[0][3][i % 9],
+                count=False))
 
             # Whether PostgreSQL actually takes the indexes (1 = yes): a silent scan is the usual regression.
             # (A one-word query matching a tenth of the catalog is rightly a sequential scan.)

@@ -124,3 +124,130 @@ def test_a_page_of_storefronts_with_their_listings_costs_as_much_for_100_as_for_
         assert node["listings"]["totalCount"] == 1
         assert node["listings"]["edges"][0]["node"]["title"].endswith(node["name"].rsplit(" ", 1)[-1])
     assert costs[0] == costs[1], counter.statements
+
+
+# -- counting only when totalCount is asked (issue 16) ------------------------------------------------
+
+def _counts(statements: list[str]) -> list[str]:
+    return [sql for sql in statements if "COUNT(" in sql.upper()]
+
+
+@pytest.fixture
+def three_sellers(system: System, personal_data) -> System:
+    """Three households, each with a storefront and two listings whose titles match 'vai thieu'."""
+    for n in range(3):
+        household_id = register_household(system, personal_data, name=f"Hộ trồng vải số {n}")
+        storefront_id = open_storefront(system, household_id, name=f"Vườn vải số {n}")
+        for lot in range(2):
+            publish(system, storefront_id, f"Vải thiều Lục Ngạn lô {n}-{lot}")
+    system.catch_up()
+    return system
+
+
+def run_query(system: System, counter: StatementCount, query: str, variables: dict[str, Any] | None = None
+              ) -> dict[str, Any]:
+    counter.statements.clear()
+    context = Context(system=system, request_id="count-test", principal=None)
+    result = asyncio.run(schema.execute(query, variable_values=variables or {}, context_value=context))
+    assert result.errors is None, result.errors
+    return result.data  # type: ignore[return-value]
+
+
+# Each asks for the total of the 6 listings (3 a page) its own way; the answer is where ``read`` says.
+ASKED = {
+    "directly": ("{ listings(first: 3, ARGS) { totalCount edges { cursor } } }", lambda d: d["listings"]["totalCount"]),
+    "by alias": ("{ listings(first: 3, ARGS) { howMany: totalCount edges { cursor } } }",
+                 lambda d: d["listings"]["howMany"]),
+    "in an inline fragment": ("{ listings(first: 3, ARGS) { edges { cursor } ... on ListingConnection { totalCount } } }",
+                              lambda d: d["listings"]["totalCount"]),
+    "in a named fragment": ("query { listings(first: 3, ARGS) { edges { cursor } ...Counted } }"
+                            " fragment Counted on ListingConnection { totalCount }",
+                            lambda d: d["listings"]["totalCount"]),
+    "in a fragment within a fragment": (
+        "query { listings(first: 3, ARGS) { ...Page } } fragment Page on ListingConnection { edges { cursor }"
+        " ... { n: totalCount } }", lambda d: d["listings"]["n"]),
+    "kept by @include": ("query($yes: Boolean!) { listings(first: 3, ARGS) { edges { cursor }"
+                         " totalCount @include(if: $yes) } }", lambda d: d["listings"]["totalCount"]),
+}
+NOT_ASKED = {
+    "not selected": "{ listings(first: 3, ARGS) { edges { cursor node { title } } pageInfo { hasNextPage } } }",
+    "in a fragment without it": "query { listings(first: 3, ARGS) { ...Page } }"
+                                " fragment Page on ListingConnection { edges { cursor } pageInfo { hasNextPage } }",
+    "left out by @skip": "query($yes: Boolean!) { listings(first: 3, ARGS) { edges { cursor }"
+                         " totalCount @skip(if: $yes) } }",
+    "a listing's title named totalCount": "{ listings(first: 3, ARGS) { edges { node { totalCount: title } } } }",
+}
+# Browsing counts in a statement of its own; a search counts in the ranking pass (a window over the matches).
+LISTS = {"browse": 'category: FRUIT', "search": 'search: "vai thieu"'}
+
+
+@pytest.mark.parametrize("list_kind", LISTS)
+@pytest.mark.parametrize("way", ASKED)
+def test_a_listing_page_counts_when_totalcount_is_asked_however_it_is_asked(
+    three_sellers: System, monkeypatch: pytest.MonkeyPatch, way: str, list_kind: str
+) -> None:
+    counter = StatementCount(monkeypatch)
+    query, read = ASKED[way]
+    data = run_query(three_sellers, counter, query.replace("ARGS", LISTS[list_kind]), {"yes": True})
+    # Check the number (all 6 matches, not the 3 shown), then that a count ran for it.
+    assert read(data) == 6 and len(data["listings"]["edges"]) == 3
+    assert len(_counts(counter.statements)) == 1, counter.statements
+
+
+@pytest.mark.parametrize("list_kind", LISTS)
+@pytest.mark.parametrize("way", NOT_ASKED)
+def test_a_listing_page_without_totalcount_runs_no_count(
+    three_sellers: System, monkeypatch: pytest.MonkeyPatch, way: str, list_kind: str
+) -> None:
+    counter = StatementCount(monkeypatch)
+    data = run_query(three_sellers, counter, NOT_ASKED[way].replace("ARGS", LISTS[list_kind]), {"yes": True})
+    # Check the page is still whole, then that nothing was counted.
+    assert len(data["listings"]["edges"]) == 3
+    assert counter.statements and _counts(counter.statements) == [], counter.statements
+
+
+def test_a_later_listing_page_counts_only_when_asked(three_sellers: System, monkeypatch: pytest.MonkeyPatch) -> None:
+    counter = StatementCount(monkeypatch)
+    first = run_query(three_sellers, counter, '{ listings(first: 3, search: "vai thieu") { pageInfo { endCursor } } }')
+    after = {"after": first["listings"]["pageInfo"]["endCursor"]}
+    shape = 'query($after: String) { listings(first: 3, after: $after, search: "vai thieu") { edges { cursor } %s } }'
+    assert _counts(counter.statements) == []
+    counted = run_query(three_sellers, counter, shape % "totalCount", after)
+    assert counted["listings"]["totalCount"] == 6 and len(_counts(counter.statements)) == 1
+    bare = run_query(three_sellers, counter, shape % "", after)
+    assert len(bare["listings"]["edges"]) == 3 and _counts(counter.statements) == []
+
+
+STOREFRONT_PAGES = {
+    # (query, storefronts' total or None, each storefront's listings total or None)
+    "neither": ("{ storefronts(first: 2) { edges { node { name listings(first: 1) { edges { cursor } } } } } }",
+                None, None),
+    "storefronts only": ("{ storefronts(first: 2) { all: totalCount edges { node { name listings(first: 1) {"
+                         " edges { cursor } } } } } }", 3, None),
+    "listings only": ("query { storefronts(first: 2) { edges { node { name listings(first: 1) { ...Counted } } } } }"
+                      " fragment Counted on ListingConnection { totalCount edges { cursor } }", None, 2),
+    "both": ("{ storefronts(first: 2) { ... on StorefrontConnection { totalCount } edges { node {"
+             " listings(first: 1) { totalCount } } } } }", 3, 2),
+}
+
+
+@pytest.mark.parametrize("shape", STOREFRONT_PAGES)
+def test_a_storefront_page_counts_storefronts_and_their_listings_only_when_asked(
+    three_sellers: System, monkeypatch: pytest.MonkeyPatch, shape: str
+) -> None:
+    counter = StatementCount(monkeypatch)
+    query, storefronts_total, listings_total = STOREFRONT_PAGES[shape]
+    data = run_query(three_sellers, counter, query)["storefronts"]
+    counts = _counts(counter.statements)
+    # Check the storefronts' own COUNT(*) statement, and the window counting each one's listings.
+    assert len([sql for sql in counts if "storefront_directory" in sql]) == (storefronts_total is not None), counts
+    assert len([sql for sql in counts if "PARTITION BY l.storefront_id) AS total_count" in sql]) == (
+        listings_total is not None), counts
+    assert len(counts) == (storefronts_total is not None) + (listings_total is not None), counts
+    if storefronts_total is not None:
+        totals = [value for key, value in data.items() if key in ("all", "totalCount")]
+        assert totals == [storefronts_total]
+    assert len(data["edges"]) == 2
+    for edge in data["edges"]:
+        if listings_total is not None:
+            assert edge["node"]["listings"]["totalCount"] == listings_total

@@ -99,3 +99,52 @@ def test_a_page_of_100_orders_costs_as_many_statements_as_a_page_of_10(
     # each, issue 13), the same for 10 orders as for 100.
     assert full_cost == small_cost, counter.statements
     assert full_cost <= 12, counter.statements
+
+
+# -- counting only when totalCount is asked (issue 16) ------------------------------------------------
+
+@pytest.fixture
+def three_orders(system: System, personal_data) -> System:
+    """Three orders, each from its own household's storefront: three households, three orders."""
+    for n in range(3):
+        shop = a_shop(system, personal_data, title=f"Na dai lô {n}")
+        place(system, personal_data, [(shop.listing_id, 1)])
+    system.catch_up()
+    return system
+
+
+# Every Relay list a dispute officer may read, with its connection type and how many it holds here.
+ROOTS = {"orders": ("OrderConnection", 3), "households": ("HouseholdConnection", 3),
+         "claims": ("CompensationClaimConnection", 0), "exportOrders": ("ExportOrderConnection", 0),
+         "webhookDeliveries": ("WebhookDeliveryConnection", 0)}
+WAYS = {
+    "not asked": "{ ROOT(first: 2) { edges { cursor } pageInfo { hasNextPage } } }",
+    "directly": "{ ROOT(first: 2) { totalCount edges { cursor } } }",
+    "by alias": "{ ROOT(first: 2) { n: totalCount edges { cursor } } }",
+    "in an inline fragment": "{ ROOT(first: 2) { edges { cursor } ... on TYPE { totalCount } } }",
+    "in a named fragment": "query { ROOT(first: 2) { edges { cursor } ...Counted } }"
+                           " fragment Counted on TYPE { totalCount }",
+}
+
+
+@pytest.mark.parametrize("way", WAYS)
+@pytest.mark.parametrize("root", ROOTS)
+def test_a_page_counts_only_when_totalcount_is_asked(
+    three_orders: System, monkeypatch: pytest.MonkeyPatch, root: str, way: str
+) -> None:
+    counter = StatementCount(monkeypatch)
+    connection_type, total = ROOTS[root]
+    query = WAYS[way].replace("ROOT", root).replace("TYPE", connection_type)
+    staff = Principal(role="DISPUTE_STAFF", subject="minh")
+    context = Context(system=three_orders, request_id="count-test", principal=staff)
+    result = asyncio.run(schema.execute(query, context_value=context))
+    assert result.errors is None, result.errors
+    page = result.data[root]  # type: ignore[index]
+    counts = [sql for sql in counter.statements if "COUNT(" in sql.upper()]
+    # Check the page, then the count: one COUNT(*) giving the whole number when asked, none otherwise.
+    assert len(page["edges"]) == min(2, total)
+    if way == "not asked":
+        assert counts == [] and "totalCount" not in page, counter.statements
+    else:
+        assert len(counts) == 1, counter.statements
+        assert page.get("totalCount", page.get("n")) == total
