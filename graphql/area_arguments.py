@@ -74,6 +74,22 @@ def district_filter(value: str | Any | None, argument: str = "districtCode") -> 
         raise _user_error(error, argument) from None
 
 
+def district_of_province(
+    value: str | Any | None, scheme: int, province_code: str, argument: str = "districtCode"
+) -> str | None:
+    """An optional ``districtCode`` filter under one province (``Province.wards``), canonical;
+    BAD_USER_INPUT naming the argument when it names no district, a district of another province,
+    or any district under a 2025 province (that scheme has none): never an empty list for a code
+    that cannot match (core.domain.provinces.check_membership)."""
+    wanted = district_filter(value, argument)
+    if wanted is not None:
+        try:
+            units.check_membership(scheme, province_code, wanted, None, [])
+        except InvalidInput as error:
+            raise _user_error(error, argument) from None
+    return wanted
+
+
 def ward_filter(value: str | Any | None, argument: str = "wardCode") -> str | None:
     """An optional ``wardCode`` filter, canonical; BAD_USER_INPUT when no scheme has that ward."""
     value = given(value)
