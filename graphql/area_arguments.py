@@ -48,7 +48,10 @@ def province_area(value: str, argument: str = "provinceCode") -> ProvinceArea:
         return ProvinceArea.parse(value, [argument])
     except InvalidInput as error:
         refused = _user_error(error, argument)
-    code = value.strip()
+    try:
+        code = canonical_code(value, [argument])  # folded as the parser folds it: "７７" is the 77 it read
+    except InvalidInput:
+        raise refused from None
     if code.isascii() and code.isdigit() and code in {p.code for p in units.provinces(2021)}:
         # The pitfall of the merger: a 2021 code written bare. Say how to write it (the code only, never
         # anything else the client sent).

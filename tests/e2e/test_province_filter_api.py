@@ -141,4 +141,10 @@ def test_a_bare_2021_code_that_2025_lacks_is_refused_with_the_way_to_write_it(ap
     body = api.post(HOUSEHOLDS, {"province": "77"}, world["admin"])
     assert error_code(body) == "BAD_USER_INPUT"
     assert "write 2021:77" in body["errors"][0]["message"]
+    # Full-width digits are folded before the message is chosen, as the parser folds them: the same hint.
+    for typed in ("７７", " ７7 "):
+        body = api.post(HOUSEHOLDS, {"province": typed}, world["admin"])
+        assert error_code(body) == "BAD_USER_INPUT", body
+        assert "77 is no province of the 2025 scheme" in body["errors"][0]["message"]
+        assert "write 2021:77 for the 2021 province" in body["errors"][0]["message"], body
     assert seen(api, world["admin"], world["marker"], province="2021:77") == VUNG_TAU
