@@ -48,7 +48,10 @@ def province_area(value: str, argument: str = "provinceCode") -> ProvinceArea:
         return ProvinceArea.parse(value, [argument])
     except InvalidInput as error:
         refused = _user_error(error, argument)
-    code = value.strip()
+    try:
+        code = canonical_code(value, [argument])  # folded as the parser folds it: "７７" is the 77 it read
+    except InvalidInput:
+        raise refused from None
     if code.isascii() and code.isdigit() and code in {p.code for p in units.provinces(2021)}:
         # The pitfall of the merger: a 2021 code written bare. Say how to write it (the code only, never
         # anything else the client sent).
@@ -72,6 +75,22 @@ def district_filter(value: str | Any | None, argument: str = "districtCode") -> 
         return units.district(canonical_code(value, [argument]), [argument]).code
     except InvalidInput as error:
         raise _user_error(error, argument) from None
+
+
+def district_of_province(
+    value: str | Any | None, scheme: int, province_code: str, argument: str = "districtCode"
+) -> str | None:
+    """An optional ``districtCode`` filter under one province (``Province.wards``), canonical;
+    BAD_USER_INPUT naming the argument when it names no district, a district of another province,
+    or any district under a 2025 province (that scheme has none): never an empty list for a code
+    that cannot match (core.domain.provinces.check_membership)."""
+    wanted = district_filter(value, argument)
+    if wanted is not None:
+        try:
+            units.check_membership(scheme, province_code, wanted, None, [])
+        except InvalidInput as error:
+            raise _user_error(error, argument) from None
+    return wanted
 
 
 def ward_filter(value: str | Any | None, argument: str = "wardCode") -> str | None:

@@ -7,7 +7,7 @@ import strawberry
 
 from farmgate.core.domain import provinces as units
 from farmgate.core.domain.errors import InvalidInput
-from farmgate.graphql.area_arguments import district_filter
+from farmgate.graphql.area_arguments import district_of_province
 from farmgate.graphql.errors import CodedError
 from farmgate.graphql.inputs import given
 from farmgate.graphql.types import Marketplace, Role, Viewer
@@ -27,7 +27,7 @@ class Province:
 
     @strawberry.field(description="Its wards and communes, by code; in 2021 optionally of one of its districts.")
     def wards(self, district_code: str | None = strawberry.UNSET) -> list[Ward]:
-        wanted = district_filter(district_code)
+        wanted = district_of_province(district_code, self.scheme, self.code)
         return [Ward.of(w) for w in units.wards(self.scheme, self.code, wanted)]
 
     @strawberry.field(description="2021: the 2025 province it became part of on 1 July 2025 (77 -> 79). 2025: null.")

@@ -280,8 +280,9 @@ DOCS = {
     "Query.district.code": "The district's GSO code (2021 scheme), e.g. 187 (Chi Lăng).",
     "Query.ward.scheme": "2021 or 2025.",
     "Query.ward.code": "The ward's or commune's GSO code in that scheme.",
-    "Province.wards.districtCode": "2021 scheme: only the wards of this district (a 2021 GSO district code; an"
-                                   " unknown code is BAD_USER_INPUT).",
+    "Province.wards.districtCode": "2021 scheme: only the wards of this district (a 2021 GSO district code). An"
+                                   " unknown code, a district of another province, or any district under a"
+                                   " 2025 province (that scheme has none) is BAD_USER_INPUT.",
     "District.code": "GSO code, e.g. 187 (Chi Lăng).",
     "District.name": "The district's name.",
     "District.provinceCode": "The 2021 province it belongs to.",

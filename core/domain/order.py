@@ -18,7 +18,8 @@ The rules it keeps, decided here once:
   beyond the total (a duplicate gateway charge, a payment on a PAID order) is recorded all the same
   and flagged OVERPAID: the excess is owed back (REFUND_DUE, ``refund_due``), as everything paid on a
   cancelled order is (cancelling records the refund owed; a payment that arrives after the cancel is
-  recorded, owed back and flagged PAID_AFTER_CANCEL). The flags are on ``RefundFellDue``.
+  recorded, owed back and flagged PAID_AFTER_CANCEL). The flags are on ``RefundFellDue``, kept for
+  the case file; the order's own ``flags`` and ``overpaid`` say what is unsettled now (``flags_of``).
 - Refunds are facts too (``record_refund``: money returned), beside the refunds approved BUYER
   claims make (``refund_for_claim``, never more than was paid and not yet returned). A refund beyond
   what was paid and not yet returned is recorded and flagged OVER_REFUNDED (on ``RefundRecorded``).
@@ -95,6 +96,22 @@ DECIDING = ("ASSESSED", "APPROVED")
 #: most units of one listing on one order line: 10 tonnes of a per-kg listing, a truckload, far past
 #: what a household sells one buyer; a larger number is a typo
 MAX_LINE_QUANTITY = 10_000
+
+
+def overpaid_of(total: Money, paid: Money, refunded: Money) -> Money:
+    """The overpayment still owed back: paid beyond the total, less what was returned, never below
+    zero (a refund goes against the excess first). Zero once refunds cover the excess; the case
+    file's OVERPAID flag keeps that it happened."""
+    over = paid - total - refunded
+    return over if over.is_positive else Money.zero(over.currency)
+
+
+def flags_of(total: Money, paid: Money, refunded: Money) -> list[str]:
+    """The contradictions the running totals show now (``ORDER_FLAGS``, in that order): OVERPAID while
+    an overpayment is not returned (``overpaid_of``), OVER_REFUNDED while more was returned than was
+    paid. Both clear when later facts settle them; the case file keeps the facts that raised them."""
+    flags = [OVERPAID] if overpaid_of(total, paid, refunded).is_positive else []
+    return flags + ([OVER_REFUNDED] if refunded > paid else [])
 
 
 def payment_status_of(total: Money, paid: Money, refunded: Money, due: Money) -> str:
@@ -438,15 +455,14 @@ class Order(FarmAggregate):
 
     @property
     def overpaid(self) -> Money:
-        """Paid beyond the total (a duplicate charge, a payment past what was outstanding), zero if none."""
-        over = self.amount_paid - self.total
-        return over if over.is_positive else Money.zero(over.currency)
+        """Paid beyond the total (a duplicate charge, a payment past what was outstanding) and not yet
+        returned, zero if none (``overpaid_of``)."""
+        return overpaid_of(self.total, self.amount_paid, self.refunded)
 
     @property
     def flags(self) -> list[str]:
-        """The contradictions the money facts show now (``ORDER_FLAGS``), for dispute staff."""
-        flags = [OVERPAID] if self.overpaid.is_positive else []
-        return flags + ([OVER_REFUNDED] if self.refunded > self.amount_paid else [])
+        """The contradictions the money facts show now (``flags_of``), for dispute staff."""
+        return flags_of(self.total, self.amount_paid, self.refunded)
 
     def _require_status(self, allowed: tuple[str, ...], doing: str) -> None:
         if self.status not in allowed:

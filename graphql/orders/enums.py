@@ -34,9 +34,11 @@ class PaymentStatus(Enum):
 class OrderFlag(Enum):
     OVERPAID = strawberry.enum_value(
         "OVERPAID", description="More than the total was paid (a duplicate charge, a payment past what was"
-        " outstanding): the excess is owed back (refundDue) until refunded; `overpaid` says how much.")
+        " outstanding) and the excess is not yet returned: it is owed back (refundDue); `overpaid` says how much."
+        " Clears once refunds cover the excess; the case file keeps the flag.")
     OVER_REFUNDED = strawberry.enum_value(
-        "OVER_REFUNDED", description="More was returned to the buyer than was paid.")
+        "OVER_REFUNDED", description="More was returned to the buyer than was paid. Clears once later payments"
+        " cover the refunds; the case file keeps the flag.")
 
 
 @strawberry.enum

@@ -17,6 +17,7 @@ from farmgate.core.domain.claim_exposure import CLAIMANTS, claim_limit, exposure
 from farmgate.core.domain.contact import mask_phone
 from farmgate.core.domain.personal_data import ERASED
 from farmgate.core.domain.money import Money as DomainMoney
+from farmgate.core.domain.order import flags_of, overpaid_of
 from farmgate.core.domain.provinces import province
 from farmgate.graphql.catalog.loaders import listing_row, storefront_row
 from farmgate.graphql.catalog.types import Listing, Storefront
@@ -206,21 +207,20 @@ class Order(Node):
     def _money(self, column: str) -> DomainMoney:
         return DomainMoney.parse(self.row[column], self.row["currency"], [column])
 
-    @strawberry.field(description="Paid beyond the total (a duplicate charge, a payment past what was outstanding),"
-                      " zero if none; recorded, never refused, and owed back through refundDue (beyond the"
-                      " contract).")
+    @strawberry.field(description="Paid beyond the total (a duplicate charge, a payment past what was outstanding)"
+                      " and not yet returned, zero if none: refunds go against the excess first. Recorded, never"
+                      " refused, and owed back through refundDue; the case file keeps the OVERPAID flag after the"
+                      " refund (beyond the contract).")
     def overpaid(self) -> Money:
-        over = self._money("amount_paid") - self._money("total_amount")
-        over = over if over.is_positive else DomainMoney.zero(over.currency)
+        over = overpaid_of(self._money("total_amount"), self._money("amount_paid"), self._money("amount_refunded"))
         return Money(amount=over.amount_text, currency=over.currency)
 
-    @strawberry.field(description="Contradictions the order's money facts show, for dispute staff; the case file"
-                      " names the facts (beyond the contract).")
+    @strawberry.field(description="Contradictions the order's money facts show now, for dispute staff: each clears"
+                      " once later facts settle it; the case file names the facts and keeps the history (beyond"
+                      " the contract).")
     def flags(self) -> list[OrderFlag]:
-        flags = [OrderFlag.OVERPAID] if self._money("amount_paid") > self._money("total_amount") else []
-        if self._money("amount_refunded") > self._money("amount_paid"):
-            flags.append(OrderFlag.OVER_REFUNDED)
-        return flags
+        return [OrderFlag(flag) for flag in flags_of(self._money("total_amount"), self._money("amount_paid"),
+                                                     self._money("amount_refunded"))]
 
     @strawberry.field(description="The order's claim exposure per claimant, as running totals: what its open, assessed"
                       " and approved claims commit, what was approved and paid, the claimant's limit and the room"

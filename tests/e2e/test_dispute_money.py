@@ -302,7 +302,7 @@ def test_cancelling_a_paid_order_owes_the_money_back_and_a_payment_after_the_can
                                   "reference": "MOMO-RF-3", "occurredAt": now.isoformat()}}, s["postmart"],
               "recordRefund")["order"]
     assert (done["paymentStatus"], done["amountRefunded"]["amount"], done["refundDue"]["amount"], done["flags"]) == (
-        "REFUNDED", "180001", "0", ["OVERPAID", "OVER_REFUNDED"])  # 180,000 paid on a 90,000 order
+        "REFUNDED", "180001", "0", ["OVER_REFUNDED"])  # 180,000 paid on a 90,000 order, all of it returned
     flags = api.data("query($id: ID!) { caseFile(orderId: $id) { flags { kind summary } } }", {"id": order},
                      s["staff"])["caseFile"]["flags"]
     assert [f["kind"] for f in flags] == ["PAID_AFTER_CANCEL", "OVER_REFUNDED"]
@@ -355,11 +355,17 @@ def test_a_second_payment_on_a_paid_order_is_recorded_owed_back_and_flagged(
     overpaid = [f for f in case["flags"] if f["kind"] == "OVERPAID"]
     assert len(overpaid) == 1 and "450000 VND was overpaid" in overpaid[0]["summary"]
     assert "450000 VND is owed back" in overpaid[0]["summary"]
-    # The excess returned: the order is PAID again, still showing it was overpaid.
+    # The excess returned: the order is PAID again and, nothing being owed back, no longer flagged (the
+    # reviewer's finding: it still read overpaid 450000 and OVERPAID with refundDue 0).
     refund = """mutation($i: RecordRefundInput!) { recordRefund(input: $i) { order { paymentStatus } %s } }""" % ERRORS
     ok(api, refund, payment("MOMO-RF-DUP-2"), s["postmart"], "recordRefund")
-    assert api.data(MONEY, {"id": s["order"]}, s["staff"])["order"] == {**expected, "paymentStatus": "PAID",
-                                                                         "refundDue": {"amount": "0"}}
+    assert api.data(MONEY, {"id": s["order"]}, s["staff"])["order"] == {
+        **expected, "paymentStatus": "PAID", "refundDue": {"amount": "0"}, "overpaid": {"amount": "0"}, "flags": []}
+    # The case file keeps the history: the overpayment's flag, and the refund that settled it.
+    case = api.data(CASE_MONEY, {"id": s["order"]}, s["staff"])["caseFile"]
+    assert [f["kind"] for f in case["flags"]] == ["OVERPAID"]
+    refunds = [e["payload"] for e in case["timeline"] if e["type"] == "RefundRecorded"]
+    assert [(r["reference"], r["amount"]["amount"]) for r in refunds] == [("MOMO-RF-DUP-2", "450000")]
 
 
 def test_a_claim_filed_before_a_direct_refund_is_not_approved_past_the_limit_the_refund_left(

@@ -128,10 +128,23 @@ def test_the_reference_data_reads_a_district_filter_the_same_way(api: Api) -> No
     assert chi_lang and "06466" in {w["code"] for w in chi_lang}
     body = api.post(wards, {"district": "999"})
     assert error_code(body) == "BAD_USER_INPUT" and "districtCode" in body["errors"][0]["message"]
+    # The reviewer's finding: 006 (Long Biên) is a Hà Nội district, not Lạng Sơn's; it read as no wards.
+    body = api.post(wards, {"district": "006"})
+    assert error_code(body) == "BAD_USER_INPUT", body
+    assert "districtCode is not a district of Lạng Sơn (20)" in body["errors"][0]["message"]
+    # A 2025 province has no districts: a district filter on it cannot match anything.
+    body = api.post(wards.replace("scheme: 2021", "scheme: 2025"), {"district": "187"})
+    assert error_code(body) == "BAD_USER_INPUT" and "no district level" in body["errors"][0]["message"]
 
 
 def test_a_bare_2021_code_that_2025_lacks_is_refused_with_the_way_to_write_it(api: Api, world: dict[str, Any]) -> None:
     body = api.post(HOUSEHOLDS, {"province": "77"}, world["admin"])
     assert error_code(body) == "BAD_USER_INPUT"
     assert "write 2021:77" in body["errors"][0]["message"]
+    # Full-width digits are folded before the message is chosen, as the parser folds them: the same hint.
+    for typed in ("７７", " ７7 "):
+        body = api.post(HOUSEHOLDS, {"province": typed}, world["admin"])
+        assert error_code(body) == "BAD_USER_INPUT", body
+        assert "77 is no province of the 2025 scheme" in body["errors"][0]["message"]
+        assert "write 2021:77 for the 2021 province" in body["errors"][0]["message"], body
     assert seen(api, world["admin"], world["marker"], province="2021:77") == VUNG_TAU

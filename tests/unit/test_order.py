@@ -282,9 +282,33 @@ def test_a_payment_beyond_what_is_outstanding_is_recorded_owed_back_and_flagged(
     with pytest.raises(AlreadyExists):
         order.record_payment(Money(Decimal(135000), "VND"), "GW-DUPLICATE", LATER, LATER)
     assert order.collect_events() == [] and order.amount_paid == Money(Decimal(270001), "VND")
-    # Refunding the excess leaves the order PAID, still showing it was overpaid.
-    order.record_refund(Money(Decimal(135001), "VND"), "VCB-RF-1", LATER, LATER)
-    assert (order.payment_status, order.refund_due, order.flags) == ("PAID", Money.zero("VND"), ["OVERPAID"])
+    # Refunding part of the excess: the rest is still overpaid and owed back (refunds go against the excess).
+    order.record_refund(Money(Decimal(100000), "VND"), "VCB-RF-1", LATER, LATER)
+    assert (order.payment_status, order.overpaid, order.refund_due, order.flags) == (
+        "REFUND_DUE", Money(Decimal(35001), "VND"), Money(Decimal(35001), "VND"), ["OVERPAID"])
+    # Refunding the rest settles it: the order is PAID and no longer flagged (the reviewer's finding: it
+    # still said OVERPAID with nothing owed back); the RefundFellDue events keep the history.
+    order.record_refund(Money(Decimal(35001), "VND"), "VCB-RF-2", LATER, LATER)
+    assert (order.payment_status, order.overpaid, order.refund_due, order.flags) == (
+        "PAID", Money.zero("VND"), Money.zero("VND"), [])
+    assert [e.flag for e in order.collect_events() if type(e).__name__ == "RefundRecorded"] == [None, None]
+
+
+def test_an_order_paid_twice_and_refunded_once_reads_paid_with_nothing_flagged(personal_data) -> None:
+    # The reviewer's example: paid the total twice (W-1, W-2), refunded once (WR-1).
+    shop = Shop(personal_data)
+    order = place(shop.storefront, [(shop.na, 3)], a_buyer(personal_data), payment_method="E_WALLET")
+    for reference in ("W-1", "W-2"):
+        order.record_payment(order.total, reference, LATER, LATER)
+    assert (order.overpaid, order.flags) == (order.total, ["OVERPAID"])
+    order.record_refund(order.total, "WR-1", LATER, LATER)
+    assert (order.payment_status, order.refund_due, order.overpaid, order.flags) == (
+        "PAID", Money.zero("VND"), Money.zero("VND"), [])
+    # A refund beyond what was paid flags OVER_REFUNDED, and a later payment covering it clears it.
+    order.record_refund(Money(Decimal(1), "VND") + order.total, "WR-2", LATER, LATER)
+    assert (order.overpaid, order.flags) == (Money.zero("VND"), ["OVER_REFUNDED"])
+    order.record_payment(Money(Decimal(1), "VND"), "W-3", LATER, LATER)
+    assert order.flags == []
 
 
 def test_a_refund_beyond_what_was_paid_is_recorded_and_flagged(personal_data) -> None:
