@@ -510,8 +510,8 @@ class Order(FarmAggregate):
 
     def record_refund(self, amount: Money, reference: str, occurred_at: datetime, now: datetime) -> None:
         """Money returned to the buyer: always recorded (refused only when malformed, not positive, in
-        another currency, or a reference already recorded, compared by ``code_key``). More than was paid and not yet returned is
-        flagged OVER_REFUNDED."""
+        another currency, or a reference already recorded, compared by ``code_key``). More
+        than was paid and not yet returned is flagged OVER_REFUNDED."""
         reference = required_code(reference, ["input", "reference"], 100)
         occurred_at = world_time(occurred_at, now, ["input", "occurredAt"], self.placed_at, "the order was placed")
         self._check_money(amount, ["input", "amount"])

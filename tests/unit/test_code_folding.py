@@ -11,13 +11,20 @@ from uuid import uuid4, uuid5
 
 import pytest
 
-from farmgate.core.domain.campaign import CAMPAIGN_NAMESPACE, Campaign, campaign_id_for, campaign_ids_on_the_land, name_key
+from farmgate.core.domain.campaign import (
+    CAMPAIGN_NAMESPACE,
+    Campaign,
+    campaign_id_for,
+    campaign_ids_on_the_land,
+    name_key,
+)
 from farmgate.core.domain.claim import CompensationClaim
 from farmgate.core.domain.errors import AlreadyExists, InvalidInput
 from farmgate.core.domain.money import Money
 from farmgate.core.domain.order import Order
 from farmgate.core.domain.province_area import ProvinceArea
 from farmgate.core.domain.text import code_key, required_code
+from tests.personal_data import PersonalData
 from tests.unit import test_claim, test_export_order, test_household
 from tests.unit.test_order_refunds_and_fields import a_paid_order
 
@@ -35,8 +42,12 @@ def test_a_code_is_nfkc_stripped_with_ascii_digits_and_keeps_the_case_typed() ->
     assert required_code("\u3000bank-tx-2\u00a0", FIELD) == "bank-tx-2"  # ideographic and no-break spaces
     assert required_code("MOMO-١٢٣", FIELD) == "MOMO-123"  # digits NFKC leaves alone are still folded
     assert required_code("Bưu điện-7", FIELD) == "Bưu điện-7"  # accents are kept (NFKC composes)
-    assert "longer than 3" in pytest.raises(InvalidInput, required_code, "ﬀﬀ", FIELD, 3).value.message  # "ffff"
-    assert pytest.raises(InvalidInput, required_code, "\u3000", FIELD).value.field == FIELD
+    with pytest.raises(InvalidInput) as too_long:
+        required_code("ﬀﬀ", FIELD, 3)  # two ligatures are "ffff" once NFKC has composed them
+    assert "longer than 3" in too_long.value.message
+    with pytest.raises(InvalidInput) as blank:
+        required_code("\u3000", FIELD)
+    assert blank.value.field == FIELD
 
 
 def test_every_spelling_of_one_code_has_one_key_and_other_codes_do_not() -> None:
@@ -47,7 +58,9 @@ def test_every_spelling_of_one_code_has_one_key_and_other_codes_do_not() -> None
 
 
 @pytest.mark.parametrize("again", SPELLINGS)
-def test_an_order_payment_again_in_another_spelling_is_already_recorded(personal_data, again: str) -> None:
+def test_an_order_payment_again_in_another_spelling_is_already_recorded(
+    personal_data: PersonalData, again: str,
+) -> None:
     order = a_paid_order(personal_data, paid=90_000)  # reference "PAY-1"
     order.record_payment(vnd(10_000), "BANK-TX-2", order.placed_at, order.placed_at + timedelta(hours=1))
     order.collect_events()
@@ -58,7 +71,9 @@ def test_an_order_payment_again_in_another_spelling_is_already_recorded(personal
     assert order.payment_references == ["PAY-1", "BANK-TX-2"]  # stored as typed
 
 
-def test_a_payment_recorded_by_an_older_event_in_full_width_still_blocks_the_same_payment(personal_data) -> None:
+def test_a_payment_recorded_by_an_older_event_in_full_width_still_blocks_the_same_payment(
+    personal_data: PersonalData,
+) -> None:
     order = a_paid_order(personal_data, paid=90_000)
     # Before NFKC, required_code folded digits only: "ＢＡＮＫ-TX-２" was stored as "ＢＡＮＫ-TX-2".
     order._record(Order.PaymentRecorded, occurred_at=order.placed_at, amount=vnd(1).to_primitive(),
@@ -71,7 +86,7 @@ def test_a_payment_recorded_by_an_older_event_in_full_width_still_blocks_the_sam
 
 
 def test_a_refund_again_in_another_spelling_and_one_recorded_in_another_case_are_already_recorded(
-    personal_data,
+    personal_data: PersonalData,
 ) -> None:
     order = a_paid_order(personal_data, paid=90_000)
     order.record_refund(vnd(1_000), "REF-a1", order.placed_at, order.placed_at + timedelta(hours=1))
