@@ -22,6 +22,10 @@ TIMES = ("Times are ISO-8601 with an offset. occurredAt is when it happened in t
 MONEY = ("Money is exact: a decimal string in the currency's major unit (\"518966000\" VND, \"12.50\" EUR) and an"
          " ISO 4217 currency code.")
 SCOPE = "Objects outside the caller's scope read as not found."
+#: the rule of a reference or number someone typed (core.domain.text: required_code, code_key)
+CODE_RULE = ("Stored as typed after Unicode NFKC (full-width letters and digits become ASCII; other digits are"
+             " folded to ASCII) with outer spaces stripped, and compared ignoring case: 'BANK-TX-2',"
+             " ' bank-tx-2 ' and 'ＢＡＮＫ-TX-2' are one, the later ones ALREADY_EXISTS.")
 
 # -- by convention ---------------------------------------------------------------------------------
 
@@ -334,7 +338,7 @@ DOCS = {
     "LinkPaymentAccountInput.reference": "The account's number; shown masked afterwards.",
     "AddCertificationInput.householdId": "The household's global ID.",
     "AddCertificationInput.scheme": "Which standard.",
-    "AddCertificationInput.number": "The certificate's number.",
+    "AddCertificationInput.number": f"The certificate's number, once per scheme on a household. {CODE_RULE}",
     "AddCertificationInput.issuer": "Who issued it.",
     "AddCertificationInput.validUntil": "When it expires.",
     "PaymentAccount.kind": "What kind of account.",
@@ -420,7 +424,7 @@ DOCS = {
     "CancelOrderInput.reason": "Why.",
     "RecordPaymentInput.orderId": "The order's global ID.",
     "RecordPaymentInput.amount": "What arrived.",
-    "RecordPaymentInput.reference": "The payment's reference (transaction id, COD slip).",
+    "RecordPaymentInput.reference": f"The payment's reference (transaction id, COD slip), once per order. {CODE_RULE}",
     "DispatchOrderInput.orderId": "The order's global ID.",
     "DispatchOrderInput.trackingNumber": "The carrier's tracking number, 4 to 40 letters, digits or dashes.",
     "DispatchOrderInput.harvestedAt": "When the produce was harvested, if known.",
@@ -507,7 +511,7 @@ DOCS = {
     "RecordCompensationPaymentInput.claimId": "The claim's global ID.",
     "RecordCompensationPaymentInput.payer": "Which liable party paid.",
     "RecordCompensationPaymentInput.amount": "How much (more than its share is recorded and flagged).",
-    "RecordCompensationPaymentInput.reference": "The payment's reference; once per claim.",
+    "RecordCompensationPaymentInput.reference": f"The payment's reference; once per claim. {CODE_RULE}",
     "WithdrawClaimInput.claimId": "The claim's global ID.",
     "WithdrawClaimInput.reason": "Why.",
     "CaseFile.order": "The order.",
@@ -592,7 +596,7 @@ DOCS = {
     "AllocateExportLotInput.householdId": "The household's global ID.",
     "RecordExportDocumentInput.exportOrderId": "The export order's global ID.",
     "RecordExportDocumentInput.kind": "Which document.",
-    "RecordExportDocumentInput.number": "Its number.",
+    "RecordExportDocumentInput.number": f"Its number, once per kind on an export order. {CODE_RULE}",
     "RecordExportDocumentInput.issuer": "Who issued it.",
     "RecordExportDocumentInput.issuedAt": "When it was issued (ISO-8601 with an offset): at most 5 minutes ahead of the"
                                           " clock, and not before the order's harvest-to-door window opens (its"

@@ -8,6 +8,7 @@ a listing may join it only if its household's land is in that province's area (c
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -21,13 +22,27 @@ MAX_TARGET_KG = 2_100_000_000
 CAMPAIGN_NAMESPACE = uuid5(NAMESPACE_URL, "urn:farmgate:campaign")
 
 
+def name_key(name: str) -> str:
+    """What makes two campaign names one name: Unicode NFKC (full-width "Ｎａ" is "Na"), then case
+    folded, with runs of whitespace as one space and none outside. Accents are kept: in Vietnamese
+    they tell words apart ("ma" a ghost, "má" a mother, "mả" a grave). A name without compatibility forms
+    keys as it did before NFKC was added, so those campaigns keep their ids."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
 def _campaign_id(claim: str, name: str) -> UUID:
+    return uuid5(CAMPAIGN_NAMESPACE, f"{claim}|{name_key(name)}")
+
+
+def _campaign_id_before_nfkc(claim: str, name: str) -> UUID:
+    """The id a campaign of ``name`` got before its key took NFKC (case and spacing folded only)."""
     return uuid5(CAMPAIGN_NAMESPACE, f"{claim}|{' '.join(name.casefold().split())}")
 
 
 def campaign_id_for(area: ProvinceArea, name: str) -> UUID:
     """One campaign of a name per land: the id is derived from the 2025 province that takes in the
-    area (``ProvinceArea.land``) and the name (case and spacing folded), so launching it again under
+    area (``ProvinceArea.land``) and the name (``name_key``: compatibility forms, case and spacing
+    folded), so launching it again under
     either scheme (2021:20 and 2025:20 are the same land; 2021:24 lies in 2025:24) collides in the
     event store itself, under any race."""
     return _campaign_id(area.land.claim, name)
@@ -36,8 +51,11 @@ def campaign_id_for(area: ProvinceArea, name: str) -> UUID:
 def campaign_ids_on_the_land(area: ProvinceArea, name: str) -> tuple[UUID, ...]:
     """Every id a campaign of this name on ``area``'s land may have: ``campaign_id_for`` first, then
     the ids campaigns launched under a 2021 province had before ids were derived from the land (from
-    that province's own claim), which still exist in the event store."""
-    return tuple(dict.fromkeys([campaign_id_for(area, name), *(_campaign_id(a.claim, name) for a in area.on_the_land)]))
+    that province's own claim), which still exist in the event store, then the ids all these had
+    before the name's key took NFKC (differing only for a name typed with compatibility forms)."""
+    claims = [area.land.claim, *(a.claim for a in area.on_the_land)]
+    ids = [_campaign_id(claim, name) for claim in claims] + [_campaign_id_before_nfkc(claim, name) for claim in claims]
+    return tuple(dict.fromkeys(ids))
 
 
 class Campaign(FarmAggregate):

@@ -5,7 +5,8 @@ Lifecycle: OPEN → ASSESSED → APPROVED → PAID, or → REJECTED; OPEN/ASSESS
 Each liable party owes its share of the payout; the shares are the payout split by basis points in
 whole minor units (Money.allocate), so they always add up to it exactly. A compensation payment is a
 fact: it is recorded whatever the claim's state (refused only when malformed, not positive, in another
-currency, from an unknown party, or a reference already recorded). One beyond the payer's share, or
+currency, from an unknown party, or a reference already recorded, compared by
+``text.code_key``: case, full-width forms and outer spaces ignored). One beyond the payer's share, or
 on a claim not approved, is flagged for dispute staff (``FlaggedForReview`` with cause
 ``OVERPAID:<reference>``); the claim is PAID once every liable party has paid its share.
 
@@ -26,7 +27,7 @@ from farmgate.core.domain.aggregate import FarmAggregate
 from farmgate.core.domain.errors import AlreadyExists, InvalidInput, InvalidTransition
 from farmgate.core.domain.money import Money
 from farmgate.core.domain.canonical_text import canonical_text
-from farmgate.core.domain.text import optional_text, required_code, required_text
+from farmgate.core.domain.text import code_key, optional_text, required_code, required_text
 
 KINDS = ("SPOILED", "LATE_DELIVERY", "DAMAGED", "LOST", "NOT_AS_DESCRIBED")
 CLAIMANTS = ("BUYER", "HOUSEHOLD")
@@ -308,7 +309,7 @@ class CompensationClaim(FarmAggregate):
         if not amount.is_positive:
             raise InvalidInput("amount must be more than zero", field + ["amount"])
         reference = required_code(reference, ["input", "reference"], 200)
-        if any(p["reference"] == reference for p in self.payments):
+        if any(code_key(p["reference"]) == code_key(reference) for p in self.payments):
             raise AlreadyExists("A payment with this reference is already recorded", ["input", "reference"])
         decided = self.status in ("APPROVED", "PAID")
         shares = self.shares() if decided else {}

@@ -35,7 +35,7 @@ from farmgate.core.domain.errors import AlreadyExists, InvalidInput, InvalidTran
 from farmgate.core.domain.money import Money
 from farmgate.core.domain.export_sla import ON_TRACK, SLA_STATES
 from farmgate.core.domain.canonical_text import ascii_digits, canonical_code
-from farmgate.core.domain.text import optional_text, required_code, required_text, world_time
+from farmgate.core.domain.text import code_key, optional_text, required_code, required_text, world_time
 
 EXPORT_ORDER_NAMESPACE = uuid5(NAMESPACE_URL, "urn:farmgate:export-order")
 
@@ -352,6 +352,9 @@ class ExportOrder(FarmAggregate):
     def file_document(
         self, kind: str, number: str, issuer: str, issued_at: datetime, sha256: str | None, now: datetime
     ) -> None:
+        """File a document of ``kind`` numbered ``number`` (``required_code``: NFKC, digits ASCII, kept
+        in the case typed). The same kind and number again is AlreadyExists, numbers compared by
+        ``code_key`` (case, full-width forms and outer spaces ignored), also against older filings."""
         self._require_status((OPEN, IN_TRANSIT, DELIVERED), "take documents")
         _known(kind, DOCUMENT_KINDS, "The document kind", ["input", "kind"])
         number = required_code(number, ["input", "number"], 100)
@@ -362,7 +365,7 @@ class ExportOrder(FarmAggregate):
             digest = sha256.strip().lower()
             if not _SHA256.match(digest):
                 raise InvalidInput("sha256 must be 64 hexadecimal characters", ["input", "sha256"])
-        if number in self.documents.get(kind, ()):
+        if code_key(number) in {code_key(known) for known in self.documents.get(kind, ())}:
             raise AlreadyExists(f"{kind} {number} is already filed on this export order", ["input", "number"])
         self._record(self.DocumentFiled, kind=kind, number=number, issuer=issuer, issued_at=issued_at, sha256=digest)
 

@@ -12,7 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from farmgate.core.domain.aggregate import FarmAggregate
 from farmgate.core.domain.errors import InvalidInput, InvalidTransition
-from farmgate.core.domain.text import required_code, required_text
+from farmgate.core.domain.text import code_key, required_code, required_text
 
 HOUSEHOLD_NAMESPACE = uuid5(NAMESPACE_URL, "urn:farmgate:household")
 CODE_SEQUENCE_NAMESPACE = uuid5(NAMESPACE_URL, "urn:farmgate:household-code-sequence")
@@ -167,13 +167,16 @@ class Household(FarmAggregate):
     def add_certification(
         self, scheme: str, number: str, issuer: str, valid_until: datetime, now: datetime
     ) -> UUID:
+        """Add a certificate; returns its id. ``number`` follows ``required_code`` (NFKC, digits ASCII,
+        kept in the case typed); the same scheme and number again is ALREADY_EXISTS, numbers compared
+        by ``code_key`` (case, full-width forms and outer spaces ignored), also against older ones."""
         if scheme not in CERTIFICATION_SCHEMES:
             raise InvalidInput(f"Unknown certification scheme {scheme}", ["input", "scheme"])
         number = required_code(number, ["input", "number"], 100)
         issuer = required_text(issuer, ["input", "issuer"], 200)
         if valid_until <= now:
             raise InvalidInput("validUntil must be in the future", ["input", "validUntil"])
-        if any(c["scheme"] == scheme and c["number"] == number for c in self.certifications.values()):
+        if any(c["scheme"] == scheme and code_key(c["number"]) == code_key(number) for c in self.certifications.values()):
             raise InvalidInput(
                 f"{scheme} certificate {number} is already on this household", ["input", "number"], code="ALREADY_EXISTS"
             )

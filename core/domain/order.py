@@ -13,7 +13,9 @@ The rules it keeps, decided here once:
   step names the shipment event that caused it, and a cause already applied, or older shipment news
   than the order has already followed, changes nothing.
 - Payments are facts: in the order's currency, positive, each reference once (the same reference
-  again is the same payment, refused as ALREADY_EXISTS and recorded once). The payment that covers
+  again is the same payment, refused as ALREADY_EXISTS and recorded once; references are compared by
+  ``text.code_key``, so "BANK-TX-2", " bank-tx-2 " and "ＢＡＮＫ-TX-2" are one, including against
+  references recorded before that rule). Refunds' references are each once the same way. The payment that covers
   the total makes it PAID; before that it stays PENDING with ``amount_paid`` tracked. A payment
   beyond the total (a duplicate gateway charge, a payment on a PAID order) is recorded all the same
   and flagged OVERPAID: the excess is owed back (REFUND_DUE, ``refund_due``), as everything paid on a
@@ -58,7 +60,7 @@ from farmgate.core.domain.shipment import (
     OUT_FOR_DELIVERY, RETURNED_TO_SENDER, SPOILED as SHIPMENT_SPOILED,
 )
 from farmgate.core.domain.storefront import Storefront
-from farmgate.core.domain.text import required_code, required_text, world_time
+from farmgate.core.domain.text import code_key, required_code, required_text, world_time
 
 PAYMENT_METHODS = ("CASH_ON_DELIVERY", "E_WALLET", "BANK_TRANSFER", "POST_OFFICE_COUNTER")
 
@@ -494,12 +496,13 @@ class Order(FarmAggregate):
     def record_payment(self, amount: Money, reference: str, occurred_at: datetime, now: datetime) -> None:
         """A payment that arrived: always recorded, whatever the order's state. Refused only when it is
         not a fact: malformed, not positive, in another currency, or a reference already recorded
-        (AlreadyExists: the same payment again). Beyond the total on a live order it is owed back and
+        (AlreadyExists: the same payment again; compared by ``code_key``, so case, full-width forms and
+        outer spaces do not make a new one). Beyond the total on a live order it is owed back and
         flagged OVERPAID; on a cancelled order it is owed back and flagged PAID_AFTER_CANCEL."""
         reference = required_code(reference, ["input", "reference"], 100)
         occurred_at = world_time(occurred_at, now, ["input", "occurredAt"], self.placed_at, "the order was placed")
         self._check_money(amount, ["input", "amount"])
-        if reference in self.payment_references:
+        if code_key(reference) in {code_key(known) for known in self.payment_references}:
             raise AlreadyExists("A payment with this reference is already recorded", ["input", "reference"])
         outstanding = self.outstanding
         paid = self.amount_paid + amount
@@ -523,12 +526,12 @@ class Order(FarmAggregate):
 
     def record_refund(self, amount: Money, reference: str, occurred_at: datetime, now: datetime) -> None:
         """Money returned to the buyer: always recorded (refused only when malformed, not positive, in
-        another currency, or a reference already recorded). More than was paid and not yet returned is
-        flagged OVER_REFUNDED."""
+        another currency, or a reference already recorded, compared by ``code_key``). More
+        than was paid and not yet returned is flagged OVER_REFUNDED."""
         reference = required_code(reference, ["input", "reference"], 100)
         occurred_at = world_time(occurred_at, now, ["input", "occurredAt"], self.placed_at, "the order was placed")
         self._check_money(amount, ["input", "amount"])
-        if reference in self.refund_references:
+        if code_key(reference) in {code_key(known) for known in self.refund_references}:
             raise AlreadyExists("A refund with this reference is already recorded", ["input", "reference"])
         refunded = self.refunded + amount
         self._record(

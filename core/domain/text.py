@@ -13,6 +13,7 @@ to the second is taken while one from the year 0001 is not.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timedelta, timezone
 
 from farmgate.core.domain.canonical_text import ascii_digits, canonical_text, has_visible_character
@@ -33,10 +34,25 @@ def required_text(value: str, field: list[str], limit: int = 200, *, multiline: 
 
 
 def required_code(value: str, field: list[str], limit: int = 100) -> str:
-    """A reference or number someone typed (a payment's or refund's reference, a certificate's or a
-    document's number): ``required_text``'s rule, single-line, with its digits folded to ASCII, so
-    "MOMO-١٢٣", "MOMO-１２３" and "MOMO-123" are one reference (and one payment, checked and stored alike)."""
-    return ascii_digits(required_text(value, field, limit))
+    """A reference or number someone typed (a payment's, refund's or compensation payment's reference,
+    a certificate's or an export document's number): ``required_text``'s rule, single-line, in Unicode
+    NFKC (UAX #15 compatibility composition: full-width letters and digits, ligatures, no-break spaces
+    become their plain forms) and with its digits folded to ASCII, so "ＢＡＮＫ-TX-２", "MOMO-١٢٣" and
+    "MOMO-123" come back as "BANK-TX-2", "MOMO-123" and "MOMO-123". Outer whitespace is stripped; the
+    case is kept as typed (what is stored and shown). Two codes are the same code when their
+    ``code_key`` is equal: that also ignores case. The limit counts characters after NFKC."""
+    compatible = unicodedata.normalize("NFKC", canonical_text(value, field))
+    return ascii_digits(required_text(compatible, field, limit))
+
+
+def code_key(code: str) -> str:
+    """The key two references or numbers are compared by for duplicates: ``required_code``'s folding
+    (NFKC, stripped, digits to ASCII) then case folded (Unicode full case folding, NFKC again after
+    it), so "BANK-TX-2", " bank-tx-2 " and "ＢＡＮＫ-TX-2" share one key. It is applied when a check
+    compares, not when a fact is stored, so codes recorded before this rule (as typed then, events
+    stay as recorded) are matched too."""
+    folded = ascii_digits(unicodedata.normalize("NFKC", code).strip())
+    return unicodedata.normalize("NFKC", folded.casefold())
 
 
 def optional_text(value: str | None, field: list[str], limit: int, *, multiline: bool = False) -> str | None:

@@ -9,6 +9,7 @@ import strawberry
 from farmgate.core.domain.order import MAX_LINE_QUANTITY
 from farmgate.graphql.orders.enums import DeliveryFailureReason, PaymentMethod, ShipmentStatus
 from farmgate.graphql.orders.types import Order, Shipment
+from farmgate.graphql.schema_docs import CODE_RULE
 from farmgate.graphql.types import AddressInput, MoneyInput, UserError
 from farmgate.graphql.written import OrderNumberWritten, OrderWritten, ShipmentWritten
 
@@ -94,7 +95,8 @@ class RecordRefundInput:
     order_id: strawberry.ID
     amount: MoneyInput = strawberry.field(description="What went back; more than was paid and not yet refunded is"
                                        " recorded and flagged OVER_REFUNDED.")
-    reference: str = strawberry.field(description="The gateway's or bank's reference of the refund; once per order.")
+    reference: str = strawberry.field(description="The gateway's or bank's reference of the refund; once per order. "
+                                      + CODE_RULE)
     occurred_at: datetime = strawberry.field(description=WORLD_TIME)
 
 

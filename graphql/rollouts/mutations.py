@@ -45,7 +45,10 @@ class LaunchCampaignInput:
     name: str = strawberry.field(description="Its name, unique on the province's land under either"
                                                  " scheme: within the 2025 province that takes it in (2021:20 and"
                                                  " 2025:20 are one land; 2021:24 and 2021:27 lie in 2025:24) (e.g."
-                                                 " 'Vải thiều Lục Ngạn 2021').")
+                                                 " 'Vải thiều Lục Ngạn 2021'). Names are compared ignoring case,"
+                                                 " spacing and Unicode compatibility forms (NFKC: full-width 'Ｎａ'"
+                                                 " is 'Na'), never accents ('Ma' and 'Má' are two names); the"
+                                                 " name is kept as typed.")
     product: str = strawberry.field(description="The crop.")
     province_code: str = strawberry.field(description=PROVINCE_CODE + " Listings of households on its land may join.")
     target_kg: int = strawberry.field(description="Kilograms to sell, 1 to 2,100,000,000.")

@@ -368,6 +368,38 @@ def test_a_second_payment_on_a_paid_order_is_recorded_owed_back_and_flagged(
     assert [(r["reference"], r["amount"]["amount"]) for r in refunds] == [("MOMO-RF-DUP-2", "450000")]
 
 
+def test_one_bank_transfer_sent_again_in_another_case_width_or_spacing_is_one_payment(
+    world: tuple[Api, FileClock], personal_data: PersonalData
+) -> None:
+    """The reviewer's finding: after ``BANK-TX-2`` was recorded, ``" bank-tx-2 "`` (and full-width
+    ``ＢＡＮＫ-TX-2``) was taken as a new payment and flagged OVERPAID. A reference is one reference
+    whatever its case, width or outer spaces: the later ones are ALREADY_EXISTS and record nothing."""
+    api, clock = world
+    s = sell_and_dispatch(api, clock, personal_data, "E_WALLET")  # paid in full: MOMO-1, 450,000 VND
+    pay = """mutation($i: RecordPaymentInput!) { recordPayment(input: $i) { order { paymentStatus } %s } }""" % ERRORS
+
+    def payment(reference: str) -> dict[str, Any]:
+        return {"i": {"orderId": s["order"], "amount": {"amount": "1000", "currency": "VND"},
+                      "reference": reference, "occurredAt": clock().isoformat()}}
+
+    ok(api, pay, payment("BANK-TX-2"), s["postmart"], "recordPayment")
+    money = api.data(MONEY, {"id": s["order"]}, s["staff"])["order"]
+    assert money["amountPaid"] == {"amount": "451000"}
+    for again in (" bank-tx-2 ", "ＢＡＮＫ-TX-2", "ｂａｎｋ-ｔｘ-２"):
+        refused = api.data(pay, payment(again), s["postmart"])["recordPayment"]
+        assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [("ALREADY_EXISTS", ["input", "reference"])]
+        assert api.data(MONEY, {"id": s["order"]}, s["staff"])["order"] == money
+    case = api.data(CASE_MONEY, {"id": s["order"]}, s["staff"])["caseFile"]
+    payments = [e["payload"] for e in case["timeline"] if e["type"] == "PaymentRecorded"]
+    assert [(p["reference"], p["amount"]["amount"]) for p in payments] == [("MOMO-1", "450000"), ("BANK-TX-2", "1000")]
+    # A refund's reference is one reference the same way.
+    refund = """mutation($i: RecordRefundInput!) { recordRefund(input: $i) { order { paymentStatus } %s } }""" % ERRORS
+    ok(api, refund, payment("RF-bank-tx-2"), s["postmart"], "recordRefund")
+    refused = api.data(refund, payment("ＲＦ-BANK-TX-2 "), s["postmart"])["recordRefund"]
+    assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [("ALREADY_EXISTS", ["input", "reference"])]
+    assert api.data(MONEY, {"id": s["order"]}, s["staff"])["order"]["paymentStatus"] == "PAID"
+
+
 def test_a_claim_filed_before_a_direct_refund_is_not_approved_past_the_limit_the_refund_left(
     world: tuple[Api, FileClock], personal_data: PersonalData
 ) -> None:

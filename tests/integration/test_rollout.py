@@ -312,6 +312,23 @@ def test_campaigns_duplicated_before_names_were_unique_per_land_still_load_and_b
             _launch(system, "Na Chi Lăng", claim)
 
 
+def test_a_campaign_name_in_full_width_is_the_same_name_on_the_land_but_an_accent_is_another(system: System) -> None:
+    # The reviewer's finding: "Ｎａ Chi Lăng 2026" was accepted next to "Na Chi Lăng 2026" in one province.
+    campaign = _launch(system, "Na Chi Lăng 2026", "2021:20")
+    for again, claim in (("Ｎａ Chi Lăng 2026", "2021:20"), ("ｎａ  CHI LĂNG ２０２６", "2025:20")):
+        with pytest.raises(AlreadyExists) as refused:
+            _launch(system, again, claim)
+        assert refused.value.field == ["input", "name"]
+    assert _launch(system, "Ná Chi Lăng 2026", "2021:20") != campaign  # accents tell names apart
+    # A campaign launched under a full-width name before names took NFKC kept the id it got then.
+    legacy = Campaign._start(Campaign.Launched, uuid5(CAMPAIGN_NAMESPACE, "2025:20|ｖải chín sớm"), name="Ｖải chín sớm",
+                             product="Vải", scheme=2025, province_code="20", target_kg=500, starts_at=NOW,
+                             ends_at=NOW + timedelta(days=30))
+    system.app.save(legacy)
+    with pytest.raises(AlreadyExists):
+        _launch(system, "Ｖải chín sớm", "2021:20")
+
+
 @pytest.mark.parametrize(("first", "again"), [("2021:20", "2025:20"), ("2025:20", "2021:20")])
 def test_lang_son_has_one_plan_whichever_scheme_plans_it(system: System, first: str, again: str) -> None:
     app = system.app
