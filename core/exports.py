@@ -15,7 +15,7 @@ from uuid import UUID
 
 from farmgate.core.domain.errors import AlreadyExists
 from farmgate.core.domain.campaign import Campaign
-from farmgate.core.domain.export_order import CANCELLED, ExportOrder, export_order_id_for, export_reference
+from farmgate.core.domain.export_order import CANCELLED, ExportOrder, export_order_ids_for, export_reference
 from farmgate.core.domain.export_partner import ExportPartner
 from farmgate.core.domain.export_sla import DEFAULT_AT_RISK_SHARE, assess_sla
 from farmgate.core.domain.household import Household
@@ -59,14 +59,18 @@ class ExportCommands:
         campaign_id: UUID | None = None,
     ) -> UUID:
         """Open an export order; ``created_by`` is the marketplace creating it (None for an admin);
-        ``campaign_id``: the campaign its lots count towards (NotFound when there is none)."""
-        checked_reference = export_reference(reference)
+        ``campaign_id``: the campaign its lots count towards (NotFound when there is none).
+        AlreadyExists when this creator already has an order for this partner under the same
+        reference in any spelling (case, width, outer spaces: ``export_reference_key``), including
+        one created before references were keyed whose id this input can give
+        (``export_order_ids_for``); a race between two creates collides on ``export_order_id``."""
+        export_reference(reference)  # InvalidInput before anything is loaded
 
         def command() -> UUID:
             self.load(ExportPartner, partner_id, ["input", "partnerId"])
             if campaign_id is not None:
                 self.load(Campaign, campaign_id, ["input", "campaignId"])
-            if self.exists(export_order_id_for(created_by, partner_id, checked_reference)):
+            if any(self.exists(known) for known in export_order_ids_for(created_by, partner_id, reference)):
                 raise AlreadyExists("An export order with this reference already exists for this partner",
                                     ["input", "reference"])
             order = ExportOrder.open(

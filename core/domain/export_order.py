@@ -24,7 +24,9 @@ The rules it keeps, decided here once:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
+from contextlib import suppress
 from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -38,6 +40,7 @@ from farmgate.core.domain.canonical_text import ascii_digits, canonical_code
 from farmgate.core.domain.text import code_key, optional_text, required_code, required_text, world_time
 
 EXPORT_ORDER_NAMESPACE = uuid5(NAMESPACE_URL, "urn:farmgate:export-order")
+REFERENCE_FIELD = ["input", "reference"]
 
 INCOTERMS = ("EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FOB", "CFR", "CIF")
 
@@ -86,14 +89,47 @@ MAX_HARVEST_TO_DOOR_HOURS = 24 * 365
 
 
 def export_order_id_for(created_by: str | None, partner_id: UUID, reference: str) -> UUID:
-    """One order per creator, partner and reference: a repeated create collides in the event store."""
+    """The stream id named by the creator, the partner and ``reference`` exactly as given (uuid5 of
+    "<created_by>|<partner_id>|<reference>"). A new order passes its ``export_reference_key``
+    (``export_order_id``); orders created before that passed the reference as typed
+    (``export_order_ids_for`` still looks there)."""
     return uuid5(EXPORT_ORDER_NAMESPACE, f"{created_by or ''}|{partner_id}|{reference}")
 
 
 def export_reference(reference: str) -> str:
-    """The creator's reference for an export order, canonical with its digits in ASCII: it names
-    the order (see ``export_order_id_for``), so one reference typed two ways is one order."""
-    return required_text(ascii_digits(reference), ["input", "reference"], 100)
+    """The creator's reference for an export order as stored and shown: ``text.required_code``
+    (NFKC, outer whitespace stripped, digits in ASCII, the case kept as typed), at most 100
+    characters; InvalidInput naming ["input", "reference"] otherwise."""
+    return required_code(reference, REFERENCE_FIELD, 100)
+
+
+def export_reference_key(reference: str) -> str:
+    """What makes two references one order's: ``text.code_key`` (NFKC, stripped, digits in ASCII,
+    case folded) upper-cased (then NFKC again), so "BE-2021-001", " be-2021-001 " and "ＢＥ-2021-001"
+    all key as "BE-2021-001". Upper rather than lower case so that a reference already typed in upper
+    case, as references usually are ("EXP-2021-001"), keys as itself and its order keeps the id it
+    was given before this key existed. Over single characters this matches exactly when ``code_key``
+    does, but for one letter: dotless "ı" and "i" both upper-case to "I", so they key alike."""
+    return unicodedata.normalize("NFKC", code_key(reference).upper())
+
+
+def export_order_id(created_by: str | None, partner_id: UUID, reference: str) -> UUID:
+    """One order per creator, partner and reference key (``export_reference_key``): a second
+    create in any spelling of the reference, even racing the first, collides in the event store."""
+    return export_order_id_for(created_by, partner_id, export_reference_key(reference))
+
+
+def export_order_ids_for(created_by: str | None, partner_id: UUID, reference: str) -> tuple[UUID, ...]:
+    """Every id an order of this creator, partner and ``reference`` (as typed) may already have:
+    ``export_order_id`` first, then the ids orders created before the key existed got from their
+    reference as typed (stripped, NFC, digits folded, no NFKC, case kept): that of this spelling,
+    of its NFKC form, and of its all-lower-case form. An older order typed in another mixed case
+    ("Be-2021-001") or in full width when this one is not cannot be computed from this input and
+    is not found."""
+    spellings = [export_reference_key(reference), export_reference(reference), code_key(reference)]
+    with suppress(InvalidInput):  # a spelling the old rule refused was never an order's reference
+        spellings.append(required_text(ascii_digits(reference), REFERENCE_FIELD, 100))  # the old derivation
+    return tuple(dict.fromkeys(export_order_id_for(created_by, partner_id, s) for s in spellings))
 
 
 def _known(value: str, known: tuple[str, ...], what: str, field: list[str]) -> str:
@@ -269,7 +305,7 @@ class ExportOrder(FarmAggregate):
             raise InvalidInput("The unit price must be above zero", ["input", "unitPrice", "amount"])
         return cls._start(
             cls.Opened,
-            export_order_id_for(created_by, partner_id, reference),
+            export_order_id(created_by, partner_id, reference),
             partner_id=partner_id,
             created_by=created_by,
             reference=reference,

@@ -374,3 +374,28 @@ def test_an_idempotent_create_returns_the_first_order_and_refuses_a_changed_requ
     assert changed["userErrors"][0]["code"] == "IDEMPOTENCY_KEY_REUSED"
     again = api.data(CREATE_ORDER, {"input": data}, world.postmart)["createExportOrder"]
     assert again["userErrors"][0]["code"] == "ALREADY_EXISTS"
+
+
+def test_a_reference_again_in_another_case_width_or_with_outer_spaces_is_the_same_order(world: World) -> None:
+    api = world.api
+
+    def listed(token: str) -> int:
+        return api.data(LIST, {"first": 1}, token)["exportOrders"]["totalCount"]
+
+    first = create_order(api, world.postmart, world.be["id"], reference="BE-2021-001")
+    assert first["reference"] == "BE-2021-001"
+    before = listed(world.staff)
+    for again in ("be-2021-001", "ＢＥ-2021-001", " BE-2021-001 ", "ｂｅ-２０２１-００１"):
+        payload = api.data(CREATE_ORDER, {"input": order_input(world.be["id"], reference=again)},
+                           world.postmart)["createExportOrder"]
+        assert payload["exportOrder"] is None, again
+        assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [("ALREADY_EXISTS", ["input", "reference"])]
+    assert listed(world.staff) == before, "nothing recorded"
+    history = api.data(HISTORY, {"id": first["id"]}, world.admin)["exportOrder"]["history"]
+    assert [h["type"] for h in history] == ["Opened"]
+    # Another partner, or another marketplace, may use the same reference, as before.
+    other_partner = create_order(api, world.postmart, world.cz["id"], reference="be-2021-001", destinationCountry="CZ")
+    other_marketplace = create_order(api, world.voso, world.be["id"], reference="ＢＥ-2021-001")
+    assert other_marketplace["reference"] == "BE-2021-001"  # stored as typed after NFKC
+    assert len({first["id"], other_partner["id"], other_marketplace["id"]}) == 3
+    assert listed(world.staff) == before + 2

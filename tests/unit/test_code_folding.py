@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from uuid import uuid4, uuid5
+from uuid import UUID, uuid4, uuid5
 
 import pytest
 
+from farmgate.core.application import Farmgate
+from farmgate.core.domain import export_order as export_order_module
 from farmgate.core.domain.campaign import (
     CAMPAIGN_NAMESPACE,
     Campaign,
@@ -20,6 +22,13 @@ from farmgate.core.domain.campaign import (
 )
 from farmgate.core.domain.claim import CompensationClaim
 from farmgate.core.domain.errors import AlreadyExists, InvalidInput
+from farmgate.core.domain.export_order import (
+    export_order_id,
+    export_order_id_for,
+    export_order_ids_for,
+    export_reference,
+    export_reference_key,
+)
 from farmgate.core.domain.money import Money
 from farmgate.core.domain.order import Order
 from farmgate.core.domain.province_area import ProvinceArea
@@ -160,3 +169,92 @@ def test_a_campaign_launched_under_a_full_width_name_before_nfkc_is_still_found_
     before = uuid5(CAMPAIGN_NAMESPACE, f"{area.claim}|ｎａ chi lăng 2026")  # the id it got then
     assert before in campaign_ids_on_the_land(area, "Ｎａ Chi Lăng 2026")
     assert campaign_ids_on_the_land(area, "Na Chi Lăng 2026")[0] == campaign_id_for(area, "Ｎａ Chi Lăng 2026")
+
+
+#: one export order's reference as a marketplace may send it again
+EXPORT_SPELLINGS = ["BE-2021-001", "be-2021-001", "ＢＥ-2021-001", " BE-2021-001 ", "ｂｅ-２０２１-００１",
+                    "Be-2021-٠٠١"]
+
+
+def test_every_spelling_of_an_export_reference_names_one_order_and_upper_case_keeps_its_id() -> None:
+    partner = UUID(int=2)
+    assert {export_reference_key(s) for s in EXPORT_SPELLINGS} == {"BE-2021-001"}
+    assert {export_order_id("POSTMART", partner, s) for s in EXPORT_SPELLINGS} == {
+        export_order_id_for("POSTMART", partner, "BE-2021-001")  # the id "BE-2021-001" had before the key
+    }
+    assert export_reference("ＢＥ-2021-001 ") == "BE-2021-001" and export_reference("be-2021-001") == "be-2021-001"
+    assert export_order_id("POSTMART", partner, "BE-2021-001") != export_order_id("VOSO", partner, "BE-2021-001")
+    assert export_order_id("POSTMART", partner, "BE-2021-001") != export_order_id("POSTMART", uuid4(), "BE-2021-001")
+    assert export_order_id("POSTMART", partner, "BE-2021-001") != export_order_id("POSTMART", partner, "BE-2021-0011")
+    assert export_reference_key("Bưu điện-7") == "BƯU ĐIỆN-7" != export_reference_key("Buu dien-7")
+
+
+def test_the_ids_an_order_created_before_the_key_may_have_are_those_of_its_computable_spellings() -> None:
+    partner = UUID(int=2)
+    old = lambda typed: export_order_id_for("POSTMART", partner, typed)  # noqa: E731 - the old derivation
+    # As typed (stripped, digits folded), its NFKC form and its lower case: computable from the input.
+    assert old("ＢＥ-2021-001") in export_order_ids_for("POSTMART", partner, " ＢＥ-２０２１-００１ ")
+    assert old("be-2021-001") in export_order_ids_for("POSTMART", partner, "BE-2021-001")
+    assert old("Be-2021-001") in export_order_ids_for("POSTMART", partner, "Be-2021-001")
+    new = export_order_id("POSTMART", partner, "BE-2021-001")
+    assert export_order_ids_for("POSTMART", partner, "Be-2021-001")[0] == new
+    # Another mixed case, or full width typed in ASCII, is not.
+    assert old("Be-2021-001") not in export_order_ids_for("POSTMART", partner, "bE-2021-001")
+    assert old("ＢＥ-2021-001") not in export_order_ids_for("POSTMART", partner, "BE-2021-001")
+
+
+def an_export_app() -> Farmgate:
+    return Farmgate({"PERSISTENCE_MODULE": "eventsourcing.popo"}, pii_pepper="test",
+                    clock=test_export_order.Clock(test_export_order.HARVEST))
+
+
+def open_export_order(app: Farmgate, partner: UUID, reference: str, created_by: str = "POSTMART") -> UUID:
+    return app.create_export_order(
+        partner_id=partner, reference=reference, product="Fresh lychee", hs_code="081090", destination_country="BE",
+        consignee="Brussels importer", incoterm="CPT", quantity_kg=10, unit_price="1.00", currency="EUR",
+        harvest_to_door_hours=96, created_by=created_by,
+    )
+
+
+@pytest.mark.parametrize("again", EXPORT_SPELLINGS)
+def test_an_export_order_again_under_another_spelling_of_its_reference_already_exists(again: str) -> None:
+    app = an_export_app()
+    partner = app.register_export_partner(name="Lychee Import BV", country="BE")
+    first = open_export_order(app, partner, "BE-2021-001")
+    position = app.recorder.max_notification_id()
+    with pytest.raises(AlreadyExists) as refused:
+        open_export_order(app, partner, again)
+    assert refused.value.field == FIELD
+    assert app.recorder.max_notification_id() == position, "nothing recorded"
+    assert app.repository.get(first).reference == "BE-2021-001"
+    # Another marketplace's order under the same reference is its own.
+    assert open_export_order(app, partner, again, created_by="VOSO") != first
+
+
+@pytest.mark.parametrize(("created_as", "again", "found"), [
+    ("be-2021-001", "BE-2021-001", True),  # all lower case: its id is computable from any spelling
+    ("be-2021-001", "ＢＥ-２０２１-００１", True),
+    ("ＢＥ-2021-001", "ＢＥ-2021-001", True),  # the exact old spelling
+    ("Be-2021-001", " Be-2021-001 ", True),
+    ("Be-2021-001", "BE-2021-001", False),  # another mixed case: not computable from the input
+    ("ＢＥ-2021-001", "BE-2021-001", False),  # full width, retyped in ASCII: not computable
+])
+def test_an_export_order_created_before_references_were_keyed_blocks_the_spellings_that_give_its_id(
+    monkeypatch: pytest.MonkeyPatch, created_as: str, again: str, found: bool,
+) -> None:
+    app = an_export_app()
+    partner = app.register_export_partner(name="Lychee Import BV", country="BE")
+    with monkeypatch.context() as before_the_key:
+        # Before the key, the id came from the reference as typed (stripped, digits folded), no NFKC.
+        before_the_key.setattr(export_order_module, "export_reference",
+                               lambda typed: export_order_module.required_text(
+                                   export_order_module.ascii_digits(typed), FIELD, 100))
+        before_the_key.setattr(export_order_module, "export_order_id", export_order_id_for)
+        old = open_export_order(app, partner, created_as)
+    assert old == export_order_id_for("POSTMART", partner, created_as)
+    assert app.repository.get(old).reference == created_as
+    if found:
+        with pytest.raises(AlreadyExists):
+            open_export_order(app, partner, again)
+    else:
+        assert open_export_order(app, partner, again) != old

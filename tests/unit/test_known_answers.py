@@ -19,7 +19,7 @@ from uuid import UUID
 import pytest
 
 from farmgate.core.domain.audit import GENESIS, canonical, chain_hash
-from farmgate.core.domain.export_order import export_order_id_for
+from farmgate.core.domain.export_order import export_order_id, export_order_id_for
 from farmgate.core.domain.export_partner import export_partner_id_for
 from farmgate.core.domain.household import HouseholdCodeSequence, household_id_for
 from farmgate.core.domain.idempotent_request import idempotent_request_id
@@ -126,6 +126,9 @@ def test_stream_ids_derived_from_natural_keys() -> None:
     assert export_partner_id_for("hội người việt brussels", "BE") == partner
     assert export_order_id_for("POSTMART", UUID(int=2), "EXP-2021-001") == UUID("ba12f259-a37e-5c0c-8c84-85c7e0cd5539")
     assert export_order_id_for(None, UUID(int=2), "EXP-2021-001") == UUID("718fdf25-66ea-5858-a30c-ba319a216a73")
+    # A new order's id comes from its reference's key; an upper-case reference keys as itself.
+    for spelling in ("EXP-2021-001", " exp-2021-001", "ＥＸＰ-２０２１-００１"):
+        assert export_order_id("POSTMART", UUID(int=2), spelling) == UUID("ba12f259-a37e-5c0c-8c84-85c7e0cd5539")
     assert webhook_endpoint_id_for(UUID(int=3)) == UUID("b530b41e-d40a-53c3-9c60-31de4525ff8f")
     assert marketplace_endpoint_id_for("POSTMART") == UUID("c9434345-7681-5920-9d46-83c89742ac6d")
     assert idempotent_request_id("d" * 64) == UUID("2e7f2b52-2936-585d-bf50-68363b614fa5")
