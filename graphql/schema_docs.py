@@ -553,7 +553,8 @@ DOCS = {
     "ExportPartner.name": "The partner's name.",
     "RegisterExportPartnerInput.name": "The partner's name.",
     "RegisterExportPartnerInput.country": "ISO 3166-1 alpha-2 country code, e.g. BE.",
-    "ExportOrder.reference": "The partner's reference.",
+    "ExportOrder.reference": "The partner's reference, as typed after Unicode NFKC (full-width letters and digits in"
+    " their plain forms, digits in ASCII, outer spaces stripped, case kept).",
     "ExportOrder.partner": "The partner.",
     "ExportOrder.status": "Where it stands.",
     "ExportOrder.product": "What is shipped.",
@@ -583,7 +584,9 @@ DOCS = {
     "ExportMilestone.recordedAt": "When farmgate recorded it.",
     "ExportMilestone.note": "A note.",
     "CreateExportOrderInput.partnerId": "The partner's global ID.",
-    "CreateExportOrderInput.reference": "The partner's reference, unique per partner.",
+    "CreateExportOrderInput.reference": "The partner's reference, at most 100 characters, unique per partner for the"
+    " creating marketplace whatever its case, width or outer spaces: `BE-2021-001`, ` be-2021-001 ` and"
+    " `ＢＥ-2021-001` are one order, so the second create is ALREADY_EXISTS. Stored as typed after Unicode NFKC.",
     "CreateExportOrderInput.product": "What is shipped.",
     "CreateExportOrderInput.hsCode": "Harmonized System code, 6 digits.",
     "CreateExportOrderInput.destinationCountry": "ISO 3166-1 alpha-2 country code.",
