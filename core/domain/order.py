@@ -17,9 +17,10 @@ The rules it keeps, decided here once:
   ``text.code_key``, so "BANK-TX-2", " bank-tx-2 " and "ＢＡＮＫ-TX-2" are one, including against
   references recorded before that rule). Refunds' references are each once the same way. The payment that covers
   the total makes it PAID; before that it stays PENDING with ``amount_paid`` tracked. A payment
-  beyond the total (a duplicate gateway charge, a payment on a PAID order) is recorded all the same
-  and flagged OVERPAID: the excess is owed back (REFUND_DUE, ``refund_due``), as everything paid on a
-  cancelled order is (cancelling records the refund owed; a payment that arrives after the cancel is
+  beyond the total, net of refunds (a duplicate gateway charge, a payment on a PAID order; not one
+  that only makes good an over-refund: ``overpaid_by``), is recorded all the same and flagged
+  OVERPAID: the excess is owed back (REFUND_DUE, ``refund_due``), as everything paid on a cancelled
+  order is (cancelling records the refund owed; a payment that arrives after the cancel is
   recorded, owed back and flagged PAID_AFTER_CANCEL). The flags are on ``RefundFellDue``, kept for
   the case file; the order's own ``flags`` and ``overpaid`` say what is unsettled now (``flags_of``).
 - Refunds are facts too (``record_refund``: money returned), beside the refunds approved BUYER
@@ -108,12 +109,26 @@ def overpaid_of(total: Money, paid: Money, refunded: Money) -> Money:
     return over if over.is_positive else Money.zero(over.currency)
 
 
+def overpaid_by(total: Money, paid: Money, refunded: Money, amount: Money) -> Money:
+    """The part of a payment of ``amount``, arriving when ``paid`` and ``refunded`` were recorded, that
+    is overpaid: what it adds to ``overpaid_of`` (the part that takes paid − refunded past the total).
+    A payment that only makes good an over-refund adds nothing; one on an order already overpaid is
+    overpaid in full. Zero or positive, in the order's currency."""
+    return overpaid_of(total, paid + amount, refunded) - overpaid_of(total, paid, refunded)
+
+
+def over_refunded(paid: Money, refunded: Money) -> bool:
+    """True while more was returned than was paid: a refund is over-refunded by the part beyond
+    paid − refunded before it (the rule of ``flags_of`` and ``record_refund``)."""
+    return refunded > paid
+
+
 def flags_of(total: Money, paid: Money, refunded: Money) -> list[str]:
     """The contradictions the running totals show now (``ORDER_FLAGS``, in that order): OVERPAID while
     an overpayment is not returned (``overpaid_of``), OVER_REFUNDED while more was returned than was
     paid. Both clear when later facts settle them; the case file keeps the facts that raised them."""
     flags = [OVERPAID] if overpaid_of(total, paid, refunded).is_positive else []
-    return flags + ([OVER_REFUNDED] if refunded > paid else [])
+    return flags + ([OVER_REFUNDED] if over_refunded(paid, refunded) else [])
 
 
 def payment_status_of(total: Money, paid: Money, refunded: Money, due: Money) -> str:
@@ -497,14 +512,17 @@ class Order(FarmAggregate):
         """A payment that arrived: always recorded, whatever the order's state. Refused only when it is
         not a fact: malformed, not positive, in another currency, or a reference already recorded
         (AlreadyExists: the same payment again; compared by ``code_key``, so case, full-width forms and
-        outer spaces do not make a new one). Beyond the total on a live order it is owed back and
-        flagged OVERPAID; on a cancelled order it is owed back and flagged PAID_AFTER_CANCEL."""
+        outer spaces do not make a new one). On a live order the part that takes paid − refunded past
+        the total (``overpaid_by``) is owed back and flagged OVERPAID (nothing is, when it only makes
+        good an over-refund); on a cancelled order all of it is owed back and flagged PAID_AFTER_CANCEL."""
         reference = required_code(reference, ["input", "reference"], 100)
         occurred_at = world_time(occurred_at, now, ["input", "occurredAt"], self.placed_at, "the order was placed")
         self._check_money(amount, ["input", "amount"])
         if code_key(reference) in {code_key(known) for known in self.payment_references}:
             raise AlreadyExists("A payment with this reference is already recorded", ["input", "reference"])
-        outstanding = self.outstanding
+        # What the payment overpays follows the order's own rule (``overpaid_of``), refunds included: a
+        # payment that only makes good an over-refund is owed back to no one.
+        excess = overpaid_by(self.total, self.amount_paid, self.refunded, amount)
         paid = self.amount_paid + amount
         self._record(
             self.PaymentRecorded,
@@ -518,10 +536,10 @@ class Order(FarmAggregate):
             self._record(self.RefundFellDue, amount_due=self.refund_due.to_primitive(),
                          reason="A payment arrived after the order was cancelled", payment_status=self.payment_status,
                          flag=PAID_AFTER_CANCEL)
-        elif amount > outstanding:
+        elif excess.is_positive:
             self._record(self.RefundFellDue, amount_due=self.refund_due.to_primitive(),
-                         reason=f"Payment {reference} of {amount} arrived when {outstanding} was outstanding:"
-                                f" {amount - outstanding} was overpaid",
+                         reason=f"Payment {reference} of {amount} arrived when {amount - excess} was outstanding:"
+                                f" {excess} was overpaid",
                          payment_status=self.payment_status, flag=OVERPAID)
 
     def record_refund(self, amount: Money, reference: str, occurred_at: datetime, now: datetime) -> None:
@@ -542,7 +560,7 @@ class Order(FarmAggregate):
             refunded_total=refunded.to_primitive(),
             payment_status=payment_status_of(self.total, self.amount_paid, refunded,
                                              self._due(self.amount_paid, refunded)),
-            flag=OVER_REFUNDED if refunded > self.amount_paid else None,
+            flag=OVER_REFUNDED if over_refunded(self.amount_paid, refunded) else None,
         )
 
     def record_dispatch(self, shipment_id: UUID, carrier: str, tracking_number: str, carrier_id: UUID) -> None:

@@ -368,6 +368,36 @@ def test_a_second_payment_on_a_paid_order_is_recorded_owed_back_and_flagged(
     assert [(r["reference"], r["amount"]["amount"]) for r in refunds] == [("MOMO-RF-DUP-2", "450000")]
 
 
+def test_a_payment_that_only_makes_good_an_over_refund_is_not_flagged_overpaid(
+    world: tuple[Api, FileClock], personal_data: PersonalData
+) -> None:
+    """The reviewer's reproduction: paid in full (MOMO-1), refunded a dong more (WR-1, OVER_REFUNDED),
+    then 1 VND paid (W-3). The case file showed an OVERPAID flag with 0 VND owed back, measuring the
+    payment against total − paid and ignoring refunds; nothing is overpaid."""
+    api, clock = world
+    s = sell_and_dispatch(api, clock, personal_data, "E_WALLET")  # paid in full: MOMO-1, 450,000 VND
+    pay = """mutation($i: RecordPaymentInput!) { recordPayment(input: $i) { order { paymentStatus } %s } }""" % ERRORS
+    refund = """mutation($i: RecordRefundInput!) { recordRefund(input: $i) { order { paymentStatus } %s } }""" % ERRORS
+
+    def money(amount: str, reference: str) -> dict[str, Any]:
+        return {"i": {"orderId": s["order"], "amount": {"amount": amount, "currency": "VND"},
+                      "reference": reference, "occurredAt": clock().isoformat()}}
+
+    ok(api, refund, money("450001", "WR-1"), s["postmart"], "recordRefund")
+    assert api.data(MONEY, {"id": s["order"]}, s["staff"])["order"]["flags"] == ["OVER_REFUNDED"]
+    ok(api, pay, money("1", "W-3"), s["postmart"], "recordPayment")
+    assert api.data(MONEY, {"id": s["order"]}, s["staff"])["order"] == {
+        "paymentStatus": "REFUNDED", "amountPaid": {"amount": "450001"}, "refundDue": {"amount": "0"},
+        "overpaid": {"amount": "0"}, "flags": []}
+    case = api.data(CASE_MONEY, {"id": s["order"]}, s["staff"])["caseFile"]
+    # The history keeps the over-refund; the payment that made it good is recorded and owes nothing back.
+    assert [f["kind"] for f in case["flags"]] == ["OVER_REFUNDED"]
+    assert "450001 VND, more than was paid" in case["flags"][0]["summary"]
+    payments = [e["payload"] for e in case["timeline"] if e["type"] == "PaymentRecorded"]
+    assert [(p["reference"], p["amount"]["amount"]) for p in payments] == [("MOMO-1", "450000"), ("W-3", "1")]
+    assert [e for e in case["timeline"] if e["type"] == "RefundFellDue"] == []
+
+
 def test_one_bank_transfer_sent_again_in_another_case_width_or_spacing_is_one_payment(
     world: tuple[Api, FileClock], personal_data: PersonalData
 ) -> None:

@@ -188,6 +188,39 @@ def test_a_payment_of_exactly_what_is_outstanding_pays_and_a_dong_more_is_overpa
     assert (over.payment_status, over.amount_paid, over.refund_due) == ("REFUND_DUE", vnd(90_001), vnd(1))
 
 
+@pytest.mark.parametrize(("payment", "flag", "due"), [(90_001, None, 0), (90_002, "OVERPAID", 1)])
+def test_a_payment_after_an_over_refund_is_overpaid_only_past_the_total_net_of_refunds(
+    payment: int, flag: str | None, due: int, personal_data
+) -> None:
+    # Paid 90,000, refunded 90,001 (OVER_REFUNDED): 90,001 makes the order whole again, a dong more is overpaid.
+    later = test_order.LATER
+    shop = test_order.Shop(personal_data)
+    order = test_order.place(shop.storefront, [(shop.na, 2)], test_order.a_buyer(personal_data))  # 90,000 VND
+    order.record_payment(vnd(90_000), "P-1", later, later)
+    order.record_refund(vnd(90_001), "R-1", later, later)
+    order.collect_events()
+    order.record_payment(vnd(payment), "P-2", later, later)
+    dues = [e for e in order.collect_events() if type(e).__name__ == "RefundFellDue"]
+    assert [(e.flag, e.amount_due) for e in dues] == ([(flag, vnd(due).to_primitive())] if flag else [])
+    assert (order.overpaid, order.refund_due, order.flags) == (vnd(due), vnd(due), [flag] if flag else [])
+
+
+@pytest.mark.parametrize(("refund", "flag"), [(90_000, None), (90_001, "OVER_REFUNDED")])
+def test_a_refund_is_over_refunded_only_past_what_was_paid_and_not_yet_returned(
+    refund: int, flag: str | None, personal_data
+) -> None:
+    # Paid 180,000 on a 90,000 order, 90,000 of it returned: 90,000 is left to return, a dong more is too much.
+    later = test_order.LATER
+    shop = test_order.Shop(personal_data)
+    order = test_order.place(shop.storefront, [(shop.na, 2)], test_order.a_buyer(personal_data))  # 90,000 VND
+    order.record_payment(vnd(180_000), "P-1", later, later)
+    order.record_refund(vnd(90_000), "R-1", later, later)
+    order.collect_events()
+    order.record_refund(vnd(refund), "R-2", later, later)
+    (recorded,) = order.collect_events()
+    assert (recorded.flag, order.flags) == (flag, [flag] if flag else [])
+
+
 def test_a_payment_may_have_happened_from_the_placing_to_now_within_the_clock_skew(personal_data) -> None:
     # The world-time policy (text.world_time): within CLOCK_SKEW either way a reported time is taken as given.
     shop = test_order.Shop(personal_data)

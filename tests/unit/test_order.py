@@ -311,6 +311,59 @@ def test_an_order_paid_twice_and_refunded_once_reads_paid_with_nothing_flagged(p
     assert order.flags == []
 
 
+def test_a_payment_that_only_makes_good_an_over_refund_is_not_flagged_overpaid(personal_data) -> None:
+    # The reviewer's reproduction: paid the total (W-1), refunded a dong more (WR-1, OVER_REFUNDED), then
+    # a payment of 1 VND (W-3) recorded RefundFellDue OVERPAID with 0 VND owed back ("1 VND was
+    # overpaid"): the payment was measured against total − paid, refunds ignored.
+    shop = Shop(personal_data)
+    order = place(shop.storefront, [(shop.na, 3)], a_buyer(personal_data), payment_method="E_WALLET")
+    order.record_payment(order.total, "W-1", LATER, LATER)
+    order.record_refund(order.total + Money(Decimal(1), "VND"), "WR-1", LATER, LATER)
+    assert [(type(e).__name__, getattr(e, "flag", None)) for e in order.collect_events()][1:] == [
+        ("PaymentRecorded", None), ("RefundRecorded", "OVER_REFUNDED")]
+    order.record_payment(Money(Decimal(1), "VND"), "W-3", LATER, LATER)
+    assert names(order) == ["PaymentRecorded"]  # recorded, and nothing owed back: no RefundFellDue
+    assert (order.payment_status, order.overpaid, order.refund_due, order.flags) == (
+        "REFUNDED", Money.zero("VND"), Money.zero("VND"), [])
+
+
+def test_a_payment_is_overpaid_only_by_the_part_past_the_total_net_of_refunds(personal_data) -> None:
+    # Paid 135,000 in full, 1 VND refunded: 1 VND is outstanding again, so a payment of 2 VND overpays 1
+    # (the reason said 2 VND overpaid beside 1 VND owed back).
+    shop = Shop(personal_data)
+    order = place(shop.storefront, [(shop.na, 3)], a_buyer(personal_data), payment_method="E_WALLET")
+    order.record_payment(order.total, "W-1", LATER, LATER)
+    order.record_refund(Money(Decimal(1), "VND"), "WR-1", LATER, LATER)
+    order.collect_events()
+    order.record_payment(Money(Decimal(2), "VND"), "W-2", LATER, LATER)
+    payment, due = order.collect_events()
+    assert type(payment).__name__ == "PaymentRecorded"
+    assert (type(due).__name__, due.flag, due.amount_due) == (
+        "RefundFellDue", "OVERPAID", Money(Decimal(1), "VND").to_primitive())
+    assert due.reason == "Payment W-2 of 2 VND arrived when 1 VND was outstanding: 1 VND was overpaid"
+    assert (order.payment_status, order.overpaid, order.refund_due, order.flags) == (
+        "REFUND_DUE", Money(Decimal(1), "VND"), Money(Decimal(1), "VND"), ["OVERPAID"])
+    # On an order already overpaid, a further payment is overpaid in full.
+    order.record_payment(Money(Decimal(5), "VND"), "W-3", LATER, LATER)
+    (_, again) = order.collect_events()
+    assert (again.flag, again.amount_due) == ("OVERPAID", Money(Decimal(6), "VND").to_primitive())
+    assert again.reason.endswith("arrived when 0 VND was outstanding: 5 VND was overpaid")
+
+
+def test_a_refund_of_an_overpayment_is_not_over_refunded_and_one_past_what_is_left_is(personal_data) -> None:
+    # The mirror: a refund is measured against paid − refunded, not against the total.
+    shop = Shop(personal_data)
+    order = place(shop.storefront, [(shop.na, 3)], a_buyer(personal_data), payment_method="E_WALLET")
+    for reference in ("W-1", "W-2"):
+        order.record_payment(order.total, reference, LATER, LATER)
+    order.collect_events()
+    order.record_refund(order.total, "WR-1", LATER, LATER)  # returns the overpayment only
+    order.record_refund(order.total, "WR-2", LATER, LATER)  # returns the rest: paid − refunded is 0
+    order.record_refund(Money(Decimal(1), "VND"), "WR-3", LATER, LATER)  # a dong past it
+    assert [e.flag for e in order.collect_events()] == [None, None, "OVER_REFUNDED"]
+    assert (order.payment_status, order.flags) == ("REFUNDED", ["OVER_REFUNDED"])
+
+
 def test_a_refund_beyond_what_was_paid_is_recorded_and_flagged(personal_data) -> None:
     shop = Shop(personal_data)
     order = place(shop.storefront, [(shop.na, 2)], a_buyer(personal_data))

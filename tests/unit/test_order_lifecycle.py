@@ -1,8 +1,10 @@
 """State machines (hypothesis) over the real use cases on the in-memory backend.
 
 Orders: whatever buyers, households and payers do, in any order, stock never goes negative and
-reserved stock balances what live orders hold; paid never exceeds the total of a live order, and
-what is paid on a cancelled one is owed back; a refused command records nothing. Shipments:
+reserved stock balances what live orders hold; every payment and refund counts; what takes paid −
+refunded past the total of a live order, and what is paid and not returned on a cancelled one, is
+owed back; a payment is flagged OVERPAID only when something is owed back (never with 0 due), a
+refund OVER_REFUNDED only past what was paid and not yet returned; a refused command records nothing. Shipments:
 whatever carriers, staff and the watchdog report, in any order and however late, every fact is
 recorded (refused only before the dispatch or against the in-flight table); a final status stays
 final but for an automatic spoilage withdrawn by a delivery or return that happened before it;
@@ -121,7 +123,7 @@ class OrderLifecycle(RuleBasedStateMachine):
         assert accepted
         for name, q in quantities.items():
             self.stock[name] -= q
-        self.model[order_id] = {"lines": quantities, "status": "PLACED", "paid": Decimal(0),
+        self.model[order_id] = {"lines": quantities, "status": "PLACED", "paid": Decimal(0), "refunded": Decimal(0),
                                 "total": PRICE * sum(quantities.values())}
         return order_id
 
@@ -179,11 +181,46 @@ class OrderLifecycle(RuleBasedStateMachine):
         money = {"amount": str(amount) if currency == "VND" else "10.00", "currency": currency}
         pay = lambda: self.farm.app.record_payment(  # noqa: E731
             order, amount=money, reference=f"R-{next(self.farm.references)}", occurred_at=self.farm.clock.now)
+        overpaid_before = max(entry["paid"] - entry["refunded"] - entry["total"], Decimal(0))
+        known = len(self._dues(order))
         if not self.farm.refused(pay, InvalidInput, InvalidTransition):
             assert expected
             entry["paid"] += amount
+            # Overpaid only by the part that takes paid − refunded past the total (nothing when the
+            # payment only makes good an over-refund); after a cancel, flagged whatever it was.
+            overpaid = max(entry["paid"] - entry["refunded"] - entry["total"], Decimal(0)) - overpaid_before
+            dues = self._dues(order)[known:]
+            if entry["status"] == "CANCELLED":
+                assert [e.flag for e in dues] == ["PAID_AFTER_CANCEL"]
+            else:
+                assert [(e.flag, Decimal(e.amount_due["amount"])) for e in dues] == (
+                    [("OVERPAID", overpaid_before + overpaid)] if overpaid else [])
         else:
             assert not expected
+
+    @rule(order=orders, part=st.sampled_from(["overpaid", "left", "a_dong_more", "one"]))
+    def refund(self, order: UUID, part: str) -> None:
+        # Money returned: the overpayment only, all that is left to return, a dong past it, or 1 VND.
+        entry = self.model[order]
+        left = entry["paid"] - entry["refunded"]
+        amount = {"overpaid": left - entry["total"], "left": left, "a_dong_more": left + 1, "one": Decimal(1)}[part]
+        money = {"amount": str(amount), "currency": "VND"}
+        refund = lambda: self.farm.app.record_refund(  # noqa: E731
+            order, amount=money, reference=f"RF-{next(self.farm.references)}", occurred_at=self.farm.clock.now)
+        if not self.farm.refused(refund, InvalidInput):
+            assert amount > 0
+            entry["refunded"] += amount
+            flag = self._last(order, "RefundRecorded").flag
+            # A refund is over-refunded only by the part past what was paid and not yet returned.
+            assert flag == ("OVER_REFUNDED" if amount > left else None)
+        else:
+            assert amount <= 0
+
+    def _last(self, order: UUID, event: str) -> Any:
+        return [e for e in self.farm.app.stored_events(order) if type(e).__name__ == event][-1]
+
+    def _dues(self, order: UUID) -> list[Any]:
+        return [e for e in self.farm.app.stored_events(order) if type(e).__name__ == "RefundFellDue"]
 
     @rule()
     def project(self) -> None:
@@ -213,16 +250,25 @@ class OrderLifecycle(RuleBasedStateMachine):
         for order_id, entry in self.model.items():
             order = self.farm.app.load(Order, order_id)
             assert order.amount_paid.amount == entry["paid"] and order.total.amount == entry["total"]
-            over = max(entry["paid"] - entry["total"], Decimal(0))
-            assert order.overpaid.amount == over and order.flags == (["OVERPAID"] if over else [])
+            assert order.refunded.amount == entry["refunded"]
+            net = entry["paid"] - entry["refunded"]
+            over = max(net - entry["total"], Decimal(0))
+            over_refunded = entry["refunded"] > entry["paid"]
+            assert order.overpaid.amount == over
+            assert order.flags == (["OVERPAID"] if over else []) + (["OVER_REFUNDED"] if over_refunded else [])
             if entry["status"] == "CANCELLED":
-                assert order.refund_due.amount == entry["paid"]
-                assert order.payment_status == ("REFUND_DUE" if entry["paid"] else "PENDING")
+                assert order.refund_due.amount == max(net, Decimal(0))
             else:
                 assert order.refund_due.amount == over
-                assert order.payment_status == (
-                    "REFUND_DUE" if over else "PAID" if entry["paid"] == entry["total"] else "PENDING")
+            if not entry["refunded"]:
+                if entry["status"] == "CANCELLED":
+                    assert order.payment_status == ("REFUND_DUE" if entry["paid"] else "PENDING")
+                else:
+                    assert order.payment_status == (
+                        "REFUND_DUE" if over else "PAID" if entry["paid"] == entry["total"] else "PENDING")
             assert order.status == entry["status"]
+            # The case file's OVERPAID is never a flag with nothing owed back.
+            assert all(Decimal(e.amount_due["amount"]) > 0 for e in self._dues(order_id) if e.flag == "OVERPAID")
 
 
 class ShipmentLifecycle(RuleBasedStateMachine):
