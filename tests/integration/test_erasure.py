@@ -20,7 +20,13 @@ from farmgate.core.event_tail import EventTail
 from farmgate.core.history import stream_records, verify
 from farmgate.deploy.container import System
 from tests.integration.test_log_wakeups import wait_until
-from tests.integration.test_personal_data_at_rest import a_household_with_an_order, e164, plain_values, raw_dump
+from tests.integration.test_personal_data_at_rest import (
+    a_household_with_an_order,
+    e164,
+    plain_values,
+    raw_dump,
+    two_more_orders,
+)
 from tests.integration.test_received_by_personal_data import a_delivered_order
 from tests.personal_data import PersonalData
 
@@ -88,15 +94,7 @@ def test_erasing_a_household_erases_its_fields_everywhere_and_nothing_else(syste
 def test_erasing_a_buyer_by_one_order_erases_every_order_of_that_buyer(system: System, personal_data) -> None:
     held = a_household_with_an_order(system, personal_data)
     app = system.app
-    buyer = {"name": held["buyer_name"], "phone": held["buyer_phone"],
-             "address": {"scheme": 2021, "province_code": "01", "street": held["buyer_street"]}}
-    listing = app.publish_listing(storefront_id=held["storefront"], title="Vải", description=None, category="FRUIT",
-                                  unit="kg", unit_price={"amount": "30000", "currency": "VND"}, stock_quantity=9,
-                                  shelf_life_hours=48)
-    second = app.place_order(lines=[{"listing_id": listing, "quantity": 1}], payment_method="CASH_ON_DELIVERY",
-                             buyer=buyer)
-    other = app.place_order(lines=[{"listing_id": listing, "quantity": 1}], payment_method="CASH_ON_DELIVERY",
-                            buyer=dict(buyer, phone=personal_data.phone()))
+    second, other, listing, buyer = two_more_orders(system, personal_data, held)
     system.catch_up()
     before = system.orders.orders_by_ids([held["order"], second, other])
     with recording(Provenance("ADMIN:dpo", "req-erase")):

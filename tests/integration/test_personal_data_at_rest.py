@@ -110,18 +110,26 @@ def test_no_name_phone_or_street_is_stored_in_plain_text(system: System, backend
     assert "pd1:household:" + str(held["household"]) in dump and "pd1:buyer:" in dump
 
 
-def test_all_orders_of_one_buyer_share_one_data_subject(system: System, personal_data) -> None:
-    first = a_household_with_an_order(system, personal_data)
+def two_more_orders(system: System, pd: PersonalData, held: dict[str, Any]) -> tuple[Any, Any, Any, dict[str, Any]]:
+    """Two more orders on ``held``'s storefront (see ``a_household_with_an_order``): the first by the
+    same buyer (same phone), the second by another buyer (a new phone), of a new listing. Returns
+    (same buyer's order id, other buyer's order id, the listing id, the first buyer's details)."""
     app = system.app
-    buyer = {"name": first["buyer_name"], "phone": first["buyer_phone"],
-             "address": {"scheme": 2021, "province_code": "01", "street": first["buyer_street"]}}
-    listing = app.publish_listing(storefront_id=first["storefront"], title="Vải", description=None, category="FRUIT",
+    buyer = {"name": held["buyer_name"], "phone": held["buyer_phone"],
+             "address": {"scheme": 2021, "province_code": "01", "street": held["buyer_street"]}}
+    listing = app.publish_listing(storefront_id=held["storefront"], title="Vải", description=None, category="FRUIT",
                                   unit="kg", unit_price={"amount": "30000", "currency": "VND"}, stock_quantity=9,
                                   shelf_life_hours=48)
-    second = app.place_order(lines=[{"listing_id": listing, "quantity": 1}], payment_method="CASH_ON_DELIVERY",
-                             buyer=buyer)
+    same = app.place_order(lines=[{"listing_id": listing, "quantity": 1}], payment_method="CASH_ON_DELIVERY",
+                           buyer=buyer)
     other = app.place_order(lines=[{"listing_id": listing, "quantity": 1}], payment_method="CASH_ON_DELIVERY",
-                            buyer=dict(buyer, phone=personal_data.phone()))
+                            buyer=dict(buyer, phone=pd.phone()))
+    return same, other, listing, buyer
+
+
+def test_all_orders_of_one_buyer_share_one_data_subject(system: System, personal_data) -> None:
+    first = a_household_with_an_order(system, personal_data)
+    second, other, _, _ = two_more_orders(system, personal_data, first)
     system.catch_up()
     subjects = {order_id: buyer_subject(system, order_id) for order_id in (first["order"], second, other)}
     assert subjects[first["order"]] == subjects[second] != subjects[other]
