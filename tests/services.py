@@ -81,3 +81,20 @@ def redis_url() -> str:
     except Exception as error:  # noqa: BLE001
         unavailable("Redis", error)
     return REDIS_URL
+
+
+def emptied_redis_url() -> str:
+    """``redis_url()``'s database, emptied first, for a test that waits for a queue to drain
+    (dramatiq's ``broker.join`` counts queued, delayed and unacknowledged messages): workers killed by
+    earlier tests on this database leave unacknowledged messages and delayed retries behind, which
+    hold a join until dramatiq requeues them. Only for a test that starts its own servers: the
+    database is this run's (and this worker's) alone, and no earlier test's server is still running."""
+    import redis
+
+    url = redis_url()
+    client = redis.Redis.from_url(url, socket_connect_timeout=3)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+    return url

@@ -29,7 +29,7 @@ from farmgate.graphql.ids import from_global_id
 from tests.e2e.order_steps import FAIL, SHIPMENT, a_seller, confirm, dispatch, iso, on_shipment, place
 from tests.e2e.server import Api, running_api
 from tests.e2e.receiver import wait_until
-from tests.services import fresh_postgres_database, postgres_admin_url, redis_url
+from tests.services import emptied_redis_url, fresh_postgres_database, postgres_admin_url
 
 T0 = datetime(2021, 8, 3, 1, 0, tzinfo=timezone.utc)  # 08:00 in Hà Nội
 ORDER_STATUS = "query($id: ID!) { order(id: $id) { status } }"
@@ -54,7 +54,7 @@ def watched(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Watched]
                          extra_env={**extra_env, "FARMGATE_PROMISE_WATCHDOG_SECONDS": "1"}) as api:
             yield Watched(api, clock, None)
     else:
-        broker_url = redis_url()  # the run's (and worker's) own database: see tests/services.py
+        broker_url = emptied_redis_url()  # nothing left by earlier tests to hold the queue's join
         with fresh_postgres_database(postgres_admin_url()) as url, \
                 running_api(url, broker_url=broker_url, name="test_promise_watchdog-postgres", workers=True,
                             extra_env=extra_env) as api:

@@ -33,7 +33,7 @@ from tests.e2e.test_promise_watchdog import T0
 from tests.e2e.test_webhooks import wait_until
 from tests.personal_data import LOG_DIR
 from tests.process_logs import logged
-from tests.services import fresh_postgres_database, postgres_admin_url, redis_url
+from tests.services import emptied_redis_url, fresh_postgres_database, postgres_admin_url
 
 NAME = "test_watchdog_processes"
 WORKER_LOGS = (f"{NAME}-worker.log", f"{NAME}-worker-1.log")
@@ -69,7 +69,7 @@ def two_workers(tmp_path: Path) -> Iterator[tuple[Api, FileClock, str]]:
     clock.set(T0)
     for name in WORKER_LOGS:
         (LOG_DIR / name).unlink(missing_ok=True)
-    broker_url = redis_url()  # the run's (and worker's) own database: see tests/services.py
+    broker_url = emptied_redis_url()  # nothing left by earlier tests to hold the queue's join
     with fresh_postgres_database(postgres_admin_url()) as url, \
             running_api(url, broker_url=broker_url, name=NAME, workers=2,
                         # The workers' own scheduler queues the watchdog when it starts, then not for an hour:
