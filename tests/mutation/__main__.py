@@ -42,11 +42,12 @@ GROUPS = {
     "core/domain": ["farmgate/core/domain/*.py"],
     "scope rules": ["farmgate/graphql/scope.py"],
 }
-#: the kill set: the unit tests (POPO, no services), less the one that checks the repository layout (it
-#: fails in the staged copy by design) and the stateful lifecycle machines: at 5 s a run they would cost
+#: the kill set: the unit tests (POPO, no services), less the two that check the repository layout and
+#: the import graph (they read the whole tree, which the staged copy holds only in part, so they fail
+#: there by design) and the stateful lifecycle machines: at 5 s a run they would cost
 #: every surviving mutant of order.py, shipment.py and listing.py that much, and the transition tables
 #: and boundary tests check the same rules cell by cell in milliseconds.
-KILL_SET = ["tests/unit", "--ignore=tests/unit/test_layout.py", "--ignore=tests/unit/test_order_lifecycle.py"]
+KILL_SET = ["tests/unit", "--ignore=tests/unit/test_layout.py", "--ignore=tests/unit/test_layering.py", "--ignore=tests/unit/test_order_lifecycle.py"]
 #: the top-level folders mapped to farmgate.* (pyproject's package-dir)
 PACKAGES = ("core", "graphql", "workers", "deploy")
 MINIMUM_SCORE = 0.90
