@@ -47,7 +47,8 @@ GROUPS = {
 #: there by design) and the stateful lifecycle machines: at 5 s a run they would cost
 #: every surviving mutant of order.py, shipment.py and listing.py that much, and the transition tables
 #: and boundary tests check the same rules cell by cell in milliseconds.
-KILL_SET = ["tests/unit", "--ignore=tests/unit/test_layout.py", "--ignore=tests/unit/test_layering.py", "--ignore=tests/unit/test_order_lifecycle.py"]
+KILL_SET = ["tests/unit", "--ignore=tests/unit/test_layout.py", "--ignore=tests/unit/test_layering.py",
+            "--ignore=tests/unit/test_order_lifecycle.py"]
 #: the top-level folders mapped to farmgate.* (pyproject's package-dir)
 PACKAGES = ("core", "graphql", "workers", "deploy")
 MINIMUM_SCORE = 0.90
