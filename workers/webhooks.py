@@ -40,7 +40,8 @@ log = structlog.get_logger("farmgate.webhooks")
 
 #: deliveries the dispatcher queues per tick (each subject contributes at most its next one)
 DISPATCH_BATCH = 500
-#: a queued delivery is not queued again for this long (it is in the broker, or its worker died)
+#: a queued delivery is not queued again for this long (it waits in the broker, or its message was
+#: lost), unless a worker takes it first: from then on its attempt's lease says when it is due again
 QUEUED_FOR = timedelta(seconds=60)
 #: the delivery log's words for what went wrong: kinds, never addresses, ports or the receiver's text
 REFUSED_DESTINATION = "refused destination"

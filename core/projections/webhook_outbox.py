@@ -349,13 +349,15 @@ class WebhookDeliveries:
 
     def claim(self, delivery_id: UUID, now: datetime, lease_until: datetime) -> str | None:
         """Take the delivery for one attempt, atomically: a lease token if it is ours to send, else None
-        (another worker has it, it is delivered, not due, or an earlier one of its subject is pending)."""
+        (another worker has it, it is delivered, not due, or an earlier one of its subject is pending).
+        The dispatcher's queued mark goes: taken, the delivery is no longer waiting in the broker, and if
+        this worker dies mid-attempt the delivery is queued again as soon as ``lease_until`` passes."""
         token = uuid.uuid4().hex
         moment = stamp(now)
         with self.store.transaction() as cur:
             cur.execute(
                 f"""UPDATE {DELIVERIES} SET status = '{SENDING}', attempts = attempts + 1, lease_until = %s,
-                    lease_token = %s, last_error = CASE WHEN status = '{SENDING}' THEN %s ELSE last_error END
+                    lease_token = %s, queued_until = NULL, last_error = CASE WHEN status = '{SENDING}' THEN %s ELSE last_error END
                     WHERE id = %s AND {_DUE} AND {_IN_ORDER}""",
                 (stamp(lease_until), token, LEASE_EXPIRED, str(delivery_id), moment, moment),
             )

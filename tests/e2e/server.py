@@ -1,5 +1,6 @@
 """A real farmgate API over HTTP for end-to-end tests: `farmgate serve` in a subprocess (with a
-`farmgate projector` beside it on PostgreSQL), its log lines kept for the personal-data check."""
+`farmgate projector` beside it on PostgreSQL, and `farmgate worker` processes when asked), its log
+lines kept for the personal-data check."""
 
 from __future__ import annotations
 
@@ -45,6 +46,21 @@ class Api:
     env: dict[str, str] = field(default_factory=dict)
     name: str = "api"
     projector: subprocess.Popen[bytes] | None = None
+    #: the `farmgate worker` processes beside the API (PostgreSQL, ``running_api(workers=...)``), in start order
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def start_worker(self, n: int | None = None) -> None:
+        """Start `farmgate worker` number ``n`` again (after it was stopped or killed; its log goes on
+        in the same file), or, with None, one more."""
+        if n is None:
+            n = len(self.workers)
+            self.workers.append(_start(["worker", "--threads", "4"], self.env, self.worker_log_name(n)))
+            return
+        assert self.workers[n].poll() is not None, "that worker process is still running"
+        self.workers[n] = _start(["worker", "--threads", "4"], self.env, self.worker_log_name(n))
+
+    def worker_log_name(self, n: int = 0) -> str:
+        return f"{self.name}-worker.log" if n == 0 else f"{self.name}-worker-{n}.log"
 
     def stop_projector(self) -> None:
         """Stop the `farmgate projector` process beside the API (PostgreSQL): the read models stay put."""
@@ -157,20 +173,18 @@ def running_api(database_url: str, broker_url: str = "memory://", name: str = "a
     serve = _start(["serve", "--host", "127.0.0.1", "--port", str(port)], env, f"{name}-serve.log")
     api = Api(f"http://127.0.0.1:{port}", httpx.Client(timeout=30), database_url, serve=serve, env=env, name=name)
     embedded = database_url.startswith("sqlite") or broker_url.startswith("memory")
-    others: list[subprocess.Popen[bytes]] = []
     if not embedded and projector:
         api.start_projector()
     try:
         _wait_healthy(api, healthy_timeout)
         if workers and not embedded:  # embedded, the API process runs the workers itself
             # Started once the API has created the tables: concurrent CREATE TABLE IF NOT EXISTS clash on PostgreSQL.
-            for n in range(int(workers)):
-                log_name = f"{name}-worker.log" if n == 0 else f"{name}-worker-{n}.log"
-                others.append(_start(["worker", "--threads", "4"], env, log_name))
+            for _ in range(int(workers)):
+                api.start_worker()
         yield api
     finally:
         api.client.close()
-        stop([p for p in (api.serve, api.projector, *others) if p is not None])
+        stop([p for p in (api.serve, api.projector, *api.workers) if p is not None])
 
 
 def _wait_healthy(api: Api, timeout: float = HEALTHY_TIMEOUT) -> None:

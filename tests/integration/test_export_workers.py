@@ -172,3 +172,8 @@ def test_the_dispatcher_queues_each_due_delivery_once_across_processes_until_its
     assert token and outbox.failed(first[0], token, "HTTP 503", moment + timedelta(seconds=70))
     assert outbox.take_due(moment + timedelta(seconds=65), moment + timedelta(seconds=125), 100) == []
     assert outbox.take_due(moment + timedelta(seconds=71), moment + timedelta(seconds=131), 100) == [first[0]]
+    # A worker killed mid-attempt: its claim took the delivery out of the broker, so the dispatcher
+    # queues it again once the attempt's lease lapses, not a whole mark later.
+    assert outbox.claim(first[1], moment + timedelta(seconds=72), moment + timedelta(seconds=87))
+    assert outbox.take_due(moment + timedelta(seconds=80), moment + timedelta(seconds=140), 100) == []
+    assert outbox.take_due(moment + timedelta(seconds=88), moment + timedelta(seconds=148), 100) == [first[1]]
