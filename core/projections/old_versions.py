@@ -69,6 +69,11 @@ class OldVersion:
         return f"{self.name} v{self.version} ({tables})"
 
 
+def quoted(table: str) -> str:
+    """A table name as an SQL identifier, exactly as the catalog spells it (both dialects)."""
+    return '"' + table.replace('"', '""') + '"'
+
+
 def existing_tables(cur: Cursor) -> set[str]:
     """The tables of the read store's database (PostgreSQL: of the current schema)."""
     if cur.dialect == "sqlite":
@@ -124,7 +129,7 @@ def drop(store: ReadStore, old: OldVersion) -> None:
         raise ValueError(f"{old.name} v{old.current_version} has not caught up: v{old.version} is still needed")
     with store.transaction() as cur:
         for table in old.tables:
-            cur.execute(f"DROP TABLE IF EXISTS {table}")
+            cur.execute(f"DROP TABLE IF EXISTS {quoted(table)}")  # its indexes go with it
         cur.execute("DELETE FROM projection_tracking WHERE name = %s", (old.tracking_name,))
         cur.execute("DELETE FROM projection_stalls WHERE name = %s", (old.tracking_name,))
         cur.execute("DELETE FROM projection_versions WHERE name = %s AND version = %s", (old.name, old.version))
