@@ -18,6 +18,7 @@ from farmgate.core.projections.base import Projection
 from farmgate.core.projections.claims import ClaimsView
 from farmgate.core.projections.households import HouseholdDirectory
 from farmgate.core.projections.old_versions import existing_tables, prune
+from farmgate.core.projections.orders import OrdersAndShipments
 from farmgate.core.projections.runner import Projector
 from farmgate.deploy.container import System
 from tests.personal_data import PersonalData
@@ -30,13 +31,16 @@ UNRELATED = {"farm_notes_v1": "note", "webhook_deliveries_v1": "delivery"}
 def make_old_versions(system: System) -> None:
     """Version 1 of the household directory and of the claims view as an earlier release left them
     (before projection_versions existed): tables with rows, tracking rows, a stall; and unrelated tables."""
-    assert HouseholdDirectory.version > 1 and ClaimsView.version > 1
+    assert HouseholdDirectory.version > 1 and ClaimsView.version > 1 and OrdersAndShipments.version > 2
     with system.store.transaction() as cur:
         cur.execute("CREATE TABLE household_directory_v1 (id TEXT PRIMARY KEY, name TEXT NOT NULL)")
         cur.executemany("INSERT INTO household_directory_v1 VALUES (%s, %s)", [("h-1", "Hộ 1"), ("h-2", "Hộ 2")])
         cur.execute("CREATE INDEX household_directory_v1_name ON household_directory_v1 (name)")
         cur.execute("CREATE TABLE claims_v1 (id TEXT PRIMARY KEY, status TEXT NOT NULL)")
         cur.execute("INSERT INTO claims_v1 VALUES ('c-1', 'OPEN')")
+        # a table of the orders' version 2 whose tracking row is gone: known by its name alone
+        cur.execute("CREATE TABLE order_lines_v2 (order_id TEXT NOT NULL, line INTEGER NOT NULL)")
+        cur.execute("INSERT INTO order_lines_v2 VALUES ('o-1', 1)")
         for name, position in (("household_directory_v1", 3), ("claims_v1", 2)):
             cur.execute("INSERT INTO projection_tracking (name, position, updated_at) VALUES (%s, %s, 't0')",
                         (name, position))
@@ -82,7 +86,7 @@ def wait_until(condition: Callable[[], Any], timeout: float, what: str) -> None:
 
 def assert_old_versions_gone_and_the_rest_intact(system: System, households: int) -> None:
     left = tables(system)
-    assert not {"household_directory_v1", "claims_v1"} & left
+    assert not {"household_directory_v1", "claims_v1", "order_lines_v2"} & left
     assert not {"household_directory_v1", "claims_v1"} & tracking_names(system)
     assert system.store.query("SELECT name FROM projection_stalls") == []
     assert system.store.query("SELECT version FROM projection_versions WHERE name IN ('household_directory', 'claims')"
@@ -112,7 +116,8 @@ def test_old_versions_are_dropped_once_the_running_projector_has_caught_up(syste
     done = prune(system.store, system.projector.projections, system.projector.head())
 
     assert sorted((old.name, old.version, tuple(old.tables)) for old in done.dropped) == [
-        ("claims", 1, ("claims_v1",)), ("household_directory", 1, ("household_directory_v1",))]
+        ("claims", 1, ("claims_v1",)), ("household_directory", 1, ("household_directory_v1",)),
+        ("orders_and_shipments", 2, ("order_lines_v2",))]
     assert done.kept == [] and done.failed == []
     assert_old_versions_gone_and_the_rest_intact(system, households=2)
 
@@ -125,9 +130,10 @@ def test_old_versions_stay_while_the_current_version_has_not_caught_up(system: S
     done = prune(system.store, system.projector.projections, system.projector.head())
 
     assert done.dropped == [] and done.failed == []
+    head = system.projector.head()
     assert sorted((old.name, old.version, old.position, old.head) for old in done.kept) == [
-        ("claims", 1, 0, system.projector.head()), ("household_directory", 1, 0, system.projector.head())]
-    assert {"household_directory_v1", "claims_v1"} <= tables(system)
+        ("claims", 1, 0, head), ("household_directory", 1, 0, head), ("orders_and_shipments", 2, 0, head)]
+    assert {"household_directory_v1", "claims_v1", "order_lines_v2"} <= tables(system)
     assert count(system, "household_directory_v1") == 2 and count(system, "claims_v1") == 1
     assert {"household_directory_v1", "claims_v1"} <= tracking_names(system)
     assert caught_up_at(system, "household_directory", 2) is None
@@ -139,7 +145,8 @@ def test_old_versions_stay_while_the_current_version_has_not_caught_up(system: S
 
     done = prune(system.store, system.projector.projections, system.projector.head())
 
-    assert sorted(old.tracking_name for old in done.dropped) == ["claims_v1", "household_directory_v1"]
+    assert sorted(old.tracking_name for old in done.dropped) == [
+        "claims_v1", "household_directory_v1", "orders_and_shipments_v2"]
     assert done.kept == []
     system.catch_up()
     assert_old_versions_gone_and_the_rest_intact(system, households=2)
@@ -211,6 +218,7 @@ def test_farmgate_projections_prune(system: System, personal_data: PersonalData,
     assert done.returncode == 0, done.stderr
     assert "dropped claims v1 (claims_v1)" in done.stderr
     assert "dropped household_directory v1 (household_directory_v1)" in done.stderr
+    assert "dropped orders_and_shipments v2 (order_lines_v2)" in done.stderr
     assert_old_versions_gone_and_the_rest_intact(system, households=1)
 
     again = farmgate("projections", "prune", url=backend_url)
