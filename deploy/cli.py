@@ -237,6 +237,32 @@ def status() -> None:
     raise typer.Exit(1 if any(state.stall for state in states) else 0)
 
 
+@projections_cli.command("prune")
+def prune(dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be dropped; drop nothing")) -> None:
+    """Drop the tables, tracking rows and stalls of read-model versions older than the code's, once
+    the current version has caught up with the event log (never before). Run it after every API
+    replica runs the new release: until then old replicas still read the old tables. Exit code 1
+    when an old version had to be kept (its current version is behind) or could not be dropped."""
+    from farmgate.core.projections.old_versions import prune as drop_old
+    from farmgate.deploy.processes import boot
+
+    system = boot(_settings())
+    try:
+        done = drop_old(system.store, system.projector.projections, system.projector.head(), dry_run=dry_run)
+    finally:
+        system.close()
+    for old in done.dropped:
+        err.print(f"{'would drop' if dry_run else 'dropped'} {old.describe()}", soft_wrap=True, markup=False)
+    for old in done.kept:
+        err.print(f"kept {old.describe()}: v{old.current_version} has not caught up yet (position {old.position}"
+                  f" of {old.head}); prune again once it has", soft_wrap=True, markup=False)
+    for old, why in done.failed:
+        err.print(f"could not drop {old.describe()}: {why}; prune again", soft_wrap=True, markup=False)
+    if not (done.dropped or done.kept or done.failed):
+        err.print("no old read-model versions to drop")
+    raise typer.Exit(1 if done.kept or done.failed else 0)
+
+
 @cli.command("import-households")
 def import_households(
     file: Path,

@@ -26,6 +26,10 @@ DEVELOPMENT_JWT_SECRET = "farmgate-development-secret-do-not-use-in-production"
 DEVELOPMENT_PII_PEPPER = "farmgate-development-pepper"
 DEFAULT_DATABASE_URL = "sqlite:///var/farmgate.db"
 ENV_PREFIX = "FARMGATE_"
+#: PostgreSQL connections one process holds at most, its LISTEN connection included (the pool's 16 and it)
+DEFAULT_DATABASE_CONNECTIONS = 17
+#: connections the pool keeps open while idle (fewer when the budget is smaller)
+POOL_KEPT_OPEN = 4
 #: the shortest FARMGATE_JWT_SECRET and FARMGATE_PII_PEPPER production starts with (blanks not counted)
 MINIMUM_SECRET_LENGTH = 32
 
@@ -84,6 +88,9 @@ class Settings(BaseSettings):
                                       validate_default=True, hide_input_in_errors=True)
 
     database_url: str = DEFAULT_DATABASE_URL
+    #: PostgreSQL: connections this process may hold at once, its LISTEN connection included (the pool
+    #: gets the rest); the sum over every process must stay under the server's max_connections
+    database_connections: int = DEFAULT_DATABASE_CONNECTIONS
     broker_url: str = "memory://"
     #: HS256 key of development and test tokens; production accepts only its issuers' asymmetric keys
     jwt_secret: SecretStr = SecretStr(DEVELOPMENT_JWT_SECRET)
@@ -235,6 +242,16 @@ class Settings(BaseSettings):
                 raise ValueError("must be the collector's OTLP/HTTP base URL, like http://127.0.0.1:4318")
         return value
 
+    @field_validator("database_connections", mode="before")
+    @classmethod
+    def _connection_budget(cls, value: Any) -> Any:
+        number = value.strip() if isinstance(value, str) else value
+        if isinstance(number, bool) or not (isinstance(number, int) or re.fullmatch(r"[+-]?\d+", str(number))):
+            raise ValueError("must be a whole number of connections (at least 2: one pooled, one that LISTENs)")
+        if int(number) < 2:
+            raise ValueError("must be at least 2: one pooled connection and the one that LISTENs")
+        return int(number)
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
@@ -302,7 +319,7 @@ class Settings(BaseSettings):
         return self.database_url.startswith(("sqlite", "memory")) or self.broker_url.startswith("memory")
 
     def persistence_env(self) -> dict[str, str]:
-        return persistence_env(self.database_url)
+        return persistence_env(self.database_url, self.database_connections)
 
     def __repr_args__(self) -> Any:
         """As pydantic shows the settings, but the URLs' passwords masked like the secrets' values."""
@@ -353,9 +370,11 @@ def _explain(error: ValidationError) -> str:
 CONNECTION_PARAMETERS = "POSTGRES_CONNECTION_PARAMETERS"
 
 
-def persistence_env(database_url: str) -> dict[str, str]:
+def persistence_env(database_url: str, connections: int = DEFAULT_DATABASE_CONNECTIONS) -> dict[str, str]:
     """Map FARMGATE_DATABASE_URL onto the eventsourcing library's own persistence settings.
-    Query parameters of a PostgreSQL URL (``?sslmode=verify-full&sslrootcert=…``) are kept."""
+    Query parameters of a PostgreSQL URL (``?sslmode=verify-full&sslrootcert=…``) are kept.
+    PostgreSQL's pool gets ``connections`` (FARMGATE_DATABASE_CONNECTIONS, at least 2) less the one
+    the process's listener holds: up to POOL_KEPT_OPEN kept open, the rest opened under load."""
     parts = urlsplit(database_url)
     if parts.scheme == "memory":
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
@@ -385,10 +404,10 @@ def persistence_env(database_url: str) -> dict[str, str]:
             "POSTGRES_USER": unquote(parts.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_LOCK_TIMEOUT": "5",
-            # Each process keeps this many connections open: several API, projector and worker
-            # processes share one server's max_connections (100 by default).
-            "POSTGRES_POOL_SIZE": "4",
-            "POSTGRES_MAX_OVERFLOW": "12",
+            # Several API, projector and worker processes share one server's max_connections (100 by
+            # default): each holds at most its budget, the pool's connections and the LISTEN one.
+            "POSTGRES_POOL_SIZE": str(min(POOL_KEPT_OPEN, connections - 1)),
+            "POSTGRES_MAX_OVERFLOW": str(connections - 1 - min(POOL_KEPT_OPEN, connections - 1)),
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "30",
         }

@@ -15,7 +15,8 @@ def event_name(event: Any) -> str:
 
 class Projection:
     #: unique name; part of the tracking key. Bump ``version`` when the tables change shape:
-    #: the new tables are built from the event log, no hand migration.
+    #: the new tables are built from the event log, no hand migration; ``farmgate projections
+    #: prune`` drops the old version's once the new one has caught up (``old_versions``).
     name: ClassVar[str]
     version: ClassVar[int] = 1
     tables: ClassVar[tuple[str, ...]] = ()

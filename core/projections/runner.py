@@ -44,6 +44,20 @@ BATCH_EVENTS = "farmgate.batch.events"
 BATCH_APPLIED = "farmgate.batch.applied"
 
 
+#: while a projection's version has not been recorded as caught up, the idle loop looks this often
+CAUGHT_UP_LOOK_SECONDS = 1.0
+
+
+def mark_caught_up(cur: Cursor, projection: Projection, at: str) -> None:
+    """Record that ``projection``'s current version has reached the head (the first time only; the
+    version's row is made if its process did not create tables)."""
+    cur.execute(
+        "INSERT INTO projection_versions (name, version, tables, created_at, caught_up_at) VALUES (%s, %s, %s, %s, %s)"
+        " ON CONFLICT (name, version) DO UPDATE SET caught_up_at = %s WHERE projection_versions.caught_up_at IS NULL",
+        (projection.name, projection.version, " ".join(projection.tables), at, at, at),
+    )
+
+
 @dataclass
 class Lag:
     projection: str
@@ -75,10 +89,16 @@ class Projector:
         self.signals = signals or LogSignals()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        #: tracking names whose version's first catching up with the head is recorded (or was seen recorded)
+        self._caught_up: set[str] = set()
+        self._next_caught_up_look = 0.0
 
     # -- schema ----------------------------------------------------------------------------------
 
     def create_tables(self) -> None:
+        """Each projection's missing tables and tracking row, and the record of which tables its
+        version made (``projection_versions``: what ``farmgate projections prune`` drops once a later
+        version has caught up)."""
         with self.store.transaction() as cur:
             for projection in self.projections:
                 projection.create(cur)
@@ -86,6 +106,11 @@ class Projector:
                     "INSERT INTO projection_tracking (name, position, updated_at) VALUES (%s, 0, %s)"
                     " ON CONFLICT (name) DO NOTHING",
                     (projection.tracking_name, utc_now().isoformat()),
+                )
+                cur.execute(
+                    "INSERT INTO projection_versions (name, version, tables, created_at) VALUES (%s, %s, %s, %s)"
+                    " ON CONFLICT (name, version) DO NOTHING",
+                    (projection.name, projection.version, " ".join(projection.tables), utc_now().isoformat()),
                 )
 
     def reset(self, projection: Projection) -> None:
@@ -269,6 +294,38 @@ class Projector:
             while self.position(projection) < head and self.run_projection_once(projection):
                 if on_progress:
                     on_progress(projection, self.position(projection), head)
+        self.note_caught_up()
+
+    # -- versions --------------------------------------------------------------------------------
+
+    def note_caught_up(self) -> list[str]:
+        """Record, in ``projection_versions.caught_up_at``, when each projection's current version
+        first reached the head of the log (from then on an older version's tables may be dropped:
+        ``core.projections.old_versions``). Once a version is recorded this process stops looking at
+        it: no query at all once every one is. Returns the tracking names recorded by this call."""
+        todo = [p for p in self.projections if p.tracking_name not in self._caught_up]
+        if not todo:
+            return []
+        head, positions = self.head(), self.positions()
+        reached = [p for p in todo if positions[p.tracking_name] >= head]
+        if reached:
+            at = utc_now().isoformat()
+            with self.store.transaction() as cur:
+                for projection in reached:
+                    mark_caught_up(cur, projection, at)
+            self._caught_up.update(p.tracking_name for p in reached)
+        return [p.tracking_name for p in reached]
+
+    def _note_caught_up_at_most_every(self, seconds: float) -> None:
+        """``note_caught_up`` from the idle loop, at most once per ``seconds`` while a version is not
+        recorded (a stalled projection does not reach the head: no extra queries on every poll)."""
+        if len(self._caught_up) == len(self.projections) or time.monotonic() < self._next_caught_up_look:
+            return
+        self._next_caught_up_look = time.monotonic() + seconds
+        try:
+            self.note_caught_up()
+        except Exception:  # noqa: BLE001 - the database: looked at again on a later idle pass
+            log.warning("projection_caught_up_not_recorded", exc_info=True)
 
     # -- read-your-writes ------------------------------------------------------------------------
 
@@ -317,4 +374,5 @@ class Projector:
                 if self.throttle_seconds:
                     self._stop.wait(self.throttle_seconds)
                 continue
+            self._note_caught_up_at_most_every(CAUGHT_UP_LOOK_SECONDS)
             self.signals.recorded.wait(seen, self.backoff.until_due(self.signals.poll_seconds(poll_interval)))

@@ -141,7 +141,8 @@ def test_a_database_at_the_previous_version_is_upgraded_without_losing_a_row(bac
 
     applied = migrate(backend_url)
 
-    assert applied == ["0001_state_tables", "0002_postgres_extensions", "0003_personal_data_keys"]
+    assert applied == ["0001_state_tables", "0002_postgres_extensions", "0003_personal_data_keys",
+                       "0004_projection_versions"]
     assert pending(backend_url) == []
     assert rows_of(backend_url) == before
     # and the application boots on it (development: nothing left to apply) and still sees the rows
@@ -190,7 +191,8 @@ def test_production_refuses_to_start_on_a_database_that_is_behind(backend_url: s
     assert "farmgate migrate" in refused.stderr and "0001_state_tables" in refused.stderr
     assert "Traceback" not in refused.stderr
     # refused means changed nothing: still behind, rows as they were
-    assert pending(backend_url) == ["0001_state_tables", "0002_postgres_extensions", "0003_personal_data_keys"]
+    assert pending(backend_url) == ["0001_state_tables", "0002_postgres_extensions", "0003_personal_data_keys",
+                                    "0004_projection_versions"]
     assert rows_of(backend_url) == before
 
 
@@ -207,10 +209,32 @@ def test_production_refuses_a_database_one_migration_behind_until_migrate_runs(b
     production = Settings.from_env({**PRODUCTION, "FARMGATE_DATABASE_URL": backend_url})
     with pytest.raises(SchemaBehind) as behind:
         build_system(production)
-    assert behind.value.pending == ["0002_postgres_extensions", "0003_personal_data_keys"]
+    assert behind.value.pending == ["0002_postgres_extensions", "0003_personal_data_keys", "0004_projection_versions"]
 
     done = farmgate("migrate", url=backend_url, env=PRODUCTION)
 
     assert done.returncode == 0, done.stderr
     assert pending(backend_url) == []
     build_system(production).close()
+
+
+def test_a_database_at_the_previous_migration_gains_the_projection_versions_without_losing_a_row(
+        backend_url: str) -> None:
+    from yoyo.connections import get_backend
+
+    from farmgate.core.schema_migrations import MIGRATION_TABLE, yoyo_uri
+
+    backend = get_backend(yoyo_uri(backend_url), MIGRATION_TABLE)
+    try:
+        backend.apply_migrations(backend.to_apply(migrations()).filter(lambda m: m.id != "0004_projection_versions"))
+    finally:
+        backend.connection.close()
+    make_previous_version(backend_url)  # the tables exist: one row each, as the application wrote them
+    before = rows_of(backend_url)
+    assert pending(backend_url) == ["0004_projection_versions"]
+
+    assert migrate(backend_url) == ["0004_projection_versions"]
+
+    assert pending(backend_url) == [] and rows_of(backend_url) == before
+    with connected(backend_url) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM projection_versions").fetchone()[0] == 0

@@ -90,6 +90,10 @@ def test_production_needs_at_least_one_token_issuer() -> None:
     ("FARMGATE_CORS_ORIGINS", "https://shop.example/path", "not an origin"),
     ("FARMGATE_QUERY_COST_BUDGETS", '{"SHOPPER": 10}', "unknown roles"),
     ("FARMGATE_DATABASE_URL", "postgresql://h:port/db", "port"),
+    ("FARMGATE_DATABASE_CONNECTIONS", "1", "at least 2"),
+    ("FARMGATE_DATABASE_CONNECTIONS", "-5", "at least 2"),
+    ("FARMGATE_DATABASE_CONNECTIONS", "ten", "whole number"),
+    ("FARMGATE_DATABASE_CONNECTIONS", "2.5", "whole number"),
 ])
 def test_a_wrong_setting_is_named_with_what_it_must_be_and_no_traceback(variable: str, value: str, says: str) -> None:
     with pytest.raises(SettingsError) as refused:
@@ -219,3 +223,16 @@ def test_production_refuses_a_missing_short_or_development_data_key(data_key: st
     # A real key of 32+ characters starts it; development keeps the documented value.
     assert Settings.from_env({**environ, "FARMGATE_DATA_KEY": "k" * 40}).is_production
     assert Settings().data_key.get_secret_value() == DEVELOPMENT_DATA_KEY
+
+
+@pytest.mark.parametrize(("budget", "kept_open", "overflow"), [(None, "4", "12"), ("17", "4", "12"), ("3", "2", "0"),
+                                                              ("2", "1", "0"), ("41", "4", "36")])
+def test_the_connection_budget_is_the_pool_and_the_listen_connection(budget: str | None, kept_open: str,
+                                                                     overflow: str) -> None:
+    environ = {"FARMGATE_DATABASE_URL": "postgresql://farm@db.internal/farmgate"}
+    if budget is not None:
+        environ["FARMGATE_DATABASE_CONNECTIONS"] = budget
+    env = Settings.from_env(environ).persistence_env()
+    assert (env["POSTGRES_POOL_SIZE"], env["POSTGRES_MAX_OVERFLOW"]) == (kept_open, overflow)
+    # the pool at its largest and the one LISTEN connection: the whole budget (17 by default, as before)
+    assert int(kept_open) + int(overflow) + 1 == int(budget or 17)
