@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -159,7 +159,7 @@ def rest_of_lifecycle(system: System, rng: random.Random, order: UUID, quantity:
     app, commands = system.app, 0
     if n % 2:
         app.record_payment(order, amount={"amount": str(35_000 * quantity), "currency": "VND"},
-                           reference=f"CP-{n}", occurred_at=datetime.now(timezone.utc))
+                           reference=f"CP-{n}", occurred_at=datetime.now(UTC))
         commands += 1
     if rng.random() > CONFIRMED:
         return commands
@@ -170,7 +170,7 @@ def rest_of_lifecycle(system: System, rng: random.Random, order: UUID, quantity:
     shipment = app.dispatch_order(order, carrier="VNPost", tracking_number=f"CP{n:09d}VN")
     commands += 1
     for k in range(rng.randint(1, 4)):
-        app.record_checkpoint(shipment, status="IN_TRANSIT", occurred_at=datetime.now(timezone.utc),
+        app.record_checkpoint(shipment, status="IN_TRANSIT", occurred_at=datetime.now(UTC),
                               location=f"bưu cục {k}")
         commands += 1
     if n % 2 and rng.random() < 2 * CLAIMED / DISPATCHED:
