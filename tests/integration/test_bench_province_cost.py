@@ -22,7 +22,7 @@ def tiny(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pg, "ADMIN_URL", postgres_admin_url())
 
 
-def test_the_province_cost_reports_unit_costs_and_their_extrapolation(tiny: None, tmp_path) -> None:
+def test_the_province_cost_reports_unit_costs_and_their_extrapolation(tiny: None, tmp_path: Path) -> None:
     path = tmp_path / "report.json"
     bench.main(["province_cost"], path)
     by_name = {row["name"]: row for row in json.loads(path.read_text())}
