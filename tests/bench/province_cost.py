@@ -33,6 +33,7 @@ from pathlib import Path
 from uuid import UUID
 
 import psycopg
+import psycopg.sql
 
 from farmgate.deploy.container import System, build_system
 from farmgate.deploy.settings import Settings
@@ -46,6 +47,8 @@ Report = Callable[..., None]
 #: per scale: households the generator writes, extra orders measured through their lifecycle,
 #: households registered alone; smoke is sized so page granularity (8 kB) stays a few per cent
 SIZES = {"tiny": (8, 10, 5), "smoke": (200, 300, 60), "province": (0, 5_000, 1_000)}
+#: the tables that grew most per order, reported one by one
+TOP_TABLES = 6
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 SIZES_SQL = """
@@ -75,6 +78,26 @@ def sizes(conn: psycopg.Connection) -> dict[str, dict[str, int]]:
         part["indexes"] += indexes
         part["toast"] += total - heap - indexes
         part["total"] += total
+    return out
+
+
+def table_totals(conn: psycopg.Connection) -> dict[str, int]:
+    """Bytes allocated now by each table (``pg_total_relation_size``), by table name."""
+    return {table: total for table, _, _, total, _ in conn.execute(SIZES_SQL).fetchall()}
+
+
+def state_bytes(conn: psycopg.Connection) -> dict[str, float]:
+    """Mean bytes of a stored event's ``state`` (the serialised, compressed or encrypted event), by
+    event-store table that has rows."""
+    out: dict[str, float] = {}
+    for (table,) in conn.execute("""SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+                                    WHERE c.relkind IN ('r', 'p') AND a.attname = 'state' AND EXISTS (
+                                      SELECT 1 FROM pg_attribute v WHERE v.attrelid = c.oid
+                                      AND v.attname = 'originator_version')""").fetchall():
+        row = conn.execute(psycopg.sql.SQL("SELECT avg(octet_length(state)) FROM {}").format(
+            psycopg.sql.Identifier(table))).fetchone()
+        if row and row[0] is not None:
+            out[table] = float(row[0])
     return out
 
 
@@ -194,7 +217,7 @@ def run(report: Report) -> None:
             with spending(backends) as generating:
                 made = generate(system, households)
                 system.catch_up()
-            generated = sizes(monitor)
+            generated, tables_generated = sizes(monitor), table_totals(monitor)
             generated_events = events(system)
             report(f"generated {households:,} households, {len(made.orders):,} orders (1 thread, with catch-up)",
                    generating.wall, "s")
@@ -215,6 +238,7 @@ def run(report: Report) -> None:
             with spending(backends) as projecting:
                 system.catch_up()
             ordered, ordered_events = sizes(monitor), events(system)
+            tables_ordered, states = table_totals(monitor), state_bytes(monitor)
             order_bytes = (total(ordered) - total(generated)) / orders
             household_bytes = (total(generated) - total(empty) - len(made.orders) * order_bytes) / households
 
@@ -237,7 +261,13 @@ def run(report: Report) -> None:
             grew = ordered[kind][part] - generated[kind][part]
             report(f"storage per order lifecycle: {kind}, {part}", grew / orders, "bytes/order")
     report("storage per order lifecycle, everything", order_bytes, "bytes/order")
+    grown = sorted(tables_ordered, key=lambda t: tables_generated.get(t, 0) - tables_ordered[t])[:TOP_TABLES]
+    for table in grown:
+        report(f"storage per order lifecycle: table {table}",
+               (tables_ordered[table] - tables_generated.get(table, 0)) / orders, "bytes/order")
     report("storage per household (storefront share, listings; no orders)", household_bytes, "bytes/household")
+    for table, mean in states.items():
+        report(f"stored event state, mean size ({table})", mean, "bytes/event")
     everything = total(ordered) - total(empty)
     report("storage per event recorded (all tables / events in the log)", everything / ordered_events, "bytes/event")
     report("events per placeOrder", placed_events / orders, "events/order")
