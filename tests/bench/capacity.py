@@ -80,7 +80,9 @@ def extrapolate(costs: UnitCosts, plan: Plan = Plan()) -> list[Need]:
 
     Storage: ``households × household_bytes + orders a day × retention_days × order_bytes``.
     Cores: ``orders/s × CPU-seconds per order`` (API, PostgreSQL) and ``events/s × CPU-seconds per
-    event`` (projector, and PostgreSQL for the projector's writes).
+    event`` (projector, and PostgreSQL for the projector's writes). Projector processes are what the
+    CPU would take with the read models split among processes; today one projector thread applies
+    every read model (a second projector races it for availability, not speed).
     """
     needs: list[Need] = []
     for scope, provinces in (("province", 1), (f"{plan.provinces} provinces", plan.provinces)):
@@ -104,7 +106,8 @@ def extrapolate(costs: UnitCosts, plan: Plan = Plan()) -> list[Need]:
                 Need(f"{scope}, {load}: API CPU", api, "cores"),
                 Need(f"{scope}, {load}: API processes", processes(api), "processes"),
                 Need(f"{scope}, {load}: projector CPU", projector, "cores"),
-                Need(f"{scope}, {load}: projector processes", processes(projector), "processes"),
+                Need(f"{scope}, {load}: projector processes, read models split among them", processes(projector),
+                     "processes"),
                 Need(f"{scope}, {load}: PostgreSQL CPU", db, "cores"),
             ]
     return needs

@@ -27,7 +27,7 @@ def test_a_province_and_the_nation_at_average_and_peak_come_out_as_worked_by_han
         "province, average: API CPU": (0.01, "cores"),
         "province, average: API processes": (1, "processes"),
         "province, average: projector CPU": (0.008, "cores"),
-        "province, average: projector processes": (1, "processes"),
+        "province, average: projector processes, read models split among them": (1, "processes"),
         "province, average: PostgreSQL CPU": (0.009, "cores"),  # 1 × 0.005 + 8 × 0.0005
         "province, peak 20x: orders": (20.0, "orders/s"),
         "province, peak 20x: events recorded": (160.0, "events/s"),
@@ -35,7 +35,7 @@ def test_a_province_and_the_nation_at_average_and_peak_come_out_as_worked_by_han
         "province, peak 20x: API CPU": (0.2, "cores"),
         "province, peak 20x: API processes": (1, "processes"),
         "province, peak 20x: projector CPU": (0.16, "cores"),
-        "province, peak 20x: projector processes": (1, "processes"),
+        "province, peak 20x: projector processes, read models split among them": (1, "processes"),
         "province, peak 20x: PostgreSQL CPU": (0.18, "cores"),
         "10 provinces: storage, households (no orders)": (8.64, "GB"),
         "10 provinces: storage growth a day of orders": (17.28, "GB/day"),
@@ -46,7 +46,7 @@ def test_a_province_and_the_nation_at_average_and_peak_come_out_as_worked_by_han
         "10 provinces, average: API CPU": (0.1, "cores"),
         "10 provinces, average: API processes": (1, "processes"),
         "10 provinces, average: projector CPU": (0.08, "cores"),
-        "10 provinces, average: projector processes": (1, "processes"),
+        "10 provinces, average: projector processes, read models split among them": (1, "processes"),
         "10 provinces, average: PostgreSQL CPU": (0.09, "cores"),
         "10 provinces, peak 20x: orders": (200.0, "orders/s"),
         "10 provinces, peak 20x: events recorded": (1600.0, "events/s"),
@@ -54,7 +54,7 @@ def test_a_province_and_the_nation_at_average_and_peak_come_out_as_worked_by_han
         "10 provinces, peak 20x: API CPU": (2.0, "cores"),
         "10 provinces, peak 20x: API processes": (2, "processes"),  # exactly 2 cores: 2, not 3
         "10 provinces, peak 20x: projector CPU": (1.6, "cores"),
-        "10 provinces, peak 20x: projector processes": (2, "processes"),
+        "10 provinces, peak 20x: projector processes, read models split among them": (2, "processes"),
         "10 provinces, peak 20x: PostgreSQL CPU": (1.8, "cores"),  # 200 × 0.005 + 1,600 × 0.0005
     }
     assert set(got) == set(expected)
