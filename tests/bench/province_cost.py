@@ -106,15 +106,16 @@ def total(measured: dict[str, dict[str, int]]) -> int:
 
 
 class Backends:
-    """CPU seconds the database's backends used, read from ``/proc`` (None when the server's processes
-    are not visible here: another machine or container)."""
+    """CPU seconds the database's client backends (not autovacuum or other workers) used, read from
+    ``/proc`` (None when the server's processes are not visible here: another machine or container)."""
 
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
 
     def ticks(self) -> dict[int, int] | None:
         pids = [r[0] for r in self.conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND backend_type = 'client backend'")]
         own = self.conn.execute("SELECT pg_backend_pid()").fetchone()
         out: dict[int, int] = {}
         for pid in pids + ([own[0]] if own else []):
