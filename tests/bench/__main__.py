@@ -33,7 +33,8 @@ from typing import Any
 
 from tests.bench import scale
 
-MODULES = ["dataset", "households", "orders", "statements", "serving", "http_orders", "projections", "casefile", "catalog", "wakeups", "household_import"]
+MODULES = ["dataset", "households", "orders", "statements", "serving", "http_orders", "projections", "casefile", "catalog", "wakeups", "household_import",
+           "province_cost"]
 REPORT = Path(__file__).resolve().parents[2] / "var" / "bench" / "report.json"
 
 
