@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from farmgate.deploy.settings import Settings, SettingsError
 
@@ -202,9 +202,12 @@ def rebuild(name: Optional[str] = typer.Argument(None), all_: bool = typer.Optio
         for projection in chosen:
             live = next(p for p in system.projector.projections if p.name == projection.name)
             task = progress.add_task(f"rebuilding {live.tracking_name}", total=max(system.projector.head(), 1))
+
+            def advanced(at: int, head: int, task: TaskID = task) -> None:
+                progress.update(task, completed=at, total=max(head, 1))
+
             try:
-                outcome = rebuild_beside(system.projector, live, lambda at, head, task=task: progress.update(
-                    task, completed=at, total=max(head, 1)))
+                outcome = rebuild_beside(system.projector, live, advanced)
             except RebuildBusy as error:
                 busy.append(str(error))
                 continue

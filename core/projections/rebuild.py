@@ -75,8 +75,8 @@ class _ShadowDDL(Cursor):
     other objects (functions) are the live schema's. A table the projection does not declare in
     ``tables`` is refused: it would not be switched in."""
 
-    def __init__(self, inner: Cursor, tables: Sequence[str]):
-        super().__init__(inner._raw, inner.dialect)  # noqa: SLF001 - the same cursor, filtered
+    def __init__(self, inner: Cursor, tables: Sequence[str]) -> None:
+        super().__init__(inner._raw, inner.dialect)  # the same cursor, filtered
         self.tables = set(tables)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
@@ -99,7 +99,7 @@ class ShadowRebuild:
     shadow holds; ``stall``: the event it stopped at, if it did."""
 
     def __init__(self, projector: Projector, projection: Projection, connection: OwnConnection,
-                 batch_size: int | None = None):
+                 batch_size: int | None = None) -> None:
         self.projector = projector
         self.projection = projection
         self.connection = connection
@@ -226,7 +226,8 @@ class ShadowRebuild:
 
     def _head(self, cur: Cursor) -> int:
         """The log's newest position, read in ``cur``'s transaction (SQLite: the log's own file)."""
-        row = cur.execute(self.projector.app.recorder.select_max_notification_id_statement).fetchone()
+        recorder: Any = self.projector.app.recorder  # eventsourcing's SQLite application recorder
+        row = cur.execute(recorder.select_max_notification_id_statement).fetchone()
         return int(next(iter(row.values())) or 0) if row else 0
 
     def _stopped(self, failure: EventFailed) -> None:
@@ -275,6 +276,6 @@ def rebuild(projector: Projector, projection: Projection,
             if not switched:
                 try:
                     shadow.abandon()
-                except Exception:  # noqa: BLE001 - the error that ended the rebuild is the one to raise
+                except Exception:  # the error that ended the rebuild is the one to raise
                     log.warning("projection_rebuild_shadow_left", projection=projection.tracking_name, exc_info=True)
         return RebuildOutcome(projection.tracking_name, shadow.position, shadow.stall)
