@@ -110,6 +110,7 @@ class ShadowRebuild:
         self.schema = f"farmgate_rebuild_{projection.tracking_name}"
         self._live_schema = "public"
         self._handlers = projection.handlers()
+        self._owned = False  # whether this rebuild holds the shadow (not refused as a second one)
 
     # -- steps -----------------------------------------------------------------------------------
 
@@ -122,6 +123,7 @@ class ShadowRebuild:
                                      (f"farmgate_rebuild:{self.projection.tracking_name}",)).fetchone()
                 if not locked or not locked["locked"]:
                     raise RebuildBusy(f"another rebuild of {self.projection.tracking_name} is running")
+                self._owned = True
                 row = cur.execute("SELECT current_schema() AS live, current_setting('search_path') AS path").fetchone()
                 assert row is not None
                 self._live_schema = str(row["live"])
@@ -129,6 +131,7 @@ class ShadowRebuild:
                 cur.execute(f'CREATE SCHEMA "{self.schema}"')
                 cur.execute(f'SET search_path TO "{self.schema}", {row["path"]}')  # the session's, not LOCAL
         else:
+            self._owned = True
             with self.connection.transaction() as cur:
                 for table in self.projection.tables:
                     cur.execute(f"DROP TABLE IF EXISTS temp.{table}")
@@ -202,7 +205,10 @@ class ShadowRebuild:
         return True
 
     def abandon(self) -> None:
-        """Drop the shadow tables; the live ones are untouched."""
+        """Drop the shadow tables (none when ``start`` was refused: they are another rebuild's); the
+        live ones are untouched."""
+        if not self._owned:
+            return
         with self.connection.transaction() as cur:
             if self.dialect == "postgres":
                 cur.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')

@@ -9,9 +9,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from farmgate.core.projections.base import Projection
 from farmgate.core.projections.households import HouseholdDirectory
-from farmgate.core.projections.rebuild import ShadowRebuild, rebuild
+from farmgate.core.projections.rebuild import RebuildBusy, ShadowRebuild, rebuild
 from farmgate.deploy.container import System, build_system
 from farmgate.deploy.demo import StoryClock, load_demo
 from tests.conftest import _settings
@@ -211,3 +213,21 @@ def test_a_rebuild_under_live_writes_never_shows_readers_fewer_rows(
     assert counts and min(counts) >= 20 and counts == sorted(counts)
     system.catch_up()
     assert len(rows(system, directory)["household_directory_v2"]) == 30
+
+
+def test_a_second_rebuild_of_a_projection_is_refused_while_one_runs_on_postgres(postgres_system: System) -> None:
+    system = postgres_system
+    directory = directory_of(system)
+    with system.store.own_connection() as first, system.store.own_connection() as second:
+        running = ShadowRebuild(system.projector, directory, first)
+        running.start()
+        with pytest.raises(RebuildBusy, match="household_directory_v2"):
+            ShadowRebuild(system.projector, directory, second).start()
+        with pytest.raises(RebuildBusy):
+            rebuild(system.projector, directory)
+        # Check the refused one dropped nothing: the running one still switches.
+        while running.step():
+            pass
+        assert running.switch()
+    # Its lock went with its connection: the next rebuild runs.
+    assert rebuild(system.projector, directory).switched
