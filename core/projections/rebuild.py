@@ -18,8 +18,11 @@ constants) write them unchanged, on the rebuild's own connection (``ReadStore.ow
   drops the live tables and moves the shadow ones in (``ALTER TABLE … SET SCHEMA``, indexes
   included). A session advisory lock keeps two rebuilds of one projection apart.
 * SQLite: TEMP tables of the same names, which the connection finds before the main database's;
-  at the switch, within the write lock (``BEGIN IMMEDIATE``, which holds the projector back), the
-  live tables are dropped and made again and the rows copied in from the TEMP ones.
+  at the switch, within the write lock (``BEGIN IMMEDIATE``, which holds the projector and every
+  writer back), once no event is newer than the shadow's, the live tables are dropped and made again
+  and the rows copied in from the TEMP ones. (The last events are applied just before, outside the
+  lock: see ``ShadowRebuild.switch``.) On the in-memory read store (``memory://``) the rebuild holds
+  the store's one connection throughout, so readers wait for it instead.
 
 A crash leaves the live tables untouched: TEMP tables go with their connection, and a shadow schema
 left behind is dropped when the next rebuild of that projection starts. A projection that stops at
