@@ -59,6 +59,38 @@ class Cursor:
         return int(raw.rowcount)
 
 
+class OwnConnection:
+    """One connection held by its user (``ReadStore.own_connection``), its transactions as ``Cursor``s."""
+
+    def __init__(self, raw: Any, dialect: str):
+        self.raw = raw  # psycopg.Connection (autocommit, dict rows) or sqlite3.Connection (autocommit)
+        self.dialect = dialect
+
+    @contextmanager
+    def transaction(self, commit: bool = True) -> Iterator[Cursor]:
+        """One transaction: committed on leaving (rolled back when ``commit`` is False or on an
+        error). On SQLite a writing one begins IMMEDIATE, as every farmgate write does."""
+        if self.dialect == "postgres":
+            with self.raw.transaction(force_rollback=not commit), self.raw.cursor() as raw:
+                yield Cursor(raw, "postgres")
+            return
+        from eventsourcing.sqlite import SQLiteCursor
+
+        raw = self.raw.cursor()
+        raw.execute("BEGIN IMMEDIATE" if commit else "BEGIN")
+        try:
+            yield Cursor(SQLiteCursor(raw), "sqlite")
+        except BaseException:
+            raw.close()  # its statement reset first: a pending one would hold its table (DROP: "locked")
+            self.raw.rollback()
+            raise
+        raw.close()
+        if commit:
+            self.raw.commit()
+        else:
+            self.raw.rollback()
+
+
 class ReadStore:
     """The read models' SQL, in the event store's database and connection pool: on SQLite its write
     transactions begin IMMEDIATE (``core.sqlite_writes``), so they wait for another process's."""
@@ -89,6 +121,36 @@ class ReadStore:
     def transaction(self, commit: bool = True) -> Iterator[Cursor]:
         with self._datastore.transaction(commit=commit) as raw:
             yield Cursor(raw, self.dialect)
+
+    @contextmanager
+    def own_connection(self) -> Iterator[OwnConnection]:
+        """A connection of the caller's own, outside the pool, for work whose session state must
+        never reach another user of the pool (a rebuild's shadow tables, ``core.projections.rebuild``):
+        psycopg's on PostgreSQL, sqlite3's on a SQLite file, closed on leaving. On the in-memory read
+        store (``memory://``), which no second connection can reach, the pool's writer connection held
+        exclusively: every other reader and writer of the read store waits meanwhile."""
+        if self.dialect == "postgres":
+            import psycopg
+            from psycopg.rows import dict_row
+
+            pg = psycopg.connect(**self.connect_kwargs(), row_factory=dict_row, autocommit=True)
+            try:
+                yield OwnConnection(pg, "postgres")
+            finally:
+                pg.close()
+        elif self._datastore.pool.is_sqlite_memory_mode:
+            with self.sqlite_connection() as held:
+                yield OwnConnection(held, "sqlite")
+        else:
+            import sqlite3
+
+            pool = self._datastore.pool
+            lite = sqlite3.connect(pool.db_name, uri=True, isolation_level=None, check_same_thread=False,
+                                   timeout=pool.lock_timeout or 5)
+            try:
+                yield OwnConnection(lite, "sqlite")
+            finally:
+                lite.close()
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         with self.transaction(commit=False) as cur:

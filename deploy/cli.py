@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from farmgate.deploy.settings import Settings, SettingsError
 
@@ -178,8 +178,12 @@ def rewrap_keys() -> None:
 
 @projections_cli.command("rebuild")
 def rebuild(name: Optional[str] = typer.Argument(None), all_: bool = typer.Option(False, "--all")) -> None:
-    """Drop and rebuild read models from the event log, with progress. A projection that stops at
-    an event it cannot apply is reported (exit code 1) and left stalled there; the others go on."""
+    """Rebuild read models from the event log, with progress, without an outage: the new tables are
+    built beside the live ones, which the projector keeps current and the API keeps reading, and
+    replace them in one transaction once caught up. A projection that stops at an event it cannot
+    apply is reported (exit code 1) and its live tables kept; the others go on. Interrupted, it
+    leaves the live tables as they were: run it again."""
+    from farmgate.core.projections.rebuild import RebuildBusy, rebuild as rebuild_beside
     from farmgate.core.projections.registry import all_projections, projection_named
     from farmgate.deploy.processes import boot
 
@@ -192,26 +196,32 @@ def rebuild(name: Optional[str] = typer.Argument(None), all_: bool = typer.Optio
         err.print(f"[red]{error.args[0]}[/red]")
         raise typer.Exit(2) from None
     system = boot(_settings())
-    head = system.projector.head()
-    stalled = []
+    stalled, busy = [], []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err) as progress:
         for projection in chosen:
             live = next(p for p in system.projector.projections if p.name == projection.name)
-            task = progress.add_task(f"rebuilding {live.tracking_name}", total=max(head, 1))
-            system.projector.reset(live)
-            while system.projector.run_projection_once(live):
-                progress.update(task, completed=system.projector.position(live))
-            stall = system.projector.stall_of(live)
-            if stall is None:
-                progress.update(task, completed=max(head, 1))
+            task = progress.add_task(f"rebuilding {live.tracking_name}", total=max(system.projector.head(), 1))
+
+            def advanced(at: int, head: int, task: TaskID = task) -> None:
+                progress.update(task, completed=at, total=max(head, 1))
+
+            try:
+                outcome = rebuild_beside(system.projector, live, advanced)
+            except RebuildBusy as error:
+                busy.append(str(error))
+                continue
+            if outcome.stall is None:
+                progress.update(task, completed=max(outcome.position, 1), total=max(outcome.position, 1))
             else:
-                stalled.append(stall)
+                stalled.append(outcome.stall)
     for stall in stalled:
         err.print(f"[red]{stall.name} stopped at event {stall.position} ({stall.event_type}): {stall.error}. "
-                  "It stays there, and resumes by itself once the event can be applied.[/red]", soft_wrap=True)
+                  "Its rebuild was given up there and its live tables kept as they were.[/red]", soft_wrap=True)
+    for message in busy:
+        err.print(f"[red]farmgate projections rebuild: {message}[/red]", soft_wrap=True)
     system.close()
-    raise typer.Exit(1 if stalled else 0)
+    raise typer.Exit(1 if stalled or busy else 0)
 
 
 @projections_cli.command("status")

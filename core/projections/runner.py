@@ -69,6 +69,29 @@ class Lag:
         return max(0, self.head - self.position)
 
 
+def apply_events(cur: Cursor, handlers: dict[str, Callable[[Cursor, Any, int], None]], notifications: Sequence[Any],
+                 batch: LogBatch) -> set[str]:
+    """Apply ``notifications`` (of ``batch``) with ``handlers`` in ``cur``'s transaction; the request
+    ids (correlation ids) of the events they took. Raises ``EventFailed`` at the first event a
+    handler (or its decoding) fails on."""
+    request_ids: set[str] = set()
+    for notification in notifications:
+        event_type = batch.event_name(notification)
+        handler = handlers.get(event_type)
+        if handler is None:
+            continue  # not decoded: no handler of this projection needs it
+        try:
+            # the batch is sealed: read models keep the sealed tokens, never opened values
+            event = batch.event(notification)
+            handler(cur, event, notification.id)
+        except Exception as error:  # noqa: BLE001 - kept as the projection's stall, with its event
+            raise EventFailed(notification.id, event_type, error) from error
+        correlation_id = getattr(event, "correlation_id", None)
+        if correlation_id:
+            request_ids.add(str(correlation_id))
+    return request_ids
+
+
 class Projector:
     def __init__(
         self,
@@ -114,6 +137,9 @@ class Projector:
                 )
 
     def reset(self, projection: Projection) -> None:
+        """Empty ``projection``'s tables in place and set it back to the start of the log: readers see
+        an empty, then partial, read model until it has caught up (tests, benchmarks). Operators
+        rebuild beside the live tables instead (``core.projections.rebuild``)."""
         with self.store.transaction() as cur:
             projection.drop(cur)
             projection.create(cur)
@@ -208,20 +234,7 @@ class Projector:
             ).fetchone()
             if row is None or int(row["position"]) != start:
                 return 0, request_ids  # another projector moved it on; re-read from its position next time
-            for notification in notifications:
-                event_type = batch.event_name(notification)
-                handler = handlers.get(event_type)
-                if handler is None:
-                    continue  # not decoded: no handler of this projection needs it
-                try:
-                    # the batch is sealed: read models keep the sealed tokens, never opened values
-                    event = batch.event(notification)
-                    handler(cur, event, notification.id)
-                except Exception as error:  # noqa: BLE001 - kept as the projection's stall, with its event
-                    raise EventFailed(notification.id, event_type, error) from error
-                correlation_id = getattr(event, "correlation_id", None)
-                if correlation_id:
-                    request_ids.add(str(correlation_id))
+            request_ids = apply_events(cur, handlers, notifications, batch)
             self._advance(cur, projection, notifications[-1].id)
             self.stalls.clear_passed(cur, projection.tracking_name, notifications[-1].id)
             if self.store.dialect == "postgres":
