@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "farmgate"
 # Top-level folder → the import name it is installed as (pyproject.toml's package-dir).
-FOLDERS = ("core", "graphql", "workers", "deploy")
+FOLDERS = ("core", "graphql", "workers", "workbench", "deploy")
 
 # layer → the layers it may import (itself included). Most specific layer prefix first.
 LAYERS: dict[str, str] = {
@@ -25,6 +25,7 @@ LAYERS: dict[str, str] = {
     "farmgate.core": "core",
     "farmgate.graphql": "graphql",
     "farmgate.workers": "workers",
+    "farmgate.workbench": "workbench",
     "farmgate.deploy": "deploy",
 }
 ALLOWED: dict[str, frozenset[str]] = {
@@ -33,7 +34,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "projections": frozenset({"domain", "core", "projections"}),
     "graphql": frozenset({"domain", "core", "projections", "graphql"}),
     "workers": frozenset({"domain", "core", "projections", "workers"}),
-    "deploy": frozenset({"domain", "core", "projections", "graphql", "workers", "deploy"}),
+    # the workbench's pages read and write through the served schema, as the viewer: the API's scope rules
+    "workbench": frozenset({"domain", "core", "projections", "graphql", "workbench"}),
+    "deploy": frozenset({"domain", "core", "projections", "graphql", "workers", "workbench", "deploy"}),
 }
 
 # (importing module, imported module) pairs that break the direction today. Only ever delete lines.

@@ -1,0 +1,72 @@
+"""Province officers' page: the province's rollout against its targets, over time and by district.
+
+The province is the officer's own (the token's claim, as ``viewer`` reads it); ADMIN may name one.
+The rollout is read through the schema as the viewer: another province is FORBIDDEN there, so here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from farmgate.workbench import queries
+from farmgate.workbench.gateway import GatewayError
+from farmgate.workbench.web import Viewer, Workbench, render, viewer_of
+
+#: the chart's drawing area, SVG user units
+CHART_WIDTH, CHART_HEIGHT, CHART_LEFT, CHART_BOTTOM = 640, 220, 48, 24
+
+
+def cumulative_chart(daily: list[dict[str, Any]], target: int | None) -> dict[str, Any]:
+    """Polylines of storefronts and orders summed day by day (and the storefront target as a line),
+    scaled into the chart's area: ``{"storefronts": "x,y x,y…", "orders": …, "target_y": y | None,
+    "top": the largest value drawn, "first": day, "last": day}``."""
+    days = sorted(daily, key=lambda day: day["day"])
+    storefronts, orders, s_total, o_total = [], [], 0, 0
+    for day in days:
+        s_total += day["storefronts"]
+        o_total += day["orders"]
+        storefronts.append(s_total)
+        orders.append(o_total)
+    top = max([1, *storefronts, *orders, target or 0])
+    plot_w, plot_h = CHART_WIDTH - CHART_LEFT - 10, CHART_HEIGHT - CHART_BOTTOM - 10
+
+    def points(values: list[int]) -> str:
+        if len(values) == 1:
+            values = values * 2
+        step = plot_w / max(len(values) - 1, 1)
+        return " ".join(f"{CHART_LEFT + i * step:.1f},{10 + plot_h - value / top * plot_h:.1f}"
+                        for i, value in enumerate(values))
+
+    return {"storefronts": points(storefronts) if days else "", "orders": points(orders) if days else "",
+            "target_y": None if not target else round(10 + plot_h - target / top * plot_h, 1), "top": top,
+            "first": days[0]["day"] if days else "", "last": days[-1]["day"] if days else "",
+            "width": CHART_WIDTH, "height": CHART_HEIGHT, "left": CHART_LEFT, "base": 10 + plot_h}
+
+
+async def province_of(viewer: Viewer, request: Request) -> str | None:
+    """The province the page shows: the officer's own (SCHEME:CODE), or for ADMIN the one asked for."""
+    if viewer.principal.role == "PROVINCE_OFFICER":
+        data = (await viewer.gateway.run(queries.VIEWER))["viewer"]
+        return f"{data['provinceScheme']}:{data['provinceCode']}" if data.get("provinceCode") else None
+    return request.query_params.get("province") or None
+
+
+async def rollout(request: Request, bench: Workbench) -> Response:
+    viewer = await viewer_of(request, bench)
+    if isinstance(viewer, Response):
+        return viewer
+    try:
+        province = await province_of(viewer, request)
+        if province is None:
+            return render(request, "rollout.html", viewer=viewer.principal, csrf=viewer.session.csrf, rollout=None)
+        data = (await viewer.gateway.run(queries.ROLLOUT, {"province": province}))["provinceRollout"]
+    except GatewayError as error:
+        status = 403 if "FORBIDDEN" in error.codes else 400
+        return render(request, "refused.html", status_code=status, viewer=viewer.principal,
+                      message="forbidden" if status == 403 else "not_found", detail=error.messages)
+    targets = data.get("targets") or {}
+    return render(request, "rollout.html", viewer=viewer.principal, csrf=viewer.session.csrf, rollout=data,
+                  targets=targets, chart=cumulative_chart(data["daily"], targets.get("storefronts")))
