@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from farmgate.graphql.auth import TokenVerifier
 from farmgate.graphql.carrier_claim import CarrierClaims
-from farmgate.workbench import disputes, rollout, signin
+from farmgate.workbench import disputes, imports, rollout, signin
 from farmgate.workbench.session import SessionSealer
 from farmgate.workbench.web import PREFIX, Workbench
 
@@ -51,6 +51,7 @@ def workbench_routes(system: Any) -> list[BaseRoute]:
         Route("/orders/{order_id}", page(disputes.case_file), methods=["GET"]),
         Route("/claims/{claim_id}/{action}", page(disputes.claim_action), methods=["POST"]),
         Route("/rollout", page(rollout.rollout), methods=["GET"]),
+        Route("/imports/{job_id}/errors.csv", page(imports.errors_csv), methods=["GET"]),
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="workbench-static"),
     ]
     return [Mount(PREFIX, routes=routes)]

@@ -76,3 +76,20 @@ query($province: String!) {
   }
 }
 """
+
+HOUSEHOLD_IMPORT = """
+query($id: ID!) {
+  householdImport(id: $id) {
+    id fileName dryRun status province actor rowsTotal rowsDone imported alreadyRegistered failed createdAt finishedAt
+  }
+}
+"""
+
+CAMPAIGN = """
+query($id: ID!) {
+  campaign(id: $id) {
+    id name product provinceCode scheme targetKg soldKg domesticKg exportKg progress startsAt endsAt
+    destinations { destination kind kilograms orders }
+  }
+}
+"""

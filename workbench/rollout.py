@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from farmgate.workbench import queries
 from farmgate.workbench.gateway import GatewayError
+from farmgate.workbench.imports import campaigns, import_jobs
 from farmgate.workbench.web import Viewer, Workbench, render, viewer_of
 
 #: the chart's drawing area, SVG user units
@@ -30,7 +31,10 @@ def cumulative_chart(daily: list[dict[str, Any]], target: int | None) -> dict[st
         o_total += day["orders"]
         storefronts.append(s_total)
         orders.append(o_total)
-    top = max([1, *storefronts, *orders, target or 0])
+    reached = max([1, *storefronts, *orders])
+    # a target far above what is reached would flatten the lines: it is named above the chart instead
+    drawn_target = target if target and target <= reached * 4 else None
+    top = max(reached, drawn_target or 0)
     plot_w, plot_h = CHART_WIDTH - CHART_LEFT - 10, CHART_HEIGHT - CHART_BOTTOM - 10
 
     def points(values: list[int]) -> str:
@@ -41,7 +45,8 @@ def cumulative_chart(daily: list[dict[str, Any]], target: int | None) -> dict[st
                         for i, value in enumerate(values))
 
     return {"storefronts": points(storefronts) if days else "", "orders": points(orders) if days else "",
-            "target_y": None if not target else round(10 + plot_h - target / top * plot_h, 1), "top": top,
+            "target_y": None if not drawn_target else round(10 + plot_h - drawn_target / top * plot_h, 1), "top": top,
+            "target_off_chart": target if target and not drawn_target else None,
             "first": days[0]["day"] if days else "", "last": days[-1]["day"] if days else "",
             "width": CHART_WIDTH, "height": CHART_HEIGHT, "left": CHART_LEFT, "base": 10 + plot_h}
 
@@ -63,10 +68,14 @@ async def rollout(request: Request, bench: Workbench) -> Response:
         if province is None:
             return render(request, "rollout.html", viewer=viewer.principal, csrf=viewer.session.csrf, rollout=None)
         data = (await viewer.gateway.run(queries.ROLLOUT, {"province": province}))["provinceRollout"]
+        claim = f"{data['scheme']}:{data['provinceCode']}"
+        jobs = await import_jobs(bench, viewer, claim)
+        launched = await campaigns(bench, viewer, data["scheme"], data["provinceCode"])
     except GatewayError as error:
         status = 403 if "FORBIDDEN" in error.codes else 400
         return render(request, "refused.html", status_code=status, viewer=viewer.principal,
                       message="forbidden" if status == 403 else "not_found", detail=error.messages)
     targets = data.get("targets") or {}
     return render(request, "rollout.html", viewer=viewer.principal, csrf=viewer.session.csrf, rollout=data,
-                  targets=targets, chart=cumulative_chart(data["daily"], targets.get("storefronts")))
+                  targets=targets, chart=cumulative_chart(data["daily"], targets.get("storefronts")),
+                  jobs=jobs, campaigns=launched)
