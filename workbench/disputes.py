@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 
 from farmgate.workbench import queries
 from farmgate.workbench.gateway import GatewayError
-from farmgate.workbench.timeline import AXES, layout, ordered, parse, replay_moment, shown
+from farmgate.workbench.timeline import AXES, layout, ordered, parse, replay_moment, shown, shown_exact
 from farmgate.workbench.web import PREFIX, Viewer, Workbench, checked_form, render, secured, viewer_of
 
 #: the statuses the search offers: the API's order statuses, and two read off the order
@@ -129,7 +129,8 @@ async def case_file(request: Request, bench: Workbench, *, status_code: int = 20
     exposure_refunded = case["order"]["amountRefunded"]["amount"]
     return render(request, "case_file.html", status_code=status_code, viewer=viewer.principal,
                   csrf=viewer.session.csrf, case=case, order=case["order"], picture=picture, axis=axis, step=step,
-                  moment=moment, snapshot=snapshot, shown=shown, parties=PARTIES, refunded=exposure_refunded,
+                  moment=moment, snapshot=snapshot, shown=shown, shown_exact=shown_exact, parties=PARTIES,
+                  refunded=exposure_refunded,
                   errors=errors or {}, values=values or {}, saved=request.query_params.get("saved") == "1",
                   pretty=lambda data: json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
 

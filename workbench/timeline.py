@@ -28,6 +28,11 @@ def shown(moment: str | None) -> str:
     return "" if not moment else parse(moment).astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M")
 
 
+def shown_exact(moment: str | None) -> str:
+    """``2021-08-10 14:05:07`` in Vietnam's time (events recorded within a minute differ here)."""
+    return "" if not moment else parse(moment).astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M:%S")
+
+
 @dataclass
 class Placed:
     index: int
