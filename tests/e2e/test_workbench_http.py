@@ -10,7 +10,9 @@ import time
 from farmgate.graphql.auth import issue_token
 from farmgate.workbench.session import Session, SessionSealer
 from tests.e2e.server import SECRET, Api
+from tests.e2e.test_household_imports_api import HEADER, lang_son, started
 from tests.e2e.workbench_steps import SESSION_COOKIE, get, hidden_csrf, post, set_cookies, sign_in
+from tests.personal_data import PersonalData
 
 
 def test_signing_in_sets_a_strict_http_only_secure_session_cookie_that_expires(api: Api) -> None:
@@ -82,3 +84,28 @@ def test_a_form_without_this_sessions_csrf_token_is_refused_and_changes_nothing(
     signed_out = post(api, "/workbench/signout", session, {"csrf": hidden_csrf(page.text)})
     assert signed_out.status_code == 303
     assert set_cookies(signed_out)[SESSION_COOKIE][SESSION_COOKIE]["max-age"] == "0"
+
+
+def test_an_officer_sees_its_provinces_import_jobs_and_their_errors_and_no_other_provinces(
+        api: Api, personal_data: PersonalData) -> None:
+    lan = api.token("PROVINCE_OFFICER", "lan", province="2021:20")
+    job = started(api, lan, [HEADER, *lang_son(personal_data, 1),
+                             f"Hộ Bắc Giang,{personal_data.national_id()},{personal_data.phone()},2021,24,,,,,"],
+                  name="lang-son-workbench.csv")
+    job_path = f"/workbench/imports/{job['id']}/errors.csv"
+    session, _ = sign_in(api, lan)
+    page = get(api, "/workbench/rollout", session)
+    assert page.status_code == 200 and "Lạng Sơn" in page.text
+    assert "lang-son-workbench.csv" in page.text
+    download = get(api, job_path, session)
+    assert download.status_code == 200 and download.headers["content-type"].startswith("text/csv")
+    assert download.text.splitlines()[0] == "row,column,code,message"
+
+    giang, _ = sign_in(api, api.token("PROVINCE_OFFICER", "giang", province="2021:24"))
+    other = get(api, "/workbench/rollout", giang)
+    assert other.status_code == 200 and "Bắc Giang" in other.text
+    assert "lang-son-workbench.csv" not in other.text and "Lạng Sơn" not in other.text
+    assert get(api, job_path, giang).status_code == 404
+    assert get(api, job_path, None).status_code == 401
+    # the officer's page is its own province's, whatever it asks for
+    assert "lang-son-workbench.csv" not in get(api, "/workbench/rollout?province=2021:20", giang).text
