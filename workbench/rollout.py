@@ -6,6 +6,7 @@ The rollout is read through the schema as the viewer: another province is FORBID
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from starlette.requests import Request
@@ -22,8 +23,9 @@ CHART_WIDTH, CHART_HEIGHT, CHART_LEFT, CHART_BOTTOM = 640, 220, 48, 24
 
 def cumulative_chart(daily: list[dict[str, Any]], target: int | None) -> dict[str, Any]:
     """Polylines of storefronts and orders summed day by day (and the storefront target as a line),
-    scaled into the chart's area: ``{"storefronts": "x,y x,y…", "orders": …, "target_y": y | None,
-    "top": the largest value drawn, "first": day, "last": day}``."""
+    scaled into the chart's area, x by calendar day (steps: a count holds until the next day with
+    news): ``{"storefronts": "x,y x,y…", "orders": …, "target_y": y | None, "top": the largest value
+    drawn, "first": day, "last": day}``."""
     days = sorted(daily, key=lambda day: day["day"])
     storefronts, orders, s_total, o_total = [], [], 0, 0
     for day in days:
@@ -37,12 +39,17 @@ def cumulative_chart(daily: list[dict[str, Any]], target: int | None) -> dict[st
     top = max(reached, drawn_target or 0)
     plot_w, plot_h = CHART_WIDTH - CHART_LEFT - 10, CHART_HEIGHT - CHART_BOTTOM - 10
 
+    ordinals = [date.fromisoformat(day["day"]).toordinal() for day in days]
+    span = max(ordinals[-1] - ordinals[0], 1) if days else 1
+
     def points(values: list[int]) -> str:
-        if len(values) == 1:
-            values = values * 2
-        step = plot_w / max(len(values) - 1, 1)
-        return " ".join(f"{CHART_LEFT + i * step:.1f},{10 + plot_h - value / top * plot_h:.1f}"
-                        for i, value in enumerate(values))
+        xs = [CHART_LEFT + (ordinal - ordinals[0]) / span * plot_w for ordinal in ordinals]
+        ys = [10 + plot_h - value / top * plot_h for value in values]
+        corners = [f"{xs[0]:.1f},{ys[0]:.1f}"]
+        for i in range(1, len(xs)):
+            corners += [f"{xs[i]:.1f},{ys[i - 1]:.1f}", f"{xs[i]:.1f},{ys[i]:.1f}"]
+        corners.append(f"{CHART_LEFT + plot_w:.1f},{ys[-1]:.1f}")
+        return " ".join(corners)
 
     return {"storefronts": points(storefronts) if days else "", "orders": points(orders) if days else "",
             "target_y": None if not drawn_target else round(10 + plot_h - drawn_target / top * plot_h, 1), "top": top,

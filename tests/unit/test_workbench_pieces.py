@@ -124,3 +124,11 @@ def test_the_rollout_chart_sums_day_by_day_and_names_a_target_it_cannot_draw() -
     far = cumulative_chart(daily, target=45000)
     assert far["target_y"] is None and far["target_off_chart"] == 45000 and far["top"] == 3
     assert cumulative_chart([], target=None)["storefronts"] == ""
+
+
+def test_the_rollout_chart_spaces_days_by_the_calendar() -> None:
+    daily = [{"day": "2021-08-01", "storefronts": 1, "orders": 0}, {"day": "2021-08-02", "storefronts": 1, "orders": 0},
+             {"day": "2021-08-11", "storefronts": 1, "orders": 0}]
+    xs = [float(point.split(",")[0]) for point in cumulative_chart(daily, target=None)["storefronts"].split()]
+    left, right = xs[0], xs[-1]
+    assert xs[1] == xs[2] and abs((xs[1] - left) / (right - left) - 0.1) < 0.01  # one day of ten
