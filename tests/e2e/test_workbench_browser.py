@@ -95,6 +95,9 @@ def laptop(browser: Browser) -> Iterator[BrowserContext]:
 
 
 def shoot(page: Page, name: str) -> None:
+    """Keep the page as a screenshot, once it has checked the page fits its width (no sideways scrolling)."""
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{name} is wider than the screen"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
