@@ -336,6 +336,18 @@ class HouseholdImports:
                                    (str(job_id),))
         return None if row is None else ImportJob.of(row)
 
+    def recent(self, province: str | None, *, limit: int = 20) -> list[ImportJob]:
+        """The newest jobs (staged uploads excluded) started for ``province`` (``SCHEME:CODE``, as
+        jobs keep it), or of every province for None; newest first, at most ``limit``."""
+        sql = "SELECT * FROM household_imports WHERE status <> 'STAGING'"
+        params: list[Any] = []
+        if province is not None:
+            sql += " AND province = %s"
+            params.append(province)
+        sql += " ORDER BY created_at DESC, id LIMIT %s"
+        params.append(limit)
+        return [ImportJob.of(row) for row in self.store.query(sql, params)]
+
     def errors(self, job_id: uuid.UUID, *, after_row: int = 0, limit: int | None = None) -> list[RowError]:
         """The job's row errors in row order, after ``after_row``, at most ``limit`` (None: all)."""
         sql = ("SELECT row_number, column_name, code, message FROM household_import_errors"

@@ -76,6 +76,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from farmgate.graphql.app import create_app
+    from farmgate.workbench.app import workbench_routes
 
     system = boot(settings)
     workers = None
@@ -83,10 +84,11 @@ def serve(settings: Settings, host: str, port: int) -> None:
         system.projector.start()
         system.policies.start()
         workers = start_workers(system)
-    app = create_app(system)
+    app = create_app(system, extra_routes=workbench_routes(system))
     where = f"http://{host}:{port}/graphql"
     print(f"\n  farmgate is serving GraphQL at {where}" + (" (GraphiQL: open it in a browser)" if not settings.is_production else ""),
           flush=True)
+    print(f"  the workbench (dispute staff, province officers): http://{host}:{port}/workbench/", flush=True)
     print("  get a token:  .venv/bin/farmgate token --role ADMIN --subject you\n", flush=True)
     log.info("serving", url=where, embedded=settings.is_embedded, database=settings.database_url.split(":")[0])
     try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.exceptions import HTTPException
 from strawberry.asgi import GraphQL, ASGIWebSocketAdapter
 from strawberry.http.exceptions import NonJsonMessageReceived
@@ -244,7 +244,8 @@ AUDIT_KEY_PATH = "/.well-known/farmgate-audit-key"
 READINESS_TIMEOUT_SECONDS = 1.5
 
 
-def create_app(system: System) -> Any:
+def create_app(system: System, extra_routes: Sequence[BaseRoute] = ()) -> Any:
+    """The app; ``extra_routes`` are mounted beside the API's by the composition root (the workbench)."""
     settings = system.settings
     watch = FollowerWatch(system.followers)
     metrics = Metrics(watch, system.store.pool_stats)
@@ -326,6 +327,7 @@ def create_app(system: System) -> Any:
             Route(AUDIT_KEY_PATH, audit_key, methods=["GET"]),
             Route(AUDIT_KEY_PATH + ".pem", audit_key_pem, methods=["GET"]),
             Route("/household-imports/{id}/errors.csv", household_import_errors),
+            *extra_routes,
         ],
         lifespan=lifespan,
     )

@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-FOLDERS = ("core", "graphql", "workers", "deploy")
+FOLDERS = ("core", "graphql", "workers", "workbench", "deploy")
 TYPECHECK = ROOT / ".venv" / "typecheck"
 MYPY_LINE = re.compile(r"^(?P<path>[^:]+\.py):\d+(?::\d+)?: error: .*\[(?P<code>[a-z0-9-]+)\]$")
 

@@ -206,6 +206,11 @@ class CampaignQueries:
             report.destinations.sort(key=lambda d: (-d.grams, d.kind, d.destination))
         return {UUID(k): v for k, v in reports.items()}
 
+    def ids(self, limit: int = 200) -> list[UUID]:
+        """Every campaign's id (public data), the latest starting first, at most ``limit``."""
+        return [UUID(r["id"]) for r in self.store.query(
+            f"SELECT id FROM {CAMPAIGNS} ORDER BY starts_at DESC, id LIMIT %s", (limit,))]
+
     def listings(self, ids: Sequence[UUID]) -> dict[UUID, dict[str, Any]]:
         """Each listing's campaign id and weight per unit (kg, a decimal string), by listing id."""
         if not ids:

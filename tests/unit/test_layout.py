@@ -35,7 +35,7 @@ def test_every_folder_of_modules_is_a_package_the_wheel_ships() -> None:
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     folders = {
         "farmgate." + ".".join(path.parent.relative_to(ROOT).parts)
-        for top in ("core", "graphql", "workers", "deploy")
+        for top in ("core", "graphql", "workers", "workbench", "deploy")
         for path in (ROOT / top).rglob("*.py")
         # migrations ship as package data; deploy/image holds the image build's own script
         if not {"migrations", "image", "__pycache__"} & set(path.parts)
