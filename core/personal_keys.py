@@ -79,6 +79,8 @@ class SubjectKeys:
         self._lock = threading.Lock()
         self._created = False
         self._noted: set[tuple[str, str]] = set()
+        #: buyer subjects this process just created (``buyer_subject``): they have no key row yet
+        self._minted: set[str] = set()
 
     def create_table(self) -> None:
         blob = "BYTEA" if self.store.dialect == "postgres" else "BLOB"
@@ -131,36 +133,60 @@ class SubjectKeys:
 
     def key_for_sealing(self, subject: str, stream_id: Any = None) -> bytes:
         """The subject's key, made on first use, noting that ``stream_id`` holds its data (one
-        transaction at most; none when both are known to this process). Raises SubjectErased if the
-        key was destroyed."""
+        statement for a subject this process just minted, ``buyer_subject``; a read first for any
+        other subject not cached; none when both are known to this process). Raises SubjectErased
+        if the key was destroyed."""
         noted = stream_id is None or (subject, str(stream_id)) in self._noted
-        key = self.key_for_opening(subject)
+        with self._lock:
+            fresh = subject in self._minted
+        key = None if fresh else self.key_for_opening(subject)
         if key is not None and noted:
             return key
         self._ensure_table()
-        with self.store.transaction() as cur:
-            if key is None:
-                cur.execute(
-                    f"INSERT INTO {KEYS_TABLE} (subject, wrapped_key, kek_id, created_at) VALUES (%s, %s, %s, %s)"
-                    " ON CONFLICT (subject) DO NOTHING",
-                    (subject, self._wrap(subject, AESGCM.generate_key(bit_length=256)), kek_id(self._kek),
-                     datetime.now(timezone.utc).isoformat()),
-                )
-                row = cur.execute(f"SELECT wrapped_key, kek_id FROM {KEYS_TABLE} WHERE subject = %s",
-                                  (subject,)).fetchone()
-                if row is None or row["wrapped_key"] is None:
-                    raise SubjectErased(subject)
-                key = self._unwrap(subject, row["wrapped_key"], row["kek_id"])
-            if not noted:
+        if key is None:
+            key = self._make_key(subject, None if noted else stream_id)
+        elif not noted:
+            with self.store.statement() as cur:
                 cur.execute(f"INSERT INTO {STREAMS_TABLE} (subject, stream_id) VALUES (%s, %s)"
                             " ON CONFLICT (subject, stream_id) DO NOTHING", (subject, str(stream_id)))
         with self._lock:
+            self._minted.discard(subject)
             self._cache[subject] = (time.monotonic() + self._cache_seconds, key)
             if not noted:
                 if len(self._noted) >= 100_000:  # a bound, not a record: forgetting costs one idempotent insert
                     self._noted.clear()
                 self._noted.add((subject, str(stream_id)))
         return key
+
+    def _make_key(self, subject: str, stream_id: Any) -> bytes:
+        """A new key for ``subject`` (and the note that ``stream_id`` holds its data, unless None),
+        or the key another process made first; SubjectErased if it was destroyed. On PostgreSQL the
+        common case, no row yet, is one statement; otherwise one transaction."""
+        wrapped = self._wrap(subject, AESGCM.generate_key(bit_length=256))
+        values = (subject, wrapped, kek_id(self._kek), datetime.now(timezone.utc).isoformat())
+        insert_key = (f"INSERT INTO {KEYS_TABLE} (subject, wrapped_key, kek_id, created_at) VALUES (%s, %s, %s, %s)"
+                      " ON CONFLICT (subject) DO NOTHING")
+        if self.store.dialect == "postgres":
+            # The stream is noted only if this key was inserted (an erased subject notes nothing).
+            note = "" if stream_id is None else (
+                f", noted AS (INSERT INTO {STREAMS_TABLE} (subject, stream_id) SELECT %s, %s FROM made"
+                " ON CONFLICT (subject, stream_id) DO NOTHING)")
+            params = values if stream_id is None else (*values, subject, str(stream_id))
+            with self.store.statement() as cur:
+                made = cur.execute(f"WITH made AS ({insert_key} RETURNING subject){note}"
+                                   " SELECT subject FROM made", params).fetchone()
+            if made is not None:
+                return self._unwrap(subject, wrapped, kek_id(self._kek))
+        with self.store.transaction() as cur:
+            cur.execute(insert_key, values)
+            row = cur.execute(f"SELECT wrapped_key, kek_id FROM {KEYS_TABLE} WHERE subject = %s",
+                              (subject,)).fetchone()
+            if row is None or row["wrapped_key"] is None:
+                raise SubjectErased(subject)
+            if stream_id is not None:
+                cur.execute(f"INSERT INTO {STREAMS_TABLE} (subject, stream_id) VALUES (%s, %s)"
+                            " ON CONFLICT (subject, stream_id) DO NOTHING", (subject, str(stream_id)))
+            return self._unwrap(subject, row["wrapped_key"], row["kek_id"])
 
     def clear_cache(self) -> None:
         """Forget every key this process cached: the next opening reads the key store again."""
@@ -295,10 +321,17 @@ class SubjectKeys:
         row = self.store.query_one(f"SELECT subject FROM {BUYERS_TABLE} WHERE phone_digest = %s", (digest,))
         if row is not None:
             return str(row["subject"])
-        with self.store.transaction() as cur:
-            cur.execute(f"INSERT INTO {BUYERS_TABLE} (phone_digest, subject) VALUES (%s, %s)"
-                        " ON CONFLICT (phone_digest) DO NOTHING", (digest, f"buyer:{uuid.uuid4()}"))
+        with self.store.statement() as cur:
+            row = cur.execute(f"INSERT INTO {BUYERS_TABLE} (phone_digest, subject) VALUES (%s, %s)"
+                              " ON CONFLICT (phone_digest) DO NOTHING RETURNING subject",
+                              (digest, f"buyer:{uuid.uuid4()}")).fetchone()
+        if row is not None:
+            # Minted here: a random subject nobody else has seen has no key row to look for.
+            with self._lock:
+                if len(self._minted) >= 10_000:
+                    self._minted.clear()
+                self._minted.add(str(row["subject"]))
+            return str(row["subject"])
         row = self.store.query_one(f"SELECT subject FROM {BUYERS_TABLE} WHERE phone_digest = %s", (digest,))
         assert row is not None
         return str(row["subject"])
-
