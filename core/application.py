@@ -19,7 +19,6 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.postgres import PostgresDatastore
 
 from farmgate.core.carriers import CarrierCommands
 from farmgate.core.catalog import CatalogCommands
@@ -42,7 +41,6 @@ from farmgate.core.rollouts import RolloutCommands
 from farmgate.core.webhooks import WebhookCommands
 from farmgate.core.orders import OrderCommands
 from farmgate.core.database import ReadStore
-from farmgate.core.postgres_events import lock_timeout_option
 from farmgate.core.personal_keys import DEVELOPMENT_DATA_KEY, SubjectKeys, key_encryption_key
 from farmgate.core.personal_mapper import PersonalDataMapper
 
@@ -101,10 +99,6 @@ class Farmgate(HouseholdCommands, ExportCommands, WebhookCommands, CatalogComman
         parameters = env.get("POSTGRES_CONNECTION_PARAMETERS")
         if parameters:
             factory.datastore.pool.kwargs.update(parse_qsl(parameters, keep_blank_values=True))
-        if isinstance(getattr(factory, "datastore", None), PostgresDatastore):
-            # The lock timeout of the session, not SET LOCAL in each save (core.postgres_events).
-            kwargs = factory.datastore.pool.kwargs
-            kwargs["options"] = lock_timeout_option(kwargs.get("options", ""), factory.datastore.lock_timeout)
         return factory
 
     def save(self, *aggregates: Any, **kwargs: Any) -> Any:

@@ -189,6 +189,6 @@ class ReadStore:
 
         kwargs = self.connect_kwargs()
         # libpq's (and psycopg's) connect timeout is whole seconds, at least 2: the caller bounds the wait.
-        options = f"{kwargs.pop('options', '')} -c statement_timeout={int(timeout * 1000)}".strip()
-        with psycopg.connect(**kwargs, connect_timeout=max(2, math.ceil(timeout)), options=options) as conn:
+        with psycopg.connect(**kwargs, connect_timeout=max(2, math.ceil(timeout)),
+                             options=f"-c statement_timeout={int(timeout * 1000)}") as conn:
             return conn.execute("SELECT 1").fetchone() is not None

@@ -312,12 +312,76 @@ class SubjectKeys:
 
     # -- buyers ----------------------------------------------------------------------------------------
 
+    def buyer_key_for_sealing(self, phone: str, stream_id: Any) -> tuple[str, bytes | None]:
+        """``buyer_subject(phone)`` and ``key_for_sealing`` of it for ``stream_id`` together: the
+        subject and its key (None once destroyed: what would be its data is not kept). On PostgreSQL
+        one statement finds the buyer, or creates it with its key, and notes the stream; a subject
+        whose key this process holds is not read again. Anything else (SQLite, a race with another
+        process creating the same buyer, a buyer without a key row) goes the two calls' way."""
+        if self.store.dialect == "postgres":
+            found = self._buyer_key_at_once(phone, stream_id)
+            if found is not None:
+                return found
+        subject = self.buyer_subject(phone)
+        try:
+            return subject, self.key_for_sealing(subject, stream_id)
+        except SubjectErased:
+            return subject, None
+
+    def _buyer_key_at_once(self, phone: str, stream_id: Any) -> tuple[str, bytes | None] | None:
+        self._ensure_table()
+        subject = f"buyer:{uuid.uuid4()}"
+        kek = kek_id(self._kek)
+        key: bytes | None = AESGCM.generate_key(bit_length=256)
+        assert key is not None
+        # found: the buyer's subject and key row, if it has them; minted: a new subject and key when
+        # the phone has none (nothing when another process inserts it first: then None below);
+        # noted: the stream, under a live key found or the one made.
+        row = self.store_statement(
+            f"""WITH found AS (
+                SELECT b.subject, k.wrapped_key, k.kek_id, k.subject IS NOT NULL AS has_key
+                FROM {BUYERS_TABLE} b LEFT JOIN {KEYS_TABLE} k ON k.subject = b.subject WHERE b.phone_digest = %s),
+            buyer AS (
+                INSERT INTO {BUYERS_TABLE} (phone_digest, subject) SELECT %s, %s WHERE NOT EXISTS (SELECT 1 FROM found)
+                ON CONFLICT (phone_digest) DO NOTHING RETURNING subject),
+            minted AS (
+                INSERT INTO {KEYS_TABLE} (subject, wrapped_key, kek_id, created_at) SELECT subject, %s, %s, %s FROM buyer
+                ON CONFLICT (subject) DO NOTHING RETURNING subject),
+            noted AS (
+                INSERT INTO {STREAMS_TABLE} (subject, stream_id)
+                SELECT subject, %s FROM minted UNION SELECT subject, %s FROM found WHERE wrapped_key IS NOT NULL
+                ON CONFLICT (subject, stream_id) DO NOTHING)
+            SELECT subject, wrapped_key, kek_id, has_key, FALSE AS made FROM found
+            UNION ALL SELECT subject, NULL, NULL, TRUE, TRUE FROM minted""",
+            (self._digest(phone), self._digest(phone), subject, self._wrap(subject, key), kek,
+             datetime.now(timezone.utc).isoformat(), str(stream_id), str(stream_id)))
+        if row is None or not row["has_key"]:
+            return None
+        found_subject = str(row["subject"])
+        if not row["made"]:
+            key = None if row["wrapped_key"] is None else self._unwrap(found_subject, row["wrapped_key"], row["kek_id"])
+        with self._lock:
+            self._cache[found_subject] = (time.monotonic() + self._cache_seconds, key)
+            if key is not None:
+                if len(self._noted) >= 100_000:
+                    self._noted.clear()
+                self._noted.add((found_subject, str(stream_id)))
+        return found_subject, key
+
+    def store_statement(self, sql: str, params: tuple[Any, ...]) -> dict[str, Any] | None:
+        """The first row of one statement that may write (``ReadStore.statement``)."""
+        with self.store.statement() as cur:
+            return cur.execute(sql, params).fetchone()
+
+    def _digest(self, phone: str) -> str:
+        return hmac.new(self._pepper, b"buyer-phone:" + phone.encode(), hashlib.sha256).hexdigest()
+
     def buyer_subject(self, phone: str) -> str:
         """The data subject of the buyer with this phone number (E.164): one per buyer, shared by all
         its orders, a random id (not derived from the number, so it tells nothing once erased). The
         link phone digest -> subject is deleted on erasure: a later order of that number is a new subject."""
         self._ensure_table()
-        digest = hmac.new(self._pepper, b"buyer-phone:" + phone.encode(), hashlib.sha256).hexdigest()
+        digest = self._digest(phone)
         row = self.store.query_one(f"SELECT subject FROM {BUYERS_TABLE} WHERE phone_digest = %s", (digest,))
         if row is not None:
             return str(row["subject"])

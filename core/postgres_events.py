@@ -1,15 +1,19 @@
-"""The event store's PostgreSQL recorder, writing a save in four statements instead of six.
+"""The event store's PostgreSQL recorder, recording a save in one statement instead of six.
 
 The eventsourcing library's ``PostgresApplicationRecorder`` records a save as one pipelined
 transaction: ``BEGIN``, ``SET LOCAL lock_timeout``, ``LOCK TABLE … IN EXCLUSIVE MODE``, ``NOTIFY``,
-the ``INSERT … RETURNING notification_id``, ``COMMIT``. This subclass keeps that transaction and its
-guarantees (the table lock that makes commit order the notification order, the version check of
-the primary key, the notification to listeners at commit) and sends two statements fewer:
+``INSERT … RETURNING notification_id``, ``COMMIT``. Its own ``enable_db_functions`` option does it
+in one call of a function, but that function takes no table lock, so a follower of the log could
+pass over a notification id that commits after a higher one (exactly-once projections need commit
+order to be notification order). This subclass calls a function of its own that does all five
+things, in the same order, inside the one statement's transaction:
 
-- the lock timeout is the session's, set once per connection (``lock_timeout_option``, the
-  libpq ``options`` the pool's connections open with) instead of ``SET LOCAL`` in every save;
-- ``NOTIFY`` is ``pg_notify`` on the same channel, with the same empty payload, called by the
-  statement that inserts (a function scan, run once, joined to the inserted rows).
+    SET LOCAL lock_timeout; LOCK TABLE … IN EXCLUSIVE MODE; NOTIFY; INSERT … RETURNING notification_id
+
+Same guarantees: the table lock, the primary key's version check (a lost race is a unique violation,
+IntegrityError, and nothing of the save is kept), the notification at commit. The function is
+created with the events table, by the library's ``create_table`` (``sql_create_statements``), as the
+library creates its own. Saves with tracking records (not made by farmgate) go the library's way.
 
 Selected through the library's own setting ``APPLICATION_RECORDER_TOPIC`` (``RECORDER_TOPIC``).
 """
@@ -19,51 +23,46 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from psycopg import Cursor
-from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier, Literal
+from eventsourcing.utils import retry
+from psycopg.sql import SQL, Identifier
 
 #: the eventsourcing topic of the recorder below, for ``APPLICATION_RECORDER_TOPIC``
-RECORDER_TOPIC = "farmgate.core.postgres_events:FewerStatementsRecorder"
+RECORDER_TOPIC = "farmgate.core.postgres_events:OneStatementRecorder"
 
 
-def lock_timeout_option(options: str, lock_timeout_seconds: int) -> str:
-    """libpq ``options`` (``-c name=value`` words) with the session's lock_timeout added (seconds;
-    0 adds nothing: no timeout, as the library's ``SET LOCAL … '0s'``)."""
-    if not lock_timeout_seconds:
-        return options
-    return f"{options} -c lock_timeout={int(lock_timeout_seconds)}s".strip()
+class OneStatementRecorder(PostgresApplicationRecorder):
+    """``PostgresApplicationRecorder`` whose ``insert_events`` is one statement (module docstring)."""
 
-
-class FewerStatementsRecorder(PostgresApplicationRecorder):
-    """``PostgresApplicationRecorder`` without the per-save ``SET LOCAL`` and ``NOTIFY`` statements
-    (see the module docstring). Needs the pool's connections opened with ``lock_timeout_option``."""
-
-    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
-        # The library's list is [SET LOCAL lock_timeout, LOCK TABLE]: keep the lock.
-        self.lock_table_statements = [
-            s for s in self.lock_table_statements if "lock_timeout" not in s.as_string()
-        ]
-        table = SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
-        event_type = SQL("{0}.{1}").format(Identifier(self.datastore.schema),
-                                           Identifier(self.stored_event_type_name))
-        self.insert_events_statement = SQL(
-            "WITH inserted AS ("
-            "INSERT INTO {table} AS t (originator_id, originator_version, topic, state)"
-            " SELECT originator_id, originator_version, topic, state FROM unnest(%s::{event_type}[])"
-            " RETURNING notification_id)"
-            " SELECT inserted.notification_id FROM inserted CROSS JOIN pg_notify({channel}, '')"
-            " ORDER BY inserted.notification_id"
-        ).format(table=table, event_type=event_type, channel=Literal(self.channel_name))
+        self.insert_function_name = f"{self.events_table_name}_insert"
+        self.check_identifier_length(self.insert_function_name)
+        schema, table = Identifier(self.datastore.schema), Identifier(self.events_table_name)
+        function = SQL("{0}.{1}").format(schema, Identifier(self.insert_function_name))
+        self.sql_create_statements.append(SQL(
+            "CREATE OR REPLACE FUNCTION {function}(events {schema}.{event}[]) RETURNS SETOF bigint"
+            " LANGUAGE plpgsql AS $BODY$ BEGIN"
+            " SET LOCAL lock_timeout = '{lock_timeout}s';"
+            " LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE;"
+            " NOTIFY {channel};"
+            " RETURN QUERY INSERT INTO {schema}.{table} AS t (originator_id, originator_version, topic, state)"
+            " SELECT originator_id, originator_version, topic, state FROM unnest(events)"
+            " RETURNING notification_id;"
+            " END; $BODY$"
+        ).format(function=function, schema=schema, table=table, event=Identifier(self.stored_event_type_name),
+                 lock_timeout=int(self.datastore.lock_timeout), channel=Identifier(self.channel_name)))
+        self.insert_by_function_statement = SQL("SELECT * FROM {0}(%s)").format(function)
 
-    def _notify_channel(self, curs: Cursor[DictRow]) -> None:
-        """Nothing: the insert statement notifies (``pg_notify``)."""
-
-    def _fetch_ids_after_insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
-    ) -> Sequence[int] | None:
-        """The notification ids the insert returned (its status is SELECT, not INSERT)."""
-        return [row["notification_id"] for row in curs.fetchall()]
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """Record the events in one statement (autocommit: the statement is the transaction) and
+        return their notification ids, in order. IntegrityError if a version is taken."""
+        if kwargs.get("tracking") is not None or not stored_events:
+            return super().insert_events(stored_events, **kwargs)
+        events = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
+                  for e in stored_events]
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.insert_by_function_statement, (events,), prepare=True)
+            return [row[self.insert_function_name] for row in curs.fetchall()]
