@@ -60,9 +60,10 @@ class OneStatementRecorder(PostgresApplicationRecorder):
         """Record the events in one statement (autocommit: the statement is the transaction) and
         return their notification ids, in order. IntegrityError if a version is taken."""
         if kwargs.get("tracking") is not None or not stored_events:
-            return super().insert_events(stored_events, **kwargs)
+            recorded: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            return recorded
         events = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
                   for e in stored_events]
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.insert_by_function_statement, (events,), prepare=True)
-            return [row[self.insert_function_name] for row in curs.fetchall()]
+            return [int(row[self.insert_function_name]) for row in curs.fetchall()]
