@@ -315,9 +315,9 @@ class SubjectKeys:
     def buyer_key_for_sealing(self, phone: str, stream_id: Any) -> tuple[str, bytes | None]:
         """``buyer_subject(phone)`` and ``key_for_sealing`` of it for ``stream_id`` together: the
         subject and its key (None once destroyed: what would be its data is not kept). On PostgreSQL
-        one statement finds the buyer, or creates it with its key, and notes the stream; a subject
-        whose key this process holds is not read again. Anything else (SQLite, a race with another
-        process creating the same buyer, a buyer without a key row) goes the two calls' way."""
+        one statement finds the buyer with its key, or creates both, and notes the stream (under a
+        live key only). Anything else (SQLite, a race with another process creating the same buyer,
+        a buyer without a key row) goes the two calls' way."""
         if self.store.dialect == "postgres":
             found = self._buyer_key_at_once(phone, stream_id)
             if found is not None:
