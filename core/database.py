@@ -152,12 +152,33 @@ class ReadStore:
             finally:
                 lite.close()
 
+    @contextmanager
+    def statement(self) -> Iterator[Cursor]:
+        """A cursor for ONE statement, which is its own transaction. On PostgreSQL, on a pooled
+        connection in autocommit (no BEGIN, no ROLLBACK/COMMIT: a third of the round trips of a
+        ``transaction``, and a rolled-back transaction would make psycopg drop the connection's
+        prepared statements with ``DEALLOCATE ALL``); on SQLite, a ``transaction`` (committed)."""
+        if self.dialect != "postgres":
+            with self.transaction() as cur:
+                yield cur
+            return
+        with self._datastore.get_connection() as conn, conn.cursor() as raw:
+            yield Cursor(raw, self.dialect)
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        with self.transaction(commit=False) as cur:
+        """The rows of one SELECT (one statement: see ``statement``)."""
+        if self.dialect != "postgres":
+            with self.transaction(commit=False) as cur:
+                return cur.execute(sql, params).fetchall()
+        with self.statement() as cur:
             return cur.execute(sql, params).fetchall()
 
     def query_one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
-        with self.transaction(commit=False) as cur:
+        """The first row of one SELECT, or None (one statement: see ``statement``)."""
+        if self.dialect != "postgres":
+            with self.transaction(commit=False) as cur:
+                return cur.execute(sql, params).fetchone()
+        with self.statement() as cur:
             return cur.execute(sql, params).fetchone()
 
     def page_by_position(

@@ -79,6 +79,8 @@ class SubjectKeys:
         self._lock = threading.Lock()
         self._created = False
         self._noted: set[tuple[str, str]] = set()
+        #: buyer subjects this process just created (``buyer_subject``): they have no key row yet
+        self._minted: set[str] = set()
 
     def create_table(self) -> None:
         blob = "BYTEA" if self.store.dialect == "postgres" else "BLOB"
@@ -131,36 +133,60 @@ class SubjectKeys:
 
     def key_for_sealing(self, subject: str, stream_id: Any = None) -> bytes:
         """The subject's key, made on first use, noting that ``stream_id`` holds its data (one
-        transaction at most; none when both are known to this process). Raises SubjectErased if the
-        key was destroyed."""
+        statement for a subject this process just minted, ``buyer_subject``; a read first for any
+        other subject not cached; none when both are known to this process). Raises SubjectErased
+        if the key was destroyed."""
         noted = stream_id is None or (subject, str(stream_id)) in self._noted
-        key = self.key_for_opening(subject)
+        with self._lock:
+            fresh = subject in self._minted
+        key = None if fresh else self.key_for_opening(subject)
         if key is not None and noted:
             return key
         self._ensure_table()
-        with self.store.transaction() as cur:
-            if key is None:
-                cur.execute(
-                    f"INSERT INTO {KEYS_TABLE} (subject, wrapped_key, kek_id, created_at) VALUES (%s, %s, %s, %s)"
-                    " ON CONFLICT (subject) DO NOTHING",
-                    (subject, self._wrap(subject, AESGCM.generate_key(bit_length=256)), kek_id(self._kek),
-                     datetime.now(timezone.utc).isoformat()),
-                )
-                row = cur.execute(f"SELECT wrapped_key, kek_id FROM {KEYS_TABLE} WHERE subject = %s",
-                                  (subject,)).fetchone()
-                if row is None or row["wrapped_key"] is None:
-                    raise SubjectErased(subject)
-                key = self._unwrap(subject, row["wrapped_key"], row["kek_id"])
-            if not noted:
+        if key is None:
+            key = self._make_key(subject, None if noted else stream_id)
+        elif not noted:
+            with self.store.statement() as cur:
                 cur.execute(f"INSERT INTO {STREAMS_TABLE} (subject, stream_id) VALUES (%s, %s)"
                             " ON CONFLICT (subject, stream_id) DO NOTHING", (subject, str(stream_id)))
         with self._lock:
+            self._minted.discard(subject)
             self._cache[subject] = (time.monotonic() + self._cache_seconds, key)
             if not noted:
                 if len(self._noted) >= 100_000:  # a bound, not a record: forgetting costs one idempotent insert
                     self._noted.clear()
                 self._noted.add((subject, str(stream_id)))
         return key
+
+    def _make_key(self, subject: str, stream_id: Any) -> bytes:
+        """A new key for ``subject`` (and the note that ``stream_id`` holds its data, unless None),
+        or the key another process made first; SubjectErased if it was destroyed. On PostgreSQL the
+        common case, no row yet, is one statement; otherwise one transaction."""
+        wrapped = self._wrap(subject, AESGCM.generate_key(bit_length=256))
+        values = (subject, wrapped, kek_id(self._kek), datetime.now(timezone.utc).isoformat())
+        insert_key = (f"INSERT INTO {KEYS_TABLE} (subject, wrapped_key, kek_id, created_at) VALUES (%s, %s, %s, %s)"
+                      " ON CONFLICT (subject) DO NOTHING")
+        if self.store.dialect == "postgres":
+            # The stream is noted only if this key was inserted (an erased subject notes nothing).
+            note = "" if stream_id is None else (
+                f", noted AS (INSERT INTO {STREAMS_TABLE} (subject, stream_id) SELECT %s, %s FROM made"
+                " ON CONFLICT (subject, stream_id) DO NOTHING)")
+            params = values if stream_id is None else (*values, subject, str(stream_id))
+            with self.store.statement() as cur:
+                made = cur.execute(f"WITH made AS ({insert_key} RETURNING subject){note}"
+                                   " SELECT subject FROM made", params).fetchone()
+            if made is not None:
+                return self._unwrap(subject, wrapped, kek_id(self._kek))
+        with self.store.transaction() as cur:
+            cur.execute(insert_key, values)
+            row = cur.execute(f"SELECT wrapped_key, kek_id FROM {KEYS_TABLE} WHERE subject = %s",
+                              (subject,)).fetchone()
+            if row is None or row["wrapped_key"] is None:
+                raise SubjectErased(subject)
+            if stream_id is not None:
+                cur.execute(f"INSERT INTO {STREAMS_TABLE} (subject, stream_id) VALUES (%s, %s)"
+                            " ON CONFLICT (subject, stream_id) DO NOTHING", (subject, str(stream_id)))
+            return self._unwrap(subject, row["wrapped_key"], row["kek_id"])
 
     def clear_cache(self) -> None:
         """Forget every key this process cached: the next opening reads the key store again."""
@@ -286,19 +312,90 @@ class SubjectKeys:
 
     # -- buyers ----------------------------------------------------------------------------------------
 
+    def buyer_key_for_sealing(self, phone: str, stream_id: Any) -> tuple[str, bytes | None]:
+        """``buyer_subject(phone)`` and ``key_for_sealing`` of it for ``stream_id`` together: the
+        subject and its key (None once destroyed: what would be its data is not kept). On PostgreSQL
+        one statement finds the buyer with its key, or creates both, and notes the stream (under a
+        live key only). Anything else (SQLite, a race with another process creating the same buyer,
+        a buyer without a key row) goes the two calls' way."""
+        if self.store.dialect == "postgres":
+            found = self._buyer_key_at_once(phone, stream_id)
+            if found is not None:
+                return found
+        subject = self.buyer_subject(phone)
+        try:
+            return subject, self.key_for_sealing(subject, stream_id)
+        except SubjectErased:
+            return subject, None
+
+    def _buyer_key_at_once(self, phone: str, stream_id: Any) -> tuple[str, bytes | None] | None:
+        self._ensure_table()
+        subject = f"buyer:{uuid.uuid4()}"
+        kek = kek_id(self._kek)
+        key: bytes | None = AESGCM.generate_key(bit_length=256)
+        assert key is not None
+        # found: the buyer's subject and key row, if it has them; minted: a new subject and key when
+        # the phone has none (nothing when another process inserts it first: then None below);
+        # noted: the stream, under a live key found or the one made.
+        row = self.store_statement(
+            f"""WITH found AS (
+                SELECT b.subject, k.wrapped_key, k.kek_id, k.subject IS NOT NULL AS has_key
+                FROM {BUYERS_TABLE} b LEFT JOIN {KEYS_TABLE} k ON k.subject = b.subject WHERE b.phone_digest = %s),
+            buyer AS (
+                INSERT INTO {BUYERS_TABLE} (phone_digest, subject) SELECT %s, %s WHERE NOT EXISTS (SELECT 1 FROM found)
+                ON CONFLICT (phone_digest) DO NOTHING RETURNING subject),
+            minted AS (
+                INSERT INTO {KEYS_TABLE} (subject, wrapped_key, kek_id, created_at) SELECT subject, %s, %s, %s FROM buyer
+                ON CONFLICT (subject) DO NOTHING RETURNING subject),
+            noted AS (
+                INSERT INTO {STREAMS_TABLE} (subject, stream_id)
+                SELECT subject, %s FROM minted UNION SELECT subject, %s FROM found WHERE wrapped_key IS NOT NULL
+                ON CONFLICT (subject, stream_id) DO NOTHING)
+            SELECT subject, wrapped_key, kek_id, has_key, FALSE AS made FROM found
+            UNION ALL SELECT subject, NULL, NULL, TRUE, TRUE FROM minted""",
+            (self._digest(phone), self._digest(phone), subject, self._wrap(subject, key), kek,
+             datetime.now(timezone.utc).isoformat(), str(stream_id), str(stream_id)))
+        if row is None or not row["has_key"]:
+            return None
+        found_subject = str(row["subject"])
+        if not row["made"]:
+            key = None if row["wrapped_key"] is None else self._unwrap(found_subject, row["wrapped_key"], row["kek_id"])
+        with self._lock:
+            self._cache[found_subject] = (time.monotonic() + self._cache_seconds, key)
+            if key is not None:
+                if len(self._noted) >= 100_000:
+                    self._noted.clear()
+                self._noted.add((found_subject, str(stream_id)))
+        return found_subject, key
+
+    def store_statement(self, sql: str, params: tuple[Any, ...]) -> dict[str, Any] | None:
+        """The first row of one statement that may write (``ReadStore.statement``)."""
+        with self.store.statement() as cur:
+            return cur.execute(sql, params).fetchone()
+
+    def _digest(self, phone: str) -> str:
+        return hmac.new(self._pepper, b"buyer-phone:" + phone.encode(), hashlib.sha256).hexdigest()
+
     def buyer_subject(self, phone: str) -> str:
         """The data subject of the buyer with this phone number (E.164): one per buyer, shared by all
         its orders, a random id (not derived from the number, so it tells nothing once erased). The
         link phone digest -> subject is deleted on erasure: a later order of that number is a new subject."""
         self._ensure_table()
-        digest = hmac.new(self._pepper, b"buyer-phone:" + phone.encode(), hashlib.sha256).hexdigest()
+        digest = self._digest(phone)
         row = self.store.query_one(f"SELECT subject FROM {BUYERS_TABLE} WHERE phone_digest = %s", (digest,))
         if row is not None:
             return str(row["subject"])
-        with self.store.transaction() as cur:
-            cur.execute(f"INSERT INTO {BUYERS_TABLE} (phone_digest, subject) VALUES (%s, %s)"
-                        " ON CONFLICT (phone_digest) DO NOTHING", (digest, f"buyer:{uuid.uuid4()}"))
+        with self.store.statement() as cur:
+            row = cur.execute(f"INSERT INTO {BUYERS_TABLE} (phone_digest, subject) VALUES (%s, %s)"
+                              " ON CONFLICT (phone_digest) DO NOTHING RETURNING subject",
+                              (digest, f"buyer:{uuid.uuid4()}")).fetchone()
+        if row is not None:
+            # Minted here: a random subject nobody else has seen has no key row to look for.
+            with self._lock:
+                if len(self._minted) >= 10_000:
+                    self._minted.clear()
+                self._minted.add(str(row["subject"]))
+            return str(row["subject"])
         row = self.store.query_one(f"SELECT subject FROM {BUYERS_TABLE} WHERE phone_digest = %s", (digest,))
         assert row is not None
         return str(row["subject"])
-
