@@ -190,6 +190,9 @@ def rebuild(name: Optional[str] = typer.Argument(None), all_: bool = typer.Optio
     if not name and not all_:
         err.print("farmgate projections rebuild: name a projection or pass --all")
         raise typer.Exit(2)
+    if name and all_:
+        err.print(f"farmgate projections rebuild: name a projection ({name}) or pass --all, not both")
+        raise typer.Exit(2)
     try:
         chosen = all_projections() if all_ else [projection_named(name or "")]
     except KeyError as error:

@@ -207,6 +207,16 @@ class ShadowRebuild:
         log.info("projection_rebuilt", projection=name, position=self.position)
         return True
 
+    def drop_left_over(self) -> None:
+        """PostgreSQL: drop the shadow schema a rebuild of this projection left (its connection lost
+        mid-query), once its session has ended (waits up to 10 s for its lock; raises psycopg's
+        error beyond). Refuses nothing else: the schema is this projection's own."""
+        with self.connection.transaction() as cur:
+            cur.execute("SET LOCAL statement_timeout = '10s'")
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                        (f"farmgate_rebuild:{self.projection.tracking_name}",))
+            cur.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+
     def abandon(self) -> None:
         """Drop the shadow tables (none when ``start`` was refused: they are another rebuild's); the
         live ones are untouched."""
@@ -272,19 +282,31 @@ def rebuild(projector: Projector, projection: Projection,
     """Rebuild ``projection`` beside its live tables and switch to the new ones (see the module
     doc); ``on_progress(position, head)`` after each batch. The shadow is dropped whatever happens
     but a switch. Raises ``RebuildBusy`` (PostgreSQL: another rebuild of it is running)."""
-    with projector.store.own_connection() as connection:
-        shadow = ShadowRebuild(projector, projection, connection)
-        switched = False
-        try:
-            shadow.start()
-            while shadow.step():
-                if on_progress:
-                    on_progress(shadow.position, projector.head())
-            switched = shadow.switch()
-        finally:
-            if not switched:
-                try:
-                    shadow.abandon()
-                except Exception:  # the error that ended the rebuild is the one to raise
-                    log.warning("projection_rebuild_shadow_left", projection=projection.tracking_name, exc_info=True)
-        return RebuildOutcome(projection.tracking_name, shadow.position, shadow.stall)
+    left = False
+    try:
+        with projector.store.own_connection() as connection:
+            shadow = ShadowRebuild(projector, projection, connection)
+            switched = False
+            try:
+                shadow.start()
+                while shadow.step():
+                    if on_progress:
+                        on_progress(shadow.position, projector.head())
+                switched = shadow.switch()
+            finally:
+                if not switched:
+                    try:
+                        shadow.abandon()
+                    except BaseException:  # interrupted mid-query: the connection is unusable
+                        left = True
+    finally:
+        if left and shadow.dialect == "postgres":
+            # the interruption left the rebuild's connection busy (now closed): drop the shadow
+            # schema on a fresh one, so an interrupted rebuild leaves nothing behind
+            try:
+                with projector.store.own_connection() as fresh:
+                    ShadowRebuild(projector, projection, fresh).drop_left_over()
+            except Exception:  # the error that ended the rebuild is the one to raise
+                log.warning("projection_rebuild_shadow_left", projection=projection.tracking_name,
+                            schema=shadow.schema, hint="the next rebuild of this projection drops it")
+    return RebuildOutcome(projection.tracking_name, shadow.position, shadow.stall)

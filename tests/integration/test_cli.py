@@ -95,6 +95,8 @@ def test_demo_twice_adds_nothing_and_rebuild_restores_the_read_model(backend_url
         assert total == 7 and after == before
         unknown = farmgate("projections", "rebuild", "nonsense", url=backend_url, check=False)
         assert unknown.returncode == 2 and "household_directory" in unknown.stderr
+        both = farmgate("projections", "rebuild", "--all", "claims", url=backend_url, check=False)
+        assert both.returncode == 2 and "not both" in both.stderr and "rebuilding" not in both.stderr
     finally:
         system.close()
 
