@@ -24,6 +24,25 @@ class Cursor:
     def __init__(self, raw: Any, dialect: str):
         self._raw = raw
         self.dialect = dialect
+        self._pipeline: Any = None  # psycopg's Pipeline while ``pipelined`` is open
+
+    @contextmanager
+    def pipelined(self) -> Iterator[None]:
+        """Within the block, on PostgreSQL, statements are sent without waiting for each one's answer
+        (psycopg's pipeline mode): a batch of projection writes costs about one round trip instead of
+        one per statement. Reading a result (``fetchone``/``fetchall``/``rowcount``) waits for the
+        answers sent so far. A statement's error surfaces at the next wait or when the block ends,
+        so it cannot be pinned to the statement that caused it (``core.projections.runner`` applies
+        such a batch again, one statement at a time). On SQLite nothing changes."""
+        if self.dialect != "postgres":
+            yield
+            return
+        with self._raw.connection.pipeline() as pipeline:
+            self._pipeline = pipeline
+            try:
+                yield
+            finally:
+                self._pipeline = None
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         if self.dialect == "sqlite":
@@ -55,6 +74,8 @@ class Cursor:
 
     @property
     def rowcount(self) -> int:
+        if self._pipeline is not None:
+            self._pipeline.sync()  # the count is the server's answer: wait for it
         raw = self._raw.sqlite_cursor if self.dialect == "sqlite" else self._raw
         return int(raw.rowcount)
 

@@ -44,7 +44,7 @@ from farmgate.core.database import Cursor, OwnConnection
 from farmgate.core.log_batch import LogBatch
 from farmgate.core.log_listener import PROGRESS_CHANNEL
 from farmgate.core.projections.base import Projection
-from farmgate.core.projections.runner import Projector, apply_events
+from farmgate.core.projections.runner import PipelineFailed, Projector, apply_events
 from farmgate.core.projections.stalls import EventFailed, Stall, describe
 
 log = structlog.get_logger("farmgate.rebuild")
@@ -153,6 +153,12 @@ class ShadowRebuild:
         if not batch.since(self.position):
             return 0
         try:
+            if self.dialect == "postgres":
+                try:
+                    with self.connection.transaction() as cur:
+                        return self._apply(cur, batch, pipelined=True)
+                except PipelineFailed:
+                    pass  # rolled back: applied again one statement at a time, which names the event
             with self.connection.transaction() as cur:
                 return self._apply(cur, batch)
         except EventFailed as failure:
@@ -235,11 +241,11 @@ class ShadowRebuild:
     def _apply_next(self, cur: Cursor) -> int:
         return self._apply(cur, LogBatch.read(self.projector.app, self.position, self.batch_size, sealed=True))
 
-    def _apply(self, cur: Cursor, batch: LogBatch) -> int:
+    def _apply(self, cur: Cursor, batch: LogBatch, *, pipelined: bool = False) -> int:
         notifications = batch.since(self.position)
         if not notifications:
             return 0
-        apply_events(cur, self._handlers, notifications, batch)
+        apply_events(cur, self._handlers, notifications, batch, pipelined=pipelined)
         self.position = notifications[-1].id
         return len(notifications)
 

@@ -69,11 +69,32 @@ class Lag:
         return max(0, self.head - self.position)
 
 
+class PipelineFailed(Exception):
+    """A pipelined batch failed (``apply_events`` with ``pipelined``): the error surfaced where it
+    cannot be pinned to its event. The caller's transaction is rolled back; apply the batch again
+    without the pipeline to find the event (``EventFailed``)."""
+
+
 def apply_events(cur: Cursor, handlers: dict[str, Callable[[Cursor, Any, int], None]], notifications: Sequence[Any],
-                 batch: LogBatch) -> set[str]:
+                 batch: LogBatch, *, pipelined: bool = False) -> set[str]:
     """Apply ``notifications`` (of ``batch``) with ``handlers`` in ``cur``'s transaction; the request
     ids (correlation ids) of the events they took. Raises ``EventFailed`` at the first event a
-    handler (or its decoding) fails on."""
+    handler (or its decoding) fails on.
+
+    ``pipelined``: the handlers' statements are sent without waiting for each answer
+    (``Cursor.pipelined``, PostgreSQL); then any failure raises ``PipelineFailed`` instead, and the
+    transaction must be rolled back and the batch applied again unpipelined."""
+    if not pipelined:
+        return _apply_each(cur, handlers, notifications, batch)
+    try:
+        with cur.pipelined():
+            return _apply_each(cur, handlers, notifications, batch)
+    except Exception as error:  # noqa: BLE001 - pinned to its event by the unpipelined retry
+        raise PipelineFailed(str(error)) from error
+
+
+def _apply_each(cur: Cursor, handlers: dict[str, Callable[[Cursor, Any, int], None]], notifications: Sequence[Any],
+                batch: LogBatch) -> set[str]:
     request_ids: set[str] = set()
     for notification in notifications:
         event_type = batch.event_name(notification)
@@ -224,7 +245,18 @@ class Projector:
 
     def _apply_in_transaction(self, projection: Projection, start: int, notifications: Sequence[Any],
                               batch: LogBatch) -> tuple[int, set[str]]:
-        """(events applied, the request ids — correlation ids — of the events its handlers took)."""
+        """(events applied, the request ids — correlation ids — of the events its handlers took).
+        On PostgreSQL the handlers' statements are pipelined; a batch that fails so is rolled back
+        and applied again one statement at a time, which pins the failure to its event."""
+        if self.store.dialect == "postgres":
+            try:
+                return self._transaction(projection, start, notifications, batch, pipelined=True)
+            except PipelineFailed:
+                pass
+        return self._transaction(projection, start, notifications, batch, pipelined=False)
+
+    def _transaction(self, projection: Projection, start: int, notifications: Sequence[Any],
+                     batch: LogBatch, *, pipelined: bool) -> tuple[int, set[str]]:
         handlers = projection.handlers()
         request_ids: set[str] = set()
         with self.store.transaction() as cur:
@@ -234,7 +266,7 @@ class Projector:
             ).fetchone()
             if row is None or int(row["position"]) != start:
                 return 0, request_ids  # another projector moved it on; re-read from its position next time
-            request_ids = apply_events(cur, handlers, notifications, batch)
+            request_ids = apply_events(cur, handlers, notifications, batch, pipelined=pipelined)
             self._advance(cur, projection, notifications[-1].id)
             self.stalls.clear_passed(cur, projection.tracking_name, notifications[-1].id)
             if self.store.dialect == "postgres":
