@@ -26,7 +26,7 @@ from farmgate.core.domain.order import (
     CANCELLED, CONFIRMED, DISPATCHED, ORDER_STATUS_FOR_SHIPMENT, PLACED, Order, payment_status_of,
 )
 from farmgate.core.domain.shipment import ATTEMPT_FAILED, DELIVERED, INFO_RECEIVED, RETURNED_TO_SENDER, SPOILED, Shipment
-from farmgate.core.history import EventRecord, IntegrityReport, integrity_of, stream_records
+from farmgate.core.history import EventRecord, IntegrityReport, integrity_of, read_stream
 
 DELIVERY_PROMISE = "DELIVERY_PROMISE"
 CLAIM_RESPONSE = "CLAIM_RESPONSE"
@@ -84,6 +84,9 @@ class CaseFile:
     claim_ids: list[UUID]
     timeline: list[EventRecord]
     integrity: IntegrityReport
+    #: each stream's domain events as decoded for the timeline (a stream with a record that no longer
+    #: decodes is left out): the aggregates at any version are folded from them, not read again
+    events: dict[UUID, list[Any]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def streams(self) -> list[UUID]:
@@ -101,12 +104,14 @@ def _shipment_ids(order_records: list[EventRecord]) -> list[UUID]:
 
 def open_case_file(app: Any, order_id: UUID, claim_ids: list[UUID]) -> CaseFile:
     """``claim_ids`` come from the claims index; everything else is read from the stored events."""
-    order_records = stream_records(app, order_id)
+    order_records, order_events = read_stream(app, order_id)
     shipment_ids = _shipment_ids(order_records)
-    # Each stream is read once: the same records make the timeline and the integrity report.
+    # Each stream is read once: the same records make the timeline and the integrity report, and
+    # their decoded events every aggregate the case shows (``aggregate_in``).
     streams = {order_id: order_records}
+    decoded = {order_id: order_events}
     for stream_id in [*shipment_ids, *claim_ids]:
-        streams[stream_id] = stream_records(app, stream_id)
+        streams[stream_id], decoded[stream_id] = read_stream(app, stream_id)
     rank = {stream_id: n for n, stream_id in enumerate(streams)}
     records = [record for stream in streams.values() for record in stream]
     # A record whose bytes no longer decode has no time: it sorts first, where it cannot hide.
@@ -116,7 +121,24 @@ def open_case_file(app: Any, order_id: UUID, claim_ids: list[UUID]) -> CaseFile:
     anchors = getattr(app, "audit_anchors", None)
     if anchors is not None:
         integrity = anchored(integrity, anchors.check_streams(app, streams), records)
-    return CaseFile(order_id, shipment_ids, claim_ids, records, integrity)
+    events = {stream_id: stream_events for stream_id, stream_events in decoded.items() if stream_events}
+    return CaseFile(order_id, shipment_ids, claim_ids, records, integrity, events)
+
+
+def aggregate_in(app: Any, case: CaseFile, stream_id: UUID, version: int | None = None) -> Any:
+    """The aggregate of one of the case's streams at ``version`` (None: the newest the case holds),
+    folded from the events the case file decoded — the same state as the timeline, no second read.
+    A stream the case could not decode is read through ``app.repository`` (which raises as it
+    does)."""
+    events = case.events.get(stream_id)
+    if not events or (version is not None and not 0 < version <= len(events)):
+        return app.repository.get(stream_id, version=version)
+    aggregate = None
+    # eventsourcing's project_aggregate does the same, asserting a runtime-checkable Protocol on
+    # every event: a third of a case file's time.
+    for event in events if version is None else events[:version]:
+        aggregate = event.mutate(aggregate)
+    return aggregate
 
 
 def anchored(report: IntegrityReport, check: AnchorCheck, records: list[EventRecord]) -> IntegrityReport:
@@ -211,10 +233,10 @@ def as_of(app: Any, case: CaseFile, at: datetime, axis: str = RECORDED) -> Order
     shipment_id = next((i for i in reversed(case.shipment_ids) if _version_at(case, i, at, axis)), None)
     facts = [] if shipment_id is None else _shipment_facts(case, shipment_id, at, axis)
     if axis == RECORDED:
-        order: Order = app.repository.get(case.order_id, version=order_version)
+        order: Order = aggregate_in(app, case, case.order_id, order_version)
         shipment_status = None
         if shipment_id is not None:
-            shipment_status = app.repository.get(shipment_id, version=_version_at(case, shipment_id, at)).status
+            shipment_status = aggregate_in(app, case, shipment_id, _version_at(case, shipment_id, at)).status
         status, payment_status = order.status, order.payment_status
         paid, refunded, due = order.amount_paid, order.refunded, order.refund_due
     else:
@@ -224,7 +246,7 @@ def as_of(app: Any, case: CaseFile, at: datetime, axis: str = RECORDED) -> Order
     for claim_id in case.claim_ids:
         version = _version_at(case, claim_id, at, axis)
         if version:
-            claim: CompensationClaim = app.repository.get(claim_id, version=version)
+            claim: CompensationClaim = aggregate_in(app, case, claim_id, version)
             claims.append(ClaimSnapshot(claim_id, claim.claimant, claim.kind, claim.status, claim.claimed,
                                         claim.committed, claim.approved, claim.paid_total))
     return OrderSnapshot(
@@ -275,7 +297,7 @@ def case_flags(app: Any, case: CaseFile) -> list[CaseFlag]:
             flags.append(CaseFlag("CLAIM_OVERPAID" if overpaid else kind, str(r.data["reason"]), r))
         elif r.stream == "Order" and r.type in ("RefundFellDue", "RefundRecorded") and r.data.get("flag"):
             flags.append(CaseFlag(str(r.data["flag"]), _money_flag_summary(r), r))
-    order: Order = app.repository.get(case.order_id)
+    order: Order = aggregate_in(app, case, case.order_id)
     for claimant in ("BUYER", "HOUSEHOLD"):
         exposure = order.exposure(claimant)
         if exposure["room"].amount < 0:
@@ -288,8 +310,8 @@ def sla_breaches(app: Any, case: CaseFile, now: datetime) -> list[SlaBreach]:
     """Promises not kept: ``breached_at`` is when the late outcome was recorded; None while the
     promise is overdue and still open."""
     breaches: list[SlaBreach] = []
-    order: Order = app.repository.get(case.order_id)
-    shipments: list[Shipment] = [app.repository.get(i) for i in case.shipment_ids]
+    order: Order = aggregate_in(app, case, case.order_id)
+    shipments: list[Shipment] = [aggregate_in(app, case, i) for i in case.shipment_ids]
     promised = order.promised_by
     if order.perishable and order.status != "CANCELLED":
         finished = [s for s in shipments if s.delivered_at or s.spoiled_at]
@@ -300,7 +322,7 @@ def sla_breaches(app: Any, case: CaseFile, now: datetime) -> list[SlaBreach]:
         elif now > promised:
             breaches.append(SlaBreach(DELIVERY_PROMISE, promised, None))
     for claim_id in case.claim_ids:
-        claim: CompensationClaim = app.repository.get(claim_id)
+        claim: CompensationClaim = aggregate_in(app, case, claim_id)
         decided_at = claim.decision["decided_at"] if claim.decision else None
         if decided_at is not None and decided_at > claim.respond_by:
             breaches.append(SlaBreach(CLAIM_RESPONSE, claim.respond_by, decided_at))

@@ -64,7 +64,16 @@ def record_of(event: Any, position: int | None = None) -> EventRecord:
 
 def stream_records(app: Any, aggregate_id: UUID) -> list[EventRecord]:
     """Every event of one stream, oldest first, each checked against the chain."""
+    return read_stream(app, aggregate_id)[0]
+
+
+def read_stream(app: Any, aggregate_id: UUID) -> tuple[list[EventRecord], list[Any] | None]:
+    """Every event of one stream, oldest first: its records, each checked against the chain, and the
+    domain events they were decoded from (from version 1 on, for folding the aggregate at any
+    version without reading the stream again); None instead of the events when a record's bytes no
+    longer decode (the aggregate can then only be read, and fail, through the repository)."""
     records: list[EventRecord] = []
+    events: list[Any] | None = []
     previous = GENESIS
     for stored in app.recorder.select_events(aggregate_id):
         stream, event_type = _stream_and_type(stored.topic)
@@ -87,6 +96,8 @@ def stream_records(app: Any, aggregate_id: UUID) -> list[EventRecord]:
                 event.timestamp, str(data.get("actor", "")), canonical(data), event.hash, intact=intact,
                 chained=expected,
             )
+            if events is not None:
+                events.append(event)
             # Chain on what the stored data hashes to, not on what it claims: after an edit every
             # later hash disagrees too, and the recomputed head differs from the recorded one.
             previous = expected
@@ -94,8 +105,9 @@ def stream_records(app: Any, aggregate_id: UUID) -> list[EventRecord]:
             previous = hashlib.sha256(previous.encode() + bytes(stored.state)).hexdigest()
             record = EventRecord(stream, aggregate_id, stored.originator_version, event_type, None, None,
                                  "", {}, "", intact=False, chained=previous)
+            events = None
         records.append(record)
-    return records
+    return records, events
 
 
 def verify(app: Any, aggregate_ids: Iterable[UUID]) -> IntegrityReport:

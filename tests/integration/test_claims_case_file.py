@@ -205,3 +205,38 @@ def test_the_claim_deadline_worker_records_each_overdue_claim_once(clocked: Syst
     assert clocked.claims.by_ids([late])[late]["breached_at"] is not None
     # The decided claim of the incident is not touched.
     assert not [e for e in clocked.app.stored_events(ids["claim"]) if type(e).__name__ == "ResponseDeadlineMissed"]
+
+
+def test_replays_and_breaches_fold_the_case_files_own_events(clocked: System, clock: MovableClock,
+                                                             personal_data) -> None:
+    """The case file reads each stream once; the order, shipment and claims it shows at any version
+    are folded from those events, equal to what the event store rebuilds, with no read of their own."""
+    from farmgate.core.case_file import aggregate_in, case_flags
+
+    ids = incident(clocked, clock, personal_data)
+    app = clocked.app
+    reads: list[UUID] = []
+    select_events = app.recorder.select_events
+
+    def counted(originator_id: UUID, *args: object, **kwargs: object) -> object:
+        reads.append(originator_id)
+        return select_events(originator_id, *args, **kwargs)
+
+    app.recorder.select_events = counted  # type: ignore[method-assign]
+    try:
+        case = open_case_file(app, ids["order"], [ids["claim"]])  # type: ignore[list-item]
+        for moment in ("dispatched", "failed", "claimed"):
+            as_of(app, case, ids[moment], "RECORDED")  # type: ignore[arg-type]
+            as_of(app, case, ids[moment], "OCCURRED")  # type: ignore[arg-type]
+        sla_breaches(app, case, recorded_now())
+        case_flags(app, case)
+    finally:
+        del app.recorder.select_events
+    assert sorted(map(str, reads)) == sorted(map(str, case.streams))
+    for stream_id in case.streams:
+        versions = [r.version for r in case.timeline if r.aggregate_id == stream_id]
+        for version in (1, max(versions) // 2 or 1, max(versions)):
+            folded = aggregate_in(app, case, stream_id, version)
+            stored = app.repository.get(stream_id, version=version)
+            assert (folded.version, vars(folded)) == (stored.version, vars(stored))
+        assert vars(aggregate_in(app, case, stream_id)) == vars(app.repository.get(stream_id))
